@@ -1,0 +1,41 @@
+# Every task a person runs. `make help` lists them. Targets that only check never write to the tree.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+VENV_STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+PY_SOURCES := kit tests
+
+export REDOCLY_TELEMETRY := off
+export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
+
+.PHONY: help bootstrap lint-spec lint test
+
+help: ## Show the targets and what they do
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
+		awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
+
+$(VENV_STAMP): requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(NODE_STAMP): package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+bootstrap: $(VENV_STAMP) $(NODE_STAMP) ## Create .venv and node_modules from the pinned lists (only when they changed)
+
+lint-spec: bootstrap ## Lint the contract with openapi-spec-validator, Spectral and Redocly (zero problems allowed)
+	$(PY) -m kit.lint_spec
+
+lint: bootstrap ## Check the project's own Python code: ruff check, ruff format --check, mypy --strict
+	$(VENV)/bin/ruff check $(PY_SOURCES)
+	$(VENV)/bin/ruff format --check $(PY_SOURCES)
+	$(VENV)/bin/mypy $(PY_SOURCES)
+
+test: lint-spec lint ## Run every check CI runs: spec lint, code lint, the test suite
+	$(PY) -m pytest

@@ -1,0 +1,1 @@
+"""The project's own tooling: spec lint, generation drift check, contract review, benchmarks."""
