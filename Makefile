@@ -7,12 +7,14 @@ VENV := .venv
 PY := $(VENV)/bin/python
 VENV_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
-PY_SOURCES := kit tests
+PY_SOURCES := kit conformance tests
+PORT ?= 8080
+SERVE_FLAGS ?=
 
 export REDOCLY_TELEMETRY := off
 export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
 
-.PHONY: help bootstrap lint-spec lint test
+.PHONY: help bootstrap lint-spec lint test serve
 
 help: ## Show the targets and what they do
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -39,3 +41,6 @@ lint: bootstrap ## Check the project's own Python code: ruff check, ruff format 
 
 test: lint-spec lint ## Run every check CI runs: spec lint, code lint, the test suite
 	$(PY) -m pytest
+
+serve: $(VENV_STAMP) ## Run the reference server on 127.0.0.1:$(PORT) (SERVE_FLAGS="--braze-limits" etc.); Ctrl-C stops
+	$(PY) -m conformance.reference --port $(PORT) $(SERVE_FLAGS)
