@@ -10,11 +10,17 @@ NODE_STAMP := node_modules/.installed
 PY_SOURCES := kit conformance tests
 PORT ?= 8080
 SERVE_FLAGS ?=
+# Conformance target: BASE_URL empty means the bundled reference server. Keys travel in the
+# environment (TOKEN, LIMITED_TOKEN), never on a command line that make would echo.
+BASE_URL ?=
+INTEGRATION_ID ?=
+CONFORMANCE_FLAGS ?=
+export TOKEN LIMITED_TOKEN
 
 export REDOCLY_TELEMETRY := off
 export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
 
-.PHONY: help bootstrap lint-spec lint test serve
+.PHONY: help bootstrap lint-spec lint test serve conformance
 
 help: ## Show the targets and what they do
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -44,3 +50,6 @@ test: lint-spec lint ## Run every check CI runs: spec lint, code lint, the test 
 
 serve: $(VENV_STAMP) ## Run the reference server on 127.0.0.1:$(PORT) (SERVE_FLAGS="--braze-limits" etc.); Ctrl-C stops
 	$(PY) -m conformance.reference --port $(PORT) $(SERVE_FLAGS)
+
+conformance: $(VENV_STAMP) ## Run the suite: against the bundled reference server, or BASE_URL= TOKEN= [INTEGRATION_ID=] [LIMITED_TOKEN=]
+	$(PY) -m conformance $(if $(BASE_URL),--base-url $(BASE_URL)) $(if $(INTEGRATION_ID),--integration-id $(INTEGRATION_ID)) $(CONFORMANCE_FLAGS)

@@ -1,0 +1,204 @@
+"""One conformance run: preflight, every probe, generated exploration, then the verdict."""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+from ipaddress import ip_address
+from urllib.parse import urlsplit
+
+import hypothesis
+from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis.core.transport import HttpMethod
+
+from conformance.checks import CHECKS, OBSERVERS, PROBES, Check, judge_unknown_id
+from conformance.contract import Contract
+from conformance.run import CheckState, Options, Run, Status
+from conformance.transport import Case, Exchange, Sender
+
+OTHER_METHODS: tuple[HttpMethod, ...] = ("GET", "PUT", "PATCH", "DELETE")
+ODD_IDS = (
+    "\U0001f600" * 40,
+    "\x00",
+    "..",
+    "a/b",
+    "%",
+    "\ufffe\u202e",
+    " ",
+    "x" * 4_000,
+    "' OR '1'='1",
+)
+ODD_HEADERS: tuple[dict[str, str], ...] = (
+    {"Content-Type": "text/plain"},
+    {"Content-Type": "application/json; charset=latin-1"},
+    {"Accept": "text/html"},
+    {"X-Forwarded-For": "not an address"},
+)
+
+
+class CannotJudge(Exception):
+    """The run cannot reach a verdict; the message says why, in one sentence."""
+
+
+@dataclass(frozen=True)
+class Result:
+    """The verdict of one run."""
+
+    base_url: str
+    contract_version: str
+    checks: list[tuple[Check, CheckState]]
+    notes: list[str]
+    requests_sent: int
+    generated_cases: int
+    seconds: float
+    seconds_waited: float
+    seed: int
+
+    @property
+    def failed(self) -> list[Check]:
+        """The checks that found a broken promise."""
+        return [check for check, state in self.checks if state.status is Status.FAILED]
+
+    @property
+    def conformant(self) -> bool:
+        """True when no check failed."""
+        return not self.failed
+
+
+def is_loopback(base_url: str) -> bool:
+    """Whether the URL names this machine."""
+    host = urlsplit(base_url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def side_effects(options: Options) -> str:
+    """What a run will do to the server, said up front for non-loopback hosts."""
+    syncs = (
+        f"may start up to 2 real syncs of integration {options.integration_id}"
+        if options.integration_id
+        else "starts no sync (no INTEGRATION_ID given)"
+    )
+    return (
+        f"This run sends about {options.max_examples + 40} requests to {options.base_url} "
+        f"and {syncs}; it waits out the rate limit instead of exceeding it."
+    )
+
+
+def preflight(run: Run) -> None:
+    """One trigger for a made-up ID: is the server there, and does it accept the key?"""
+    exchange = run.sender.send(run.case(run.made_up_id(), key=run.options.token), label="preflight")
+    if exchange.response is None:
+        raise CannotJudge(f"no answer from {run.options.base_url}: {exchange.error}.")
+    if exchange.status == 401:
+        raise CannotJudge("the server rejected the given TOKEN (401); pass a valid REST API key.")
+    if exchange.status == 403:
+        raise CannotJudge(
+            f"the given TOKEN lacks {run.contract.permission} (403); pass a key that has it."
+        )
+    judge_unknown_id(run, exchange, strict=True)
+
+
+def check_integration_is_known(run: Run) -> None:
+    """The user's INTEGRATION_ID must exist on the server, or the lifecycle cannot be judged."""
+    answers = [exchange.status for exchange in run.burst]
+    if answers and all(status in {400, 404} for status in answers):
+        raise CannotJudge(
+            f"the server does not know INTEGRATION_ID {run.options.integration_id} "
+            f"({answers[0]}); pass the ID of an existing integration."
+        )
+
+
+def explore(run: Run, *, seed: int) -> None:
+    """Property-based exploration: requests generated from the document, judged by the observers."""
+    operation = run.contract.operation
+    strategy = operation.as_strategy(headers={"Authorization": f"Bearer {run.options.token}"})
+
+    @given(strategy)
+    @settings(
+        max_examples=run.options.max_examples,
+        database=None,
+        deadline=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+        print_blob=False,
+    )
+    def one(case: Case) -> None:
+        run.generated_cases += 1
+        exchange = run.sender.send(case, label="generated request")
+        judge_unknown_id(run, exchange, strict=False)
+
+    hypothesis.seed(seed)(one)()
+
+
+def other_methods(run: Run) -> None:
+    """Methods the document does not list: reported, never failed (404 and 405 both conform)."""
+    answers = []
+    for method in OTHER_METHODS:
+        if method in run.contract.documented_methods:
+            continue
+        exchange = run.sender.send(
+            run.case(run.made_up_id(), key=run.options.token, method=method),
+            label=f"{method} on the operation's path",
+        )
+        answers.append(f"{method} {exchange.status if exchange.status else exchange.error}")
+    run.note("undocumented methods answered: " + ", ".join(answers))
+
+
+def odd_inputs(run: Run) -> None:
+    """Odd IDs and headers, for the robustness and conformance observers."""
+    for integration_id in ODD_IDS:
+        exchange = run.sender.send(
+            run.case(integration_id, key=run.options.token), label="odd integration ID"
+        )
+        judge_unknown_id(run, exchange, strict=False)
+    for headers in ODD_HEADERS:
+        run.sender.send(
+            run.case(run.made_up_id(), key=run.options.token, extra_headers=headers),
+            label=f"odd header {next(iter(headers))}",
+        )
+
+
+def run_suite(options: Options, contract: Contract) -> Result:
+    """Hold the server at options.base_url to the contract; raises CannotJudge when it can't."""
+    started = time.perf_counter()
+    seed = options.seed if options.seed is not None else random.SystemRandom().randrange(2**32)
+    run: Run
+
+    def observe(exchange: Exchange) -> None:
+        for check in OBSERVERS:
+            check.function(run, exchange)
+
+    sender = Sender(contract=contract, base_url=options.base_url, observe=observe)
+    run = Run(options=options, contract=contract, sender=sender)
+    try:
+        preflight(run)
+        for check in PROBES:
+            check.function(run)
+            if check.name == "concurrency":
+                check_integration_is_known(run)
+        explore(run, seed=seed)
+        other_methods(run)
+        odd_inputs(run)
+    finally:
+        sender.close()
+    for check in CHECKS:
+        state = run.state(check.name)
+        if state.status is Status.SKIPPED and state.skip_reason is None:
+            state.skip_reason = "nothing it applies to was observed"
+    return Result(
+        base_url=options.base_url,
+        contract_version=contract.version,
+        checks=[(check, run.state(check.name)) for check in CHECKS],
+        notes=run.notes,
+        requests_sent=sender.requests_sent,
+        generated_cases=run.generated_cases,
+        seconds=time.perf_counter() - started,
+        seconds_waited=sender.seconds_waited,
+        seed=seed,
+    )

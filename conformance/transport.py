@@ -1,0 +1,184 @@
+"""Sending requests to the server under test, paced by its rate-limit headers."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+import schemathesis
+
+from conformance.contract import Contract
+
+REQUEST_TIMEOUT_SECONDS = 10.0
+RESET_MARGIN_SECONDS = 0.25
+RATE_LIMIT_RETRIES = 3
+
+Case = schemathesis.Case[Any]
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One request and what came back: a response, or the error that stood in for one."""
+
+    label: str
+    case: Case
+    response: schemathesis.Response | None
+    error: str | None
+    sent_at: float
+    sequential: bool
+
+    @property
+    def status(self) -> int | None:
+        """The status code, or None when no response came."""
+        return None if self.response is None else self.response.status_code
+
+    def header_int(self, name: str) -> int | None:
+        """A response header read as an integer, or None if absent or not an integer."""
+        if self.response is None:
+            return None
+        values = self.response.headers.get(name.lower())
+        if not values:
+            return None
+        try:
+            return int(values[0].strip())
+        except ValueError:
+            return None
+
+    def message(self) -> str | None:
+        """The `message` field of a JSON body, or None."""
+        if self.response is None:
+            return None
+        try:
+            body = self.response.json()
+        except ValueError:
+            return None
+        value = body.get("message") if isinstance(body, dict) else None
+        return value if isinstance(value, str) else None
+
+    def received(self) -> str:
+        """A one-line summary of what came back, for failure messages."""
+        if self.response is None:
+            return f"no response ({self.error})"
+        text = self.response.content[:200].decode("utf-8", "replace").replace("\n", " ")
+        return f"{self.response.status_code} {text}".strip()
+
+
+class Sender:
+    """Sends cases to one server, waits out its rate limit, and reports every exchange."""
+
+    def __init__(
+        self,
+        *,
+        contract: Contract,
+        base_url: str,
+        observe: Callable[[Exchange], None],
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.contract = contract
+        self.base_url = base_url.rstrip("/")
+        self.observe = observe
+        self.sleep = sleep
+        self.clock = clock
+        self.requests_sent = 0
+        self.seconds_waited = 0.0
+        self._session = requests.Session()
+        self._lock = threading.Lock()
+        self._remaining: int | None = None
+        self._reset: int | None = None
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._session.close()
+
+    def send(self, case: Case, *, label: str) -> Exchange:
+        """Send one case; if the workspace is over its rate limit, wait for the reset and resend."""
+        exchange = self._send_once(case, label=label, session=self._session, sequential=True)
+        for _ in range(RATE_LIMIT_RETRIES):
+            if not self.is_rate_limited(exchange):
+                break
+            self.wait_for_reset()
+            exchange = self._send_once(case, label=label, session=self._session, sequential=True)
+        return exchange
+
+    def send_together(self, cases: Sequence[Case], *, label: str) -> list[Exchange]:
+        """Send the cases at the same moment, each on its own connection; no retries."""
+        self._pace()
+        barrier = threading.Barrier(len(cases))
+
+        def one(case: Case) -> Exchange:
+            with requests.Session() as session:
+                barrier.wait()
+                return self._send_once(
+                    case, label=label, session=session, sequential=False, paced=False
+                )
+
+        with ThreadPoolExecutor(max_workers=len(cases)) as pool:
+            return list(pool.map(one, cases))
+
+    def is_rate_limited(self, exchange: Exchange) -> bool:
+        """Whether an answer is the workspace's rate limit (429, the message, nothing remaining).
+
+        A 429 whose message says "Over rate limit" while X-RateLimit-Remaining is above 0 is not
+        taken for the rate limit: the headers contradict it, and the checks judge it instead.
+        """
+        if exchange.status != 429 or exchange.message() != self.contract.over_rate_limit_message:
+            return False
+        remaining = exchange.header_int("X-RateLimit-Remaining")
+        return remaining is None or remaining == 0
+
+    def _send_once(
+        self,
+        case: Case,
+        *,
+        label: str,
+        session: requests.Session,
+        sequential: bool,
+        paced: bool = True,
+    ) -> Exchange:
+        if paced:
+            self._pace()
+        sent_at = self.clock()
+        response: schemathesis.Response | None = None
+        error: str | None = None
+        try:
+            response = case.call(
+                base_url=self.base_url, session=session, timeout=REQUEST_TIMEOUT_SECONDS
+            )
+        except requests.Timeout:
+            error = f"no answer within {REQUEST_TIMEOUT_SECONDS:g} s"
+        except requests.ConnectionError as failure:
+            error = f"connection dropped or refused ({type(failure).__name__})"
+        except requests.RequestException as failure:
+            error = f"request failed ({type(failure).__name__})"
+        exchange = Exchange(label, case, response, error, sent_at, sequential)
+        with self._lock:
+            self.requests_sent += 1
+            self._remember_budget(exchange)
+            self.observe(exchange)
+        return exchange
+
+    def _remember_budget(self, exchange: Exchange) -> None:
+        remaining = exchange.header_int("X-RateLimit-Remaining")
+        reset = exchange.header_int("X-RateLimit-Reset")
+        if remaining is not None and reset is not None:
+            self._remaining, self._reset = remaining, reset
+
+    def _pace(self) -> None:
+        """Before a request: if the window's budget is spent, wait for its reset."""
+        if self._remaining == 0:
+            self.wait_for_reset()
+
+    def wait_for_reset(self) -> None:
+        """Wait until the rate-limit window resets (bounded by the documented window)."""
+        longest = self.contract.rate_window_seconds + 1.0
+        reset = self._reset if self._reset is not None else self.clock() + longest
+        delay = min(max(reset - self.clock(), 0.0) + RESET_MARGIN_SECONDS, longest)
+        self.seconds_waited += delay
+        self.sleep(delay)
+        self._remaining = None
