@@ -1,8 +1,6 @@
-"""The suite judges the reference server conformant over real HTTP, paces itself, and says why not."""
+"""The suite judges the reference server conformant over real HTTP and paces itself."""
 
 from __future__ import annotations
-
-from collections.abc import Iterator
 
 import pytest
 
@@ -36,8 +34,8 @@ def run_against(fixtures: Fixtures, **options: object) -> Result:
 
 
 @pytest.fixture(scope="module")
-def reference_result() -> Iterator[Result]:
-    yield run_against(demo_fixtures())
+def reference_result() -> Result:
+    return run_against(demo_fixtures())
 
 
 def test_reference_server_is_conformant(reference_result: Result) -> None:
@@ -88,7 +86,7 @@ def test_unknown_integration_id_cannot_be_judged() -> None:
 
 
 def test_key_without_the_permission_cannot_be_judged() -> None:
-    with pytest.raises(CannotJudge, match="lacks cdi.integration_sync"):
+    with pytest.raises(CannotJudge, match=r"lacks cdi\.integration_sync"):
         run_against(demo_fixtures(), token=DEMO_LIMITED_KEY)
 
 
