@@ -20,7 +20,7 @@ export TOKEN LIMITED_TOKEN
 export REDOCLY_TELEMETRY := off
 export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
 
-.PHONY: help bootstrap lint-spec lint test serve conformance
+.PHONY: help bootstrap lint-spec lint test serve conformance mutants
 
 help: ## Show the targets and what they do
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -53,3 +53,6 @@ serve: $(VENV_STAMP) ## Run the reference server on 127.0.0.1:$(PORT) (SERVE_FLA
 
 conformance: $(VENV_STAMP) ## Run the suite: against the bundled reference server, or BASE_URL= TOKEN= [INTEGRATION_ID=] [LIMITED_TOKEN=]
 	$(PY) -m conformance $(if $(BASE_URL),--base-url $(BASE_URL)) $(if $(INTEGRATION_ID),--integration-id $(INTEGRATION_ID)) $(CONFORMANCE_FLAGS)
+
+mutants: $(VENV_STAMP) ## Run the suite and plain schemathesis against every bundled server; print the kill matrix
+	$(PY) -m conformance.mutants

@@ -6,6 +6,7 @@ import selectors
 import signal
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,11 +22,13 @@ class LaunchError(Exception):
 @contextmanager
 def launched(name: str) -> Iterator[str]:
     """Run `python -m conformance.servers NAME` until the block ends; yields its base URL."""
+    # The server's log goes to a file: a pipe nobody reads would fill up and stall the server.
+    log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - closed in the finally below
     process = subprocess.Popen(  # noqa: S603 - our own module, run with our own interpreter
         [sys.executable, "-m", "conformance.servers", name],
         cwd=ROOT,
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=log,
         text=True,
     )
     try:
@@ -36,8 +39,10 @@ def launched(name: str) -> Iterator[str]:
         line = process.stdout.readline().strip() if ready else ""
         if not line.startswith("http://"):
             process.kill()
-            _, err = process.communicate(timeout=5)
-            reason = err.strip().splitlines()[-1] if err.strip() else "no URL printed"
+            process.communicate(timeout=5)
+            log.seek(0)
+            err = log.read().strip()
+            reason = err.splitlines()[-1] if err else "no URL printed"
             raise LaunchError(f"server {name!r} did not start: {reason}")
         yield line
     finally:
@@ -48,3 +53,4 @@ def launched(name: str) -> Iterator[str]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.communicate()
+        log.close()

@@ -141,18 +141,21 @@ class ReferenceServer:
 
     async def start_sync(self, integration_id: str) -> bool:
         """Start a sync unless one is running; check and start happen with no await between."""
-        now = self.clock()
-        identifier = integration_id.lower()
-        if self._running_until.get(identifier, 0.0) > now:
+        if self.is_running(integration_id):
             return False
-        self._running_until[identifier] = now + self.fixtures.sync_seconds
-        self.syncs_started += 1
-        log.info("sync of %s started; runs %.1f s", identifier, self.fixtures.sync_seconds)
+        self.mark_running(integration_id)
         return True
 
     def is_running(self, integration_id: str) -> bool:
         """Whether a sync of the integration is running now."""
         return self._running_until.get(integration_id.lower(), 0.0) > self.clock()
+
+    def mark_running(self, integration_id: str) -> None:
+        """Record that a sync of the integration starts now and runs for the configured time."""
+        identifier = integration_id.lower()
+        self._running_until[identifier] = self.clock() + self.fixtures.sync_seconds
+        self.syncs_started += 1
+        log.info("sync of %s started; runs %.1f s", identifier, self.fixtures.sync_seconds)
 
     # How answers look.
 

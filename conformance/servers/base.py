@@ -19,7 +19,7 @@ class BundledServer:
 
     name: str
     description: str
-    build: Callable[[Fixtures], ReferenceServer] = ReferenceServer
+    build: type[ReferenceServer] = ReferenceServer
     caught_by: str | None = None
     fixtures: Callable[[], Fixtures] = field(default=demo_fixtures)
 

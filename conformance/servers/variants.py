@@ -1,7 +1,137 @@
-"""Valid-but-different servers: choices the contract allows and the reference does not make."""
+"""Valid-but-different servers: choices the contract allows and the reference does not make.
+
+The suite must judge each of them conformant; a finding here is a false alarm of the suite.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import uuid
+from collections.abc import Mapping
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from conformance.reference.app import RateState, ReferenceServer
+from conformance.reference.fixtures import Fixtures, demo_fixtures
 from conformance.servers.base import BundledServer
 
-VARIANTS: list[BundledServer] = []
+
+class NeverAnswers400(ReferenceServer):
+    """Has no ID format of its own: every unknown ID, UUID or not, is 404 Integration not found."""
+
+    def is_well_formed(self, integration_id: str) -> bool:
+        return True
+
+
+class ExtraBodyFields(ReferenceServer):
+    """Adds a `request_id` field to every body, as Braze may add fields."""
+
+    def accepted_response(self, state: RateState) -> Response:
+        body = {"message": "success", "request_id": str(uuid.uuid4())}
+        return JSONResponse(body, 202, self.rate_limit_headers(state))
+
+    def error_response(
+        self,
+        status: int,
+        message: str,
+        *,
+        state: RateState | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> Response:
+        headers = dict(extra_headers or {})
+        if state is not None:
+            headers.update(self.rate_limit_headers(state))
+        return JSONResponse({"message": message, "request_id": str(uuid.uuid4())}, status, headers)
+
+
+class ErrorsArray(ReferenceServer):
+    """Error bodies carry an `errors` array of minor errors, as Braze's fatal errors may."""
+
+    def error_response(
+        self,
+        status: int,
+        message: str,
+        *,
+        state: RateState | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> Response:
+        headers = dict(extra_headers or {})
+        if state is not None:
+            headers.update(self.rate_limit_headers(state))
+        body = {"message": message, "errors": [{"detail": message.lower()}, "see the docs"]}
+        return JSONResponse(body, status, headers)
+
+
+class CanonicalCaseHeaders(ReferenceServer):
+    """Sends header names as `X-RateLimit-Limit` rather than lowercase (HTTP names are caseless)."""
+
+    def __init__(self, fixtures: Fixtures) -> None:
+        super().__init__(fixtures)
+        self.app = _TitleCaseHeaders(self.app)
+
+
+class _TitleCaseHeaders:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_title_case(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [
+                    (
+                        name.decode("latin-1").title().replace("Ratelimit", "RateLimit").encode(),
+                        value,
+                    )
+                    for name, value in message["headers"]
+                ]
+            await send(message)
+
+        await self.app(scope, receive, send_title_case)
+
+
+class NotFoundForOtherMethods(ReferenceServer):
+    """Answers methods other than POST with 404 Invalid URL instead of 405."""
+
+    async def _http_error(self, request: Request, error: Exception) -> Response:
+        if isinstance(error, HTTPException) and error.status_code == 405:
+            return self.error_response(404, "Invalid URL")
+        return await super()._http_error(request, error)
+
+
+class SlowAnswers(ReferenceServer):
+    """Takes 150 ms over every trigger."""
+
+    async def trigger(self, request: Request) -> Response:
+        await asyncio.sleep(0.15)
+        return await super().trigger(request)
+
+
+def _tight_limit() -> Fixtures:
+    base = demo_fixtures()
+    return Fixtures(
+        keys=base.keys, integrations=base.integrations, rate_limit=20, rate_window_seconds=10
+    )
+
+
+VARIANTS: list[BundledServer] = [
+    BundledServer("never-400", (NeverAnswers400.__doc__ or "").strip(), NeverAnswers400),
+    BundledServer("extra-body-fields", (ExtraBodyFields.__doc__ or "").strip(), ExtraBodyFields),
+    BundledServer("errors-array", (ErrorsArray.__doc__ or "").strip(), ErrorsArray),
+    BundledServer(
+        "canonical-case-headers", (CanonicalCaseHeaders.__doc__ or "").strip(), CanonicalCaseHeaders
+    ),
+    BundledServer(
+        "404-for-other-methods",
+        (NotFoundForOtherMethods.__doc__ or "").strip(),
+        NotFoundForOtherMethods,
+    ),
+    BundledServer("slow-answers", (SlowAnswers.__doc__ or "").strip(), SlowAnswers),
+    BundledServer(
+        "tight-rate-limit",
+        "Enforces a real, tight rate limit: 20 requests per 10 s.",
+        fixtures=_tight_limit,
+    ),
+]
