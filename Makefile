@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 VENV_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
-PY_SOURCES := kit conformance tests
+PY_SOURCES := kit conformance client tests
 PORT ?= 8080
 SERVE_FLAGS ?=
 # Conformance target: BASE_URL empty means the bundled reference server. Keys travel in the
@@ -20,7 +20,7 @@ export TOKEN LIMITED_TOKEN
 export REDOCLY_TELEMETRY := off
 export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
 
-.PHONY: help bootstrap lint-spec lint test serve conformance mutants
+.PHONY: help bootstrap lint-spec lint test serve conformance mutants generate
 
 help: ## Show the targets and what they do
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -56,3 +56,6 @@ conformance: $(VENV_STAMP) ## Run the suite: against the bundled reference serve
 
 mutants: $(VENV_STAMP) ## Run the suite and plain schemathesis against every bundled server; print the kill matrix
 	$(PY) -m conformance.mutants
+
+generate: $(VENV_STAMP) ## Write generated/braze-cdi-client from the contract (no-op when its inputs are unchanged)
+	$(PY) -m kit.generate

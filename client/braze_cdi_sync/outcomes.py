@@ -1,0 +1,122 @@
+"""What a trigger comes back with: typed outcomes for expected answers, one error type else."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import httpx
+from braze_cdi_client.models.error import Error
+from braze_cdi_client.models.sync_accepted import SyncAccepted
+
+# The two meanings of 429, told apart by the message (see the contract's TooManyRequests response).
+IN_PROGRESS_MESSAGE = "Another job is in progress"
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """The X-RateLimit-* headers of an answer, as integers (None where absent or not an integer)."""
+
+    limit: int | None
+    remaining: int | None
+    reset: int | None
+
+    @classmethod
+    def from_headers(cls, headers: Mapping[str, str]) -> RateLimit:
+        """Read the three headers (case-insensitive, as HTTP header names are)."""
+        lowered = {name.lower(): value for name, value in headers.items()}
+
+        def number(name: str) -> int | None:
+            try:
+                return int(lowered[name].strip())
+            except (KeyError, ValueError):
+                return None
+
+        return cls(
+            limit=number("x-ratelimit-limit"),
+            remaining=number("x-ratelimit-remaining"),
+            reset=number("x-ratelimit-reset"),
+        )
+
+    def seconds_until_reset(self, now: float) -> float | None:
+        """Seconds from `now` (epoch seconds) until the window resets; None if unknown."""
+        return None if self.reset is None else max(0.0, self.reset - now)
+
+
+@dataclass(frozen=True)
+class SyncStarted:
+    """202: the sync was started."""
+
+    body: SyncAccepted
+    rate_limit: RateLimit
+
+
+@dataclass(frozen=True)
+class SyncInProgress:
+    """429 "Another job is in progress": a sync of this integration runs; try after it ends."""
+
+    message: str
+    rate_limit: RateLimit
+
+
+@dataclass(frozen=True)
+class RateLimited:
+    """429 over the rate limit: try again at `rate_limit.reset` (UTC epoch seconds)."""
+
+    message: str
+    rate_limit: RateLimit
+
+
+Outcome = SyncStarted | SyncInProgress | RateLimited
+
+
+class BrazeApiError(Exception):
+    """Any other answer: a documented error (400, 401, 403, 404, 5XX), an undocumented status, or a
+    body that does not match the contract. Carries the status, the message and the headers.
+    """
+
+    def __init__(self, status_code: int, message: str, headers: httpx.Headers) -> None:
+        super().__init__(f"{status_code}: {message}")
+        self.status_code = status_code
+        self.message = message
+        self.headers = headers
+        self.rate_limit = RateLimit.from_headers(headers)
+
+
+def _json(response: httpx.Response) -> object:
+    try:
+        return json.loads(response.content)
+    except ValueError:
+        return None
+
+
+def _error_message(response: httpx.Response, body: object) -> str:
+    if isinstance(body, dict):
+        try:
+            return Error.from_dict(body).message
+        except (KeyError, TypeError, ValueError):
+            pass
+    text = response.content[:200].decode("utf-8", "replace").strip()
+    return text or response.reason_phrase or "no message"
+
+
+def interpret(response: httpx.Response) -> Outcome:
+    """Turn an answer into an outcome, or raise BrazeApiError; never any other exception."""
+    body = _json(response)
+    rate_limit = RateLimit.from_headers(response.headers)
+    status = response.status_code
+    if status == 202 and isinstance(body, dict):
+        try:
+            return SyncStarted(SyncAccepted.from_dict(body), rate_limit)
+        except (KeyError, TypeError, ValueError):
+            pass
+        raise BrazeApiError(
+            status, f"unexpected success body: {_error_message(response, None)}", response.headers
+        )
+    if status == 429:
+        message = _error_message(response, body)
+        if message == IN_PROGRESS_MESSAGE:
+            return SyncInProgress(message, rate_limit)
+        return RateLimited(message, rate_limit)
+    raise BrazeApiError(status, _error_message(response, body), response.headers)

@@ -1,0 +1,157 @@
+"""Generate the Python client from the contract with openapi-python-client, or check it is current.
+
+Usage:
+    python -m kit.generate            write generated/braze-cdi-client (skipped if inputs unchanged)
+    python -m kit.generate --force    write it even if the inputs look unchanged
+    python -m kit.generate --check    regenerate into a temporary folder and compare; never writes
+
+The inputs (document, generator configuration, generator version) are hashed into
+generated/INPUTS.sha256, so a regeneration with nothing changed is a no-op.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from importlib.metadata import version
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCUMENT = ROOT / "openapi" / "openapi.yaml"
+CONFIG = ROOT / "openapi" / "generator.yaml"
+GENERATED = ROOT / "generated"
+PACKAGE = "braze-cdi-client"
+STAMP = GENERATED / "INPUTS.sha256"
+MAX_DIFF_LINES = 60
+
+
+class GenerationError(Exception):
+    """The generator failed or warned; the message carries its last words."""
+
+
+def inputs_digest() -> str:
+    """A hash of everything the output depends on."""
+    digest = hashlib.sha256()
+    for part in (DOCUMENT.read_bytes(), CONFIG.read_bytes()):
+        digest.update(hashlib.sha256(part).digest())
+    for package in ("openapi-python-client", "ruff"):
+        digest.update(f"{package}=={version(package)}".encode())
+    return digest.hexdigest()
+
+
+def generate_into(folder: Path) -> Path:
+    """Run the generator into folder/braze-cdi-client and return that path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    output = folder / PACKAGE
+    bin_dir = Path(sys.executable).parent
+    environment = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
+    result = subprocess.run(  # noqa: S603 - the generator this project pins
+        [
+            str(bin_dir / "openapi-python-client"),
+            "generate",
+            "--path",
+            str(DOCUMENT),
+            "--config",
+            str(CONFIG),
+            "--output-path",
+            str(output),
+            "--meta",
+            "pdm",
+            "--overwrite",
+            "--fail-on-warning",
+        ],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        env=environment,
+        check=False,
+    )
+    if result.returncode != 0:
+        words = (result.stdout + result.stderr).strip().splitlines()
+        raise GenerationError(words[-1] if words else f"exit {result.returncode}")
+    return output
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file below folder by relative path, but Python's bytecode caches (never committed)."""
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and "__pycache__" not in path.parts
+    }
+
+
+def differences(expected: Path, actual: Path) -> list[str]:
+    """A readable diff from the committed tree (actual) to a fresh generation (expected)."""
+    want, have = tree(expected), tree(actual)
+    lines: list[str] = []
+    for name in sorted(want.keys() | have.keys()):
+        if want.get(name) == have.get(name):
+            continue
+        old = have.get(name, b"").decode("utf-8", "replace").splitlines()
+        new = want.get(name, b"").decode("utf-8", "replace").splitlines()
+        lines += difflib.unified_diff(
+            old, new, f"committed/{name}", f"generated/{name}", lineterm="", n=1
+        )
+    return lines
+
+
+def check() -> int:
+    """Regenerate into a temporary folder and compare with what is committed."""
+    with tempfile.TemporaryDirectory() as folder:
+        fresh = generate_into(Path(folder))
+        diff = differences(fresh, GENERATED / PACKAGE)
+    stale_stamp = not STAMP.exists() or STAMP.read_text().strip() != inputs_digest()
+    if not diff and not stale_stamp:
+        print(f"generate: {GENERATED.relative_to(ROOT)}/{PACKAGE} is up to date.")
+        return 0
+    for line in diff[:MAX_DIFF_LINES]:
+        print(line)
+    if len(diff) > MAX_DIFF_LINES:
+        print(f"... {len(diff) - MAX_DIFF_LINES} more diff lines")
+    what = "differs from a fresh generation" if diff else "has a stale INPUTS.sha256"
+    hint = "run make generate and commit the result"
+    print(f"generate: the committed client {what}; {hint}.", file=sys.stderr)
+    return 1
+
+
+def write(*, force: bool) -> int:
+    """Regenerate generated/ in place, unless its inputs are unchanged."""
+    digest = inputs_digest()
+    target = GENERATED / PACKAGE
+    if not force and target.exists() and STAMP.exists() and STAMP.read_text().strip() == digest:
+        print("generate: inputs unchanged; nothing to do (--force regenerates anyway).")
+        return 0
+    GENERATED.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=GENERATED) as folder:
+        fresh = generate_into(Path(folder))
+        if target.exists():
+            shutil.rmtree(target)
+        fresh.rename(target)
+    STAMP.write_text(digest + "\n")
+    print(f"generate: wrote {target.relative_to(ROOT)}.")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line and generate or check."""
+    parser = argparse.ArgumentParser(prog="python -m kit.generate", description=__doc__)
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--check", action="store_true", help="compare only; never writes")
+    mode.add_argument("--force", action="store_true", help="regenerate even if inputs unchanged")
+    arguments = parser.parse_args(argv)
+    try:
+        return check() if arguments.check else write(force=arguments.force)
+    except GenerationError as error:
+        print(f"generate: openapi-python-client failed: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
