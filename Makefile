@@ -20,7 +20,7 @@ export TOKEN LIMITED_TOKEN
 export REDOCLY_TELEMETRY := off
 export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
 
-.PHONY: help bootstrap lint-spec lint test serve conformance mutants generate
+.PHONY: help bootstrap lint-spec lint test serve conformance mutants generate bench
 
 help: ## Show the targets and what they do
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -59,3 +59,6 @@ mutants: $(VENV_STAMP) ## Run the suite and plain schemathesis against every bun
 
 generate: $(VENV_STAMP) ## Write generated/braze-cdi-client from the contract (no-op when its inputs are unchanged)
 	$(PY) -m kit.generate
+
+bench: $(VENV_STAMP) ## Print the benchmark table (generate, suite vs plain schemathesis, client, server, mutants)
+	$(PY) -m kit.bench

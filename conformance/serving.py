@@ -12,16 +12,22 @@ from starlette.types import ASGIApp
 
 LOOPBACK = "127.0.0.1"
 STARTUP_SECONDS = 10
+BACKLOG = 2048
 
 
 def bind_loopback(port: int = 0) -> socket.socket:
-    """A listening-ready TCP socket on 127.0.0.1 (port 0: a free port chosen by the system)."""
+    """A listening TCP socket on 127.0.0.1 (port 0: a free port chosen by the system).
+
+    It listens at once, so a client may connect as soon as the URL is known: connections wait in
+    the backlog until the server accepts them, instead of being refused.
+    """
     # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on accepted sockets whose protocol says
     # TCP, and without it every answer on a kept-alive connection waits ~40 ms for a delayed ACK.
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((LOOPBACK, port))
+        sock.listen(BACKLOG)
     except OSError:
         sock.close()
         raise

@@ -56,7 +56,6 @@ def test_serve_answers_the_seed_request_then_stops_on_ctrl_c() -> None:
 
 def test_busy_port_is_a_one_line_error(capsys: pytest.CaptureFixture[str]) -> None:
     taken = bind_loopback()
-    taken.listen()
     try:
         assert cli.main(["--port", str(taken.getsockname()[1])]) == 2
     finally:

@@ -30,6 +30,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--sync-seconds", type=float, help="how long a started sync runs")
     parser.add_argument("--rate-limit", type=int, help="requests per window and workspace")
     parser.add_argument("--rate-window", type=int, help="rate-limit window in seconds")
+    parser.add_argument("--quiet", action="store_true", help="log warnings only, not every request")
     parser.add_argument(
         "--braze-limits",
         action="store_true",
@@ -89,7 +90,8 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    level = logging.WARNING if arguments.quiet else logging.INFO
+    logging.basicConfig(level=level, format="%(asctime)s %(message)s")
     url = base_url(sock)
     print(describe(fixtures, url), flush=True)
     server = uvicorn_server(ReferenceServer(fixtures).app)

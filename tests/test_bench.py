@@ -1,0 +1,33 @@
+"""`make bench` works: a smoke run prints every measurement; figures are not judged."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_smoke_run_prints_every_measurement() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "kit.bench", "--smoke"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    for row in (
+        "| make generate: full generation |",
+        "| make generate: nothing changed (no-op) |",
+        "| conformance suite vs reference (5 examples) |",
+        "| plain schemathesis run (--max-examples 5 --continue-on-failure) |",
+        "| client: one call, braze_cdi_sync.CdiClient |",
+        "| client: async throughput, 20 in flight, shared pool |",
+        "| reference server, 50 concurrent clients, no request log (--quiet) |",
+    ):
+        assert row in result.stdout
+    assert "one 202 per integration: exactly" in result.stdout
+    assert "one 202 per integration: NO" not in result.stdout
