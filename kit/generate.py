@@ -45,8 +45,8 @@ def inputs_digest() -> str:
     return digest.hexdigest()
 
 
-def generate_into(folder: Path) -> Path:
-    """Run the generator into folder/braze-cdi-client and return that path."""
+def generate_into(folder: Path, *, document: Path = DOCUMENT) -> Path:
+    """Run the generator on a document into folder/braze-cdi-client and return that path."""
     folder.mkdir(parents=True, exist_ok=True)
     output = folder / PACKAGE
     bin_dir = Path(sys.executable).parent
@@ -56,7 +56,7 @@ def generate_into(folder: Path) -> Path:
             str(bin_dir / "openapi-python-client"),
             "generate",
             "--path",
-            str(DOCUMENT),
+            str(document),
             "--config",
             str(CONFIG),
             "--output-path",
