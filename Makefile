@@ -13,6 +13,7 @@ SERVE_FLAGS ?=
 # Conformance target: BASE_URL empty means the bundled reference server. Keys travel in the
 # environment (TOKEN, LIMITED_TOKEN), never on a command line that make would echo.
 BASE_URL ?=
+BASE ?=
 INTEGRATION_ID ?=
 CONFORMANCE_FLAGS ?=
 export TOKEN LIMITED_TOKEN
@@ -20,7 +21,7 @@ export TOKEN LIMITED_TOKEN
 export REDOCLY_TELEMETRY := off
 export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
 
-.PHONY: help bootstrap lint-spec lint test serve conformance mutants generate bench
+.PHONY: help bootstrap lint-spec lint test serve conformance mutants generate bench review
 
 help: ## Show the targets and what they do
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -62,3 +63,6 @@ generate: $(VENV_STAMP) ## Write generated/braze-cdi-client from the contract (n
 
 bench: $(VENV_STAMP) ## Print the benchmark table (generate, suite vs plain schemathesis, client, server, mutants)
 	$(PY) -m kit.bench
+
+review: bootstrap ## Report lint, breaking changes, client diff and rendered docs against BASE (default: merge base with main)
+	$(PY) -m kit.review $(if $(BASE),--base $(BASE))
