@@ -49,7 +49,7 @@ lint: bootstrap ## Check the project's own Python code: ruff check, ruff format 
 test: lint-spec lint ## Run every check CI runs: spec lint, code lint, the test suite
 	$(PY) -m pytest
 
-serve: $(VENV_STAMP) ## Run the reference server on 127.0.0.1:$(PORT) (SERVE_FLAGS="--braze-limits" etc.); Ctrl-C stops
+serve: $(VENV_STAMP) ## Run the reference server on 127.0.0.1:PORT (8080); SERVE_FLAGS="--braze-limits" etc.; Ctrl-C stops
 	$(PY) -m conformance.reference --port $(PORT) $(SERVE_FLAGS)
 
 conformance: $(VENV_STAMP) ## Run the suite: against the bundled reference server, or BASE_URL= TOKEN= [INTEGRATION_ID=] [LIMITED_TOKEN=]

@@ -12,6 +12,7 @@ import sys
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
+from conformance.arguments import Parser, positive, run
 from conformance.contract import DOCUMENT, ContractError, load_contract
 from conformance.launch import LaunchError, launched
 from conformance.reference.fixtures import DEMO_INTEGRATIONS, DEMO_KEY, DEMO_LIMITED_KEY
@@ -23,21 +24,9 @@ from conformance.suite import CannotJudge, is_loopback, run_suite, side_effects
 EXIT_CONFORMANT, EXIT_BROKEN, EXIT_CANNOT_JUDGE = 0, 1, 2
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(EXIT_CANNOT_JUDGE, f"conformance: {message} (see --help)\n")
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
-    return value
-
-
 def parser() -> argparse.ArgumentParser:
     """The command line."""
-    command = _Parser(
+    command = Parser(
         prog="python -m conformance",
         description=(
             "Check a server against the Trigger a sync contract (openapi/openapi.yaml). "
@@ -65,10 +54,10 @@ def parser() -> argparse.ArgumentParser:
     command.add_argument("--junit-xml", type=Path, help="also write a JUnit XML report here")
     command.add_argument("--seed", type=int, help="seed for generated requests (default: random)")
     command.add_argument(
-        "--max-examples", type=_positive, default=100, help="generated requests (default 100)"
+        "--max-examples", type=positive, default=100, help="generated requests (default 100)"
     )
     command.add_argument(
-        "--burst", type=_positive, default=8, help="simultaneous triggers (default 8)"
+        "--burst", type=positive, default=8, help="simultaneous triggers (default 8)"
     )
     command.add_argument("--contract", type=Path, default=DOCUMENT, help=argparse.SUPPRESS)
     return command
@@ -135,4 +124,4 @@ def _cannot_judge(reason: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run(main, prog="conformance")

@@ -8,7 +8,6 @@ its named check and every valid server passes.
 
 from __future__ import annotations
 
-import argparse
 import re
 import subprocess
 import sys
@@ -19,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from conformance.arguments import Parser, positive, run
 from conformance.contract import DOCUMENT
 from conformance.launch import ROOT, launched
 from conformance.reference.fixtures import DEMO_KEY
@@ -179,13 +179,15 @@ def render(rows: list[Row], *, seconds: float) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the matrix and print it; exit 0 only if every row is as expected."""
-    parser = argparse.ArgumentParser(prog="python -m conformance.mutants", description=__doc__)
+    parser = Parser(prog="python -m conformance.mutants", description=__doc__)
     parser.add_argument("--subset", action="store_true", help="only the representative subset")
     parser.add_argument("--only", help="comma-separated server names")
     parser.add_argument("--no-baseline", action="store_true", help="skip plain schemathesis")
-    parser.add_argument("--max-examples", type=int, default=25, help="generated requests per run")
+    parser.add_argument(
+        "--max-examples", type=positive, default=25, help="generated requests per run"
+    )
     parser.add_argument("--seed", type=int, default=20261127, help="seed for every run")
-    parser.add_argument("--jobs", type=int, default=2, help="servers judged at once")
+    parser.add_argument("--jobs", type=positive, default=2, help="servers judged at once")
     arguments = parser.parse_args(argv)
     servers = registry()
     names = list(servers)
@@ -218,4 +220,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run(main, prog="mutants")

@@ -6,7 +6,6 @@ absolute times are context only. `--smoke` runs every measurement tiny, to prove
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import datetime
 import os
@@ -30,6 +29,7 @@ sys.path[:0] = [str(ROOT / "client"), str(ROOT / "generated" / "braze-cdi-client
 
 from braze_cdi_sync import AsyncCdiClient, CdiClient  # noqa: E402
 
+from conformance.arguments import Parser, run  # noqa: E402
 from conformance.reference.fixtures import DEMO_INTEGRATIONS, DEMO_KEY  # noqa: E402
 
 HEADERS = {"Authorization": f"Bearer {DEMO_KEY}"}
@@ -334,7 +334,7 @@ def render(lines: list[Line], *, sizes: Sizes) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Run every measurement and print the table."""
-    parser = argparse.ArgumentParser(prog="python -m kit.bench", description=__doc__)
+    parser = Parser(prog="python -m kit.bench", description=__doc__)
     parser.add_argument(
         "--smoke", action="store_true", help="tiny sizes, no mutants: proves it works"
     )
@@ -352,4 +352,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run(main, prog="bench")

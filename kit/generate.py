@@ -11,7 +11,6 @@ generated/INPUTS.sha256, so a regeneration with nothing changed is a no-op.
 
 from __future__ import annotations
 
-import argparse
 import difflib
 import hashlib
 import os
@@ -21,6 +20,8 @@ import sys
 import tempfile
 from importlib.metadata import version
 from pathlib import Path
+
+from conformance.arguments import Parser, run
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENT = ROOT / "openapi" / "openapi.yaml"
@@ -141,7 +142,7 @@ def write(*, force: bool) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and generate or check."""
-    parser = argparse.ArgumentParser(prog="python -m kit.generate", description=__doc__)
+    parser = Parser(prog="python -m kit.generate", description=__doc__)
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--check", action="store_true", help="compare only; never writes")
     mode.add_argument("--force", action="store_true", help="regenerate even if inputs unchanged")
@@ -154,4 +155,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run(main, prog="generate")

@@ -12,7 +12,6 @@ on lint problems; 2 when BASE cannot be read.
 
 from __future__ import annotations
 
-import argparse
 import ast
 import os
 import subprocess
@@ -23,6 +22,7 @@ from typing import Any
 
 import yaml
 
+from conformance.arguments import Parser, run
 from kit import generate, lint_spec, specdiff
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -210,7 +210,7 @@ def review(base: str) -> tuple[str, int]:
 
 def main(argv: list[str] | None = None) -> int:
     """Print the review report."""
-    parser = argparse.ArgumentParser(prog="python -m kit.review", description=__doc__)
+    parser = Parser(prog="python -m kit.review", description=__doc__)
     parser.add_argument(
         "--base", default="", help="git ref to compare with (default: merge base with main)"
     )
@@ -229,4 +229,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run(main, prog="review")

@@ -7,6 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
+from conformance.arguments import Parser, port, run
 from conformance.reference.app import ReferenceServer
 from conformance.reference.fixtures import (
     SYNC_PERMISSION,
@@ -19,11 +20,11 @@ from conformance.serving import base_url, bind_loopback, uvicorn_server
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="python -m conformance.reference",
         description="Serve the reference implementation of Trigger a sync on 127.0.0.1.",
     )
-    parser.add_argument("--port", type=int, default=8080, help="port on 127.0.0.1 (0: any free)")
+    parser.add_argument("--port", type=port, default=8080, help="port on 127.0.0.1 (0: any free)")
     parser.add_argument(
         "--config", type=Path, help="TOML fixture file (keys, integrations, limits)"
     )
@@ -106,4 +107,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run(main, prog="serve")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 
+from conformance.arguments import Parser, port, run
 from conformance.servers import registry
 from conformance.serving import base_url, bind_loopback, uvicorn_server
 
@@ -12,9 +12,9 @@ from conformance.serving import base_url, bind_loopback, uvicorn_server
 def main(argv: list[str] | None = None) -> int:
     """Serve the named server until interrupted; the first line printed is its base URL."""
     servers = registry()
-    parser = argparse.ArgumentParser(prog="python -m conformance.servers")
+    parser = Parser(prog="python -m conformance.servers")
     parser.add_argument("name", help="one of: " + ", ".join(servers))
-    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: any free)")
+    parser.add_argument("--port", type=port, default=0, help="port on 127.0.0.1 (0: any free)")
     arguments = parser.parse_args(argv)
     server = servers.get(arguments.name)
     if server is None:
@@ -42,4 +42,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run(main, prog="servers")

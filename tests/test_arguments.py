@@ -1,0 +1,61 @@
+"""Every entry point answers bad input and Ctrl-C with one line, never a traceback."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conformance import arguments
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["conformance", "--seed", "x"],
+        ["conformance.reference", "--port", "70000"],
+        ["conformance.servers", "reference", "--port", "-1"],
+        ["conformance.servers", "no-such-server"],
+        ["conformance.mutants", "--jobs", "0"],
+        ["kit.generate", "--check", "--force"],
+        ["kit.review", "--bogus"],
+        ["kit.bench", "--bogus"],
+        ["kit.lint_spec", "--bogus"],
+    ],
+    ids=" ".join,
+)
+def test_bad_arguments_get_one_line_and_exit_2(command: list[str]) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", *command], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_port_range_is_checked() -> None:
+    assert arguments.port("0") == 0
+    with pytest.raises(Exception, match="a port is 0 to 65535"):
+        arguments.port("65536")
+
+
+def test_ctrl_c_during_a_run_is_one_line_and_exit_130() -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "conformance", "--server", "slow-answers"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(2)  # no event to await: the run must be under way when the signal comes
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 130
+    assert err.strip().splitlines()[-1] == "conformance: interrupted."
+    assert "Traceback" not in err
