@@ -17,13 +17,11 @@ SERVERS = registry()
 
 
 def _own_methods(server: BundledServer) -> set[str]:
-    """Methods the server's class defines itself, below the reference (and the remap helper)."""
+    """Methods the server's class defines itself, below the reference."""
     names: set[str] = set()
     for klass in inspect.getmro(server.build):
         if klass is ReferenceServer:
             break
-        if klass.__name__ == "_Remapped":
-            continue
         names |= {
             name for name, value in vars(klass).items() if callable(value) and name != "__init__"
         }

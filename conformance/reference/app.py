@@ -181,10 +181,14 @@ class ReferenceServer:
         state: RateState | None = None,
         extra_headers: Mapping[str, str] | None = None,
     ) -> Response:
-        """An error answer: {"message": ...}, with rate-limit headers once the key is known."""
+        """An error answer, with rate-limit headers once the key is known."""
         headers = dict(extra_headers or {})
         if state is not None:
             headers.update(self.rate_limit_headers(state))
+        return self.render_error(status, message, headers)
+
+    def render_error(self, status: int, message: str, headers: dict[str, str]) -> Response:
+        """How an error looks on the wire: JSON {"message": ...}."""
         return JSONResponse({"message": message}, status_code=status, headers=headers)
 
 

@@ -6,7 +6,6 @@ Each class changes exactly one method of the reference server; its docstring is 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -17,24 +16,6 @@ from conformance.servers.base import BundledServer
 
 IN_PROGRESS = "Another job is in progress"
 FULL_ACCESS = ApiKey("demo", frozenset({SYNC_PERMISSION}))
-
-
-class _Remapped(ReferenceServer):
-    """Base of faults that change the status or message of one error answer (via `remap`)."""
-
-    def remap(self, status: int, message: str) -> tuple[int, str]:
-        return status, message
-
-    def error_response(
-        self,
-        status: int,
-        message: str,
-        *,
-        state: RateState | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> Response:
-        status, message = self.remap(status, message)
-        return super().error_response(status, message, state=state, extra_headers=extra_headers)
 
 
 # The success answer.
@@ -74,34 +55,14 @@ class SuccessWithoutRateHeaders(ReferenceServer):
 class ErrorWithoutMessage(ReferenceServer):
     """Error bodies name the error in `error`, with no `message`."""
 
-    def error_response(
-        self,
-        status: int,
-        message: str,
-        *,
-        state: RateState | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> Response:
-        headers = dict(extra_headers or {})
-        if state is not None:
-            headers.update(self.rate_limit_headers(state))
+    def render_error(self, status: int, message: str, headers: dict[str, str]) -> Response:
         return JSONResponse({"error": message}, status, headers)
 
 
 class ErrorAsHtml(ReferenceServer):
     """Error bodies are HTML pages, not JSON."""
 
-    def error_response(
-        self,
-        status: int,
-        message: str,
-        *,
-        state: RateState | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> Response:
-        headers = dict(extra_headers or {})
-        if state is not None:
-            headers.update(self.rate_limit_headers(state))
+    def render_error(self, status: int, message: str, headers: dict[str, str]) -> Response:
         return Response(f"<h1>{message}</h1>", status, headers, media_type="text/html")
 
 
@@ -154,11 +115,13 @@ class PermissionNotChecked(ReferenceServer):
         return True
 
 
-class PermissionDeniedAs401(_Remapped):
+class PermissionDeniedAs401(ReferenceServer):
     """A key without the permission is answered 401 Invalid API key instead of 403."""
 
-    def remap(self, status: int, message: str) -> tuple[int, str]:
-        return (401, "Invalid API key") if status == 403 else (status, message)
+    def render_error(self, status: int, message: str, headers: dict[str, str]) -> Response:
+        if status == 403:
+            return super().render_error(401, "Invalid API key", headers)
+        return super().render_error(status, message, headers)
 
 
 # Unknown integrations.
@@ -171,11 +134,13 @@ class UnknownIdStartsSync(ReferenceServer):
         return True
 
 
-class MalformedIdGets422(_Remapped):
+class MalformedIdGets422(ReferenceServer):
     """An ID that is not a UUID is answered 422, a status the document does not list."""
 
-    def remap(self, status: int, message: str) -> tuple[int, str]:
-        return (422, message) if message == "Invalid integration ID" else (status, message)
+    def render_error(self, status: int, message: str, headers: dict[str, str]) -> Response:
+        if message == "Invalid integration ID":
+            status = 422
+        return super().render_error(status, message, headers)
 
 
 # The sync lifecycle and concurrency.
@@ -198,18 +163,22 @@ class InProgressAnswered202(ReferenceServer):
         return True
 
 
-class InProgressSaysOverRateLimit(_Remapped):
+class InProgressSaysOverRateLimit(ReferenceServer):
     """A running sync is reported as "Over rate limit" while requests remain."""
 
-    def remap(self, status: int, message: str) -> tuple[int, str]:
-        return (status, "Over rate limit") if message == IN_PROGRESS else (status, message)
+    def render_error(self, status: int, message: str, headers: dict[str, str]) -> Response:
+        if message == IN_PROGRESS:
+            message = "Over rate limit"
+        return super().render_error(status, message, headers)
 
 
-class InProgressAs409(_Remapped):
+class InProgressAs409(ReferenceServer):
     """A running sync is answered 409 Conflict instead of 429."""
 
-    def remap(self, status: int, message: str) -> tuple[int, str]:
-        return (409, message) if message == IN_PROGRESS else (status, message)
+    def render_error(self, status: int, message: str, headers: dict[str, str]) -> Response:
+        if message == IN_PROGRESS:
+            status = 409
+        return super().render_error(status, message, headers)
 
 
 class CheckThenActRace(ReferenceServer):

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Mapping
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -33,34 +32,14 @@ class ExtraBodyFields(ReferenceServer):
         body = {"message": "success", "request_id": str(uuid.uuid4())}
         return JSONResponse(body, 202, self.rate_limit_headers(state))
 
-    def error_response(
-        self,
-        status: int,
-        message: str,
-        *,
-        state: RateState | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> Response:
-        headers = dict(extra_headers or {})
-        if state is not None:
-            headers.update(self.rate_limit_headers(state))
+    def render_error(self, status: int, message: str, headers: dict[str, str]) -> Response:
         return JSONResponse({"message": message, "request_id": str(uuid.uuid4())}, status, headers)
 
 
 class ErrorsArray(ReferenceServer):
     """Error bodies carry an `errors` array of minor errors, as Braze's fatal errors may."""
 
-    def error_response(
-        self,
-        status: int,
-        message: str,
-        *,
-        state: RateState | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> Response:
-        headers = dict(extra_headers or {})
-        if state is not None:
-            headers.update(self.rate_limit_headers(state))
+    def render_error(self, status: int, message: str, headers: dict[str, str]) -> Response:
         body = {"message": message, "errors": [{"detail": message.lower()}, "see the docs"]}
         return JSONResponse(body, status, headers)
 
