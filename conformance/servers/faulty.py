@@ -182,12 +182,12 @@ class InProgressAs409(ReferenceServer):
 
 
 class CheckThenActRace(ReferenceServer):
-    """Checking for a running sync and recording a new one are 20 ms apart (a storage trip)."""
+    """Checking for a running sync and recording a new one are 50 ms apart (a storage trip)."""
 
     async def start_sync(self, integration_id: str) -> bool:
         if self.is_running(integration_id):
             return False
-        await asyncio.sleep(0.02)
+        await asyncio.sleep(0.05)
         self.mark_running(integration_id)
         return True
 
