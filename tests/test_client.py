@@ -278,3 +278,8 @@ def test_async_client_raises_the_same_error(reference_url: str) -> None:
     with pytest.raises(BrazeApiError) as raised:
         asyncio.run(scenario())
     assert raised.value.status_code == 401
+
+
+def test_202_with_a_body_that_is_not_json_is_braze_api_error() -> None:
+    with pytest.raises(BrazeApiError, match="unexpected success body: accepted"):
+        trigger_on(tiny_server(Response("accepted", 202, media_type="text/plain")))

@@ -76,7 +76,7 @@ class BrazeApiError(Exception):
     body that does not match the contract. Carries the status, the message and the headers.
     """
 
-    def __init__(self, status_code: int, message: str, headers: httpx.Headers) -> None:
+    def __init__(self, status_code: int, message: str, *, headers: httpx.Headers) -> None:
         super().__init__(f"{status_code}: {message}")
         self.status_code = status_code
         self.message = message
@@ -106,17 +106,19 @@ def interpret(response: httpx.Response) -> Outcome:
     body = _json(response)
     rate_limit = RateLimit.from_headers(response.headers)
     status = response.status_code
-    if status == 202 and isinstance(body, dict):
-        try:
-            return SyncStarted(SyncAccepted.from_dict(body), rate_limit)
-        except (KeyError, TypeError, ValueError):
-            pass
+    if status == 202:
+        if isinstance(body, dict):
+            try:
+                return SyncStarted(SyncAccepted.from_dict(body), rate_limit)
+            except (KeyError, TypeError, ValueError):
+                pass
+        unexpected = _error_message(response, None)
         raise BrazeApiError(
-            status, f"unexpected success body: {_error_message(response, None)}", response.headers
+            status, f"unexpected success body: {unexpected}", headers=response.headers
         )
     if status == 429:
         message = _error_message(response, body)
         if message == IN_PROGRESS_MESSAGE:
             return SyncInProgress(message, rate_limit)
         return RateLimited(message, rate_limit)
-    raise BrazeApiError(status, _error_message(response, body), response.headers)
+    raise BrazeApiError(status, _error_message(response, body), headers=response.headers)

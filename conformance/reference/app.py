@@ -185,9 +185,9 @@ class ReferenceServer:
         headers = dict(extra_headers or {})
         if state is not None:
             headers.update(self.rate_limit_headers(state))
-        return self.render_error(status, message, headers)
+        return self.render_error(status, message, headers=headers)
 
-    def render_error(self, status: int, message: str, headers: dict[str, str]) -> Response:
+    def render_error(self, status: int, message: str, *, headers: dict[str, str]) -> Response:
         """How an error looks on the wire: JSON {"message": ...}."""
         return JSONResponse({"message": message}, status_code=status, headers=headers)
 

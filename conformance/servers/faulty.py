@@ -55,14 +55,14 @@ class SuccessWithoutRateHeaders(ReferenceServer):
 class ErrorWithoutMessage(ReferenceServer):
     """Error bodies name the error in `error`, with no `message`."""
 
-    def render_error(self, status: int, message: str, headers: dict[str, str]) -> Response:
+    def render_error(self, status: int, message: str, *, headers: dict[str, str]) -> Response:
         return JSONResponse({"error": message}, status, headers)
 
 
 class ErrorAsHtml(ReferenceServer):
     """Error bodies are HTML pages, not JSON."""
 
-    def render_error(self, status: int, message: str, headers: dict[str, str]) -> Response:
+    def render_error(self, status: int, message: str, *, headers: dict[str, str]) -> Response:
         return Response(f"<h1>{message}</h1>", status, headers, media_type="text/html")
 
 
@@ -118,10 +118,10 @@ class PermissionNotChecked(ReferenceServer):
 class PermissionDeniedAs401(ReferenceServer):
     """A key without the permission is answered 401 Invalid API key instead of 403."""
 
-    def render_error(self, status: int, message: str, headers: dict[str, str]) -> Response:
+    def render_error(self, status: int, message: str, *, headers: dict[str, str]) -> Response:
         if status == 403:
-            return super().render_error(401, "Invalid API key", headers)
-        return super().render_error(status, message, headers)
+            return super().render_error(401, "Invalid API key", headers=headers)
+        return super().render_error(status, message, headers=headers)
 
 
 # Unknown integrations.
@@ -137,10 +137,10 @@ class UnknownIdStartsSync(ReferenceServer):
 class MalformedIdGets422(ReferenceServer):
     """An ID that is not a UUID is answered 422, a status the document does not list."""
 
-    def render_error(self, status: int, message: str, headers: dict[str, str]) -> Response:
+    def render_error(self, status: int, message: str, *, headers: dict[str, str]) -> Response:
         if message == "Invalid integration ID":
             status = 422
-        return super().render_error(status, message, headers)
+        return super().render_error(status, message, headers=headers)
 
 
 # The sync lifecycle and concurrency.
@@ -166,19 +166,19 @@ class InProgressAnswered202(ReferenceServer):
 class InProgressSaysOverRateLimit(ReferenceServer):
     """A running sync is reported as "Over rate limit" while requests remain."""
 
-    def render_error(self, status: int, message: str, headers: dict[str, str]) -> Response:
+    def render_error(self, status: int, message: str, *, headers: dict[str, str]) -> Response:
         if message == IN_PROGRESS:
             message = "Over rate limit"
-        return super().render_error(status, message, headers)
+        return super().render_error(status, message, headers=headers)
 
 
 class InProgressAs409(ReferenceServer):
     """A running sync is answered 409 Conflict instead of 429."""
 
-    def render_error(self, status: int, message: str, headers: dict[str, str]) -> Response:
+    def render_error(self, status: int, message: str, *, headers: dict[str, str]) -> Response:
         if message == IN_PROGRESS:
             status = 409
-        return super().render_error(status, message, headers)
+        return super().render_error(status, message, headers=headers)
 
 
 class CheckThenActRace(ReferenceServer):

@@ -32,14 +32,14 @@ class ExtraBodyFields(ReferenceServer):
         body = {"message": "success", "request_id": str(uuid.uuid4())}
         return JSONResponse(body, 202, self.rate_limit_headers(state))
 
-    def render_error(self, status: int, message: str, headers: dict[str, str]) -> Response:
+    def render_error(self, status: int, message: str, *, headers: dict[str, str]) -> Response:
         return JSONResponse({"message": message, "request_id": str(uuid.uuid4())}, status, headers)
 
 
 class ErrorsArray(ReferenceServer):
     """Error bodies carry an `errors` array of minor errors, as Braze's fatal errors may."""
 
-    def render_error(self, status: int, message: str, headers: dict[str, str]) -> Response:
+    def render_error(self, status: int, message: str, *, headers: dict[str, str]) -> Response:
         body = {"message": message, "errors": [{"detail": message.lower()}, "see the docs"]}
         return JSONResponse(body, status, headers)
 
