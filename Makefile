@@ -64,5 +64,5 @@ generate: $(VENV_STAMP) ## Write generated/braze-cdi-client from the contract (n
 bench: $(VENV_STAMP) ## Print the benchmark table (generate, suite vs plain schemathesis, client, server, mutants)
 	$(PY) -m kit.bench
 
-review: bootstrap ## Report lint, breaking changes, client diff and rendered docs against BASE (default: merge base with main)
+review: bootstrap ## Report lint, breaking changes, client diff against BASE (default: merge base with main); writes build/reference.html
 	$(PY) -m kit.review $(if $(BASE),--base $(BASE))

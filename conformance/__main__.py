@@ -106,6 +106,9 @@ def main(argv: list[str] | None = None) -> int:
             result = run_suite(options, contract)
     except (CannotJudge, LaunchError) as error:
         return _cannot_judge(str(error))
+    except Exception as error:  # noqa: BLE001 - a bug of the suite: say so, and never print the key
+        reason = f"the suite failed ({type(error).__name__}); run again with --seed to repeat it"
+        return _cannot_judge(reason)
     report = render(result)
     for secret in (token, limited):
         report = report.replace(secret, "***") if secret else report

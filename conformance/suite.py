@@ -9,7 +9,7 @@ from ipaddress import ip_address
 from urllib.parse import urlsplit
 
 import hypothesis
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from schemathesis.core.transport import HttpMethod
 
 from conformance.checks import CHECKS, OBSERVERS, PROBES, Check, judge_unknown_id
@@ -127,6 +127,7 @@ def explore(run: Run, *, seed: int) -> None:
         phases=[Phase.explicit, Phase.generate],
         suppress_health_check=list(HealthCheck),
         print_blob=False,
+        verbosity=Verbosity.quiet,  # never print a generated case: it carries the key
     )
     def one(case: Case) -> None:
         run.generated_cases += 1
