@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from conformance import __main__ as cli
 from conformance.reference.app import ReferenceServer
 from conformance.reference.fixtures import (
     DEMO_INTEGRATIONS,
@@ -145,3 +146,20 @@ def test_unwritable_junit_path_is_exit_2() -> None:
     result = conformance("--junit-xml", "/nonexistent/dir/report.xml")
     assert result.returncode == 2
     assert "cannot write /nonexistent/dir/report.xml" in result.stderr
+
+
+def test_internal_error_is_one_line_without_the_key(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError(f"boom with {SECRET}")
+
+    monkeypatch.setattr(cli, "run_suite", broken)
+    monkeypatch.setenv("TOKEN", SECRET)
+    assert cli.main(["--max-examples", "1"]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == (
+        "conformance: could not judge: the suite failed (RuntimeError); "
+        "run again with --seed to repeat it\n"
+    )
+    assert SECRET not in captured.out + captured.err
