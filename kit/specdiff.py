@@ -173,10 +173,6 @@ def _at(path: Path, pattern: str) -> bool:
     return len(path) == len(parts) and all(p in {"*", q} for p, q in zip(parts, path, strict=True))
 
 
-def _within(path: Path, part: str) -> bool:
-    return part in path
-
-
 def _response_side(path: Path) -> bool:
     return _operation(path) and "responses" in path
 
@@ -185,17 +181,13 @@ def _request_side(path: Path) -> bool:
     return _operation(path) and ("parameters" in path or "requestBody" in path)
 
 
-def _schema_key(path: Path) -> str:
-    return path[-1] if path else ""
-
-
 def _is_success(status: str) -> bool:
     return status.startswith("2")
 
 
 def _tighter(change: Change) -> bool:
     """Whether a numeric constraint became stricter (or appeared)."""
-    key = _schema_key(change.path)
+    key = change.path[-1] if change.path else ""
     if change.kind == "added":
         return True
     if change.kind != "changed" or not isinstance(change.old, int | float):
