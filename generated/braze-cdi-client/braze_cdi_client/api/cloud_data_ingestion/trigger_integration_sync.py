@@ -97,7 +97,8 @@ def sync_detailed(
 
     **Rate limit:** 20 requests per minute, counted per workspace (machine-readable in
     `x-braze-rate-limit`). Every answer to an authenticated request carries the
-    `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` headers.
+    `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` headers (over HTTP/2
+    their names arrive in lowercase; header names are case-insensitive).
 
     The request has no body. Braze's documented example still sends
     `Content-Type: application/json`; servers must accept the request with or without it.
@@ -143,7 +144,8 @@ def sync(
 
     **Rate limit:** 20 requests per minute, counted per workspace (machine-readable in
     `x-braze-rate-limit`). Every answer to an authenticated request carries the
-    `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` headers.
+    `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` headers (over HTTP/2
+    their names arrive in lowercase; header names are case-insensitive).
 
     The request has no body. Braze's documented example still sends
     `Content-Type: application/json`; servers must accept the request with or without it.
@@ -184,7 +186,8 @@ async def asyncio_detailed(
 
     **Rate limit:** 20 requests per minute, counted per workspace (machine-readable in
     `x-braze-rate-limit`). Every answer to an authenticated request carries the
-    `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` headers.
+    `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` headers (over HTTP/2
+    their names arrive in lowercase; header names are case-insensitive).
 
     The request has no body. Braze's documented example still sends
     `Content-Type: application/json`; servers must accept the request with or without it.
@@ -228,7 +231,8 @@ async def asyncio(
 
     **Rate limit:** 20 requests per minute, counted per workspace (machine-readable in
     `x-braze-rate-limit`). Every answer to an authenticated request carries the
-    `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` headers.
+    `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` headers (over HTTP/2
+    their names arrive in lowercase; header names are case-insensitive).
 
     The request has no body. Braze's documented example still sends
     `Content-Type: application/json`; servers must accept the request with or without it.
