@@ -53,7 +53,11 @@ def test_ctrl_c_during_a_run_is_one_line_and_exit_130() -> None:
         stderr=subprocess.PIPE,
         text=True,
     )
-    time.sleep(2)  # no event to await: the run must be under way when the signal comes
+    # The run is under way once it has started the bundled server as its child process.
+    children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+    deadline = time.monotonic() + 30
+    while not children.read_text().strip() and time.monotonic() < deadline:
+        time.sleep(0.05)
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=30)
     assert process.returncode == 130

@@ -20,6 +20,7 @@ from conformance.reference.fixtures import (
     demo_fixtures,
 )
 from conformance.serving import bind_loopback, serve_in_thread
+from conformance.suite import CannotJudge
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "sk-conformance-secret-7f3a9c"
@@ -163,3 +164,21 @@ def test_internal_error_is_one_line_without_the_key(
         "run again with --seed to repeat it\n"
     )
     assert SECRET not in captured.out + captured.err
+
+
+def test_non_loopback_host_is_told_what_will_happen_before_any_request(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], secret_server: str
+) -> None:
+    sent_before_notice: list[int] = []
+
+    def run_and_record(options: object, contract: object) -> object:
+        sent_before_notice.append(capsys.readouterr().out.count("This run sends about"))
+        raise CannotJudge("stopped by the test before any request")
+
+    monkeypatch.setattr(cli, "is_loopback", lambda url: False)
+    monkeypatch.setattr(cli, "run_suite", run_and_record)
+    code = cli.main(
+        ["--base-url", secret_server, "--token", SECRET, "--integration-id", DEMO_INTEGRATIONS[0]]
+    )
+    assert code == 2
+    assert sent_before_notice == [1]
