@@ -7,7 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import httpx
 import pytest
 
 from conformance.reference import __main__ as cli
@@ -39,16 +38,28 @@ def test_serve_answers_the_seed_request_then_stops_on_ctrl_c() -> None:
         assert any(DEMO_KEY in line for line in banner)
         assert any(DEMO_LIMITED_KEY in line for line in banner)
         assert any(DEMO_INTEGRATIONS[0] in line for line in banner)
-        # The seed's documented request, with a demo key and ID.
-        headers = {"Content-Type": "application/json", "Authorization": f"Bearer {DEMO_KEY}"}
-        target = f"{url}/cdi/integrations/{DEMO_INTEGRATIONS[0]}/sync"
-        first = httpx.post(target, headers=headers)
-        second = httpx.post(target, headers=headers)
+        # The seed's documented curl request, with a demo key and ID.
+        curl = [
+            "curl",
+            "--silent",
+            "--write-out",
+            "\n%{http_code}",
+            "--location",
+            "--request",
+            "POST",
+            f"{url}/cdi/integrations/{DEMO_INTEGRATIONS[0]}/sync",
+            "--header",
+            "Content-Type: application/json",
+            "--header",
+            f"Authorization: Bearer {DEMO_KEY}",
+        ]
+        first = subprocess.run(curl, capture_output=True, text=True, check=True).stdout
+        second = subprocess.run(curl, capture_output=True, text=True, check=True).stdout
     finally:
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=15)
-    assert (first.status_code, first.json()) == (202, {"message": "success"})
-    assert (second.status_code, second.json()) == (429, {"message": "Another job is in progress"})
+    assert first.splitlines() == ['{"message":"success"}', "202"]
+    assert second.splitlines() == ['{"message":"Another job is in progress"}', "429"]
     assert "Traceback" not in err
     assert "Reference server stopped." in out
     assert DEMO_KEY not in err
