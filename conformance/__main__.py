@@ -17,9 +17,9 @@ from conformance.contract import DOCUMENT, ContractError, load_contract
 from conformance.launch import LaunchError, launched
 from conformance.reference.fixtures import DEMO_INTEGRATIONS, DEMO_KEY, DEMO_LIMITED_KEY
 from conformance.report import render, write_junit
-from conformance.run import Options
+from conformance.run import CannotJudge, Options, mask_secrets
 from conformance.servers import registry
-from conformance.suite import CannotJudge, is_loopback, run_suite, side_effects
+from conformance.suite import is_loopback, run_suite, side_effects
 
 EXIT_CONFORMANT, EXIT_BROKEN, EXIT_CANNOT_JUDGE = 0, 1, 2
 
@@ -109,10 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as error:  # noqa: BLE001 - a bug of the suite: say so, and never print the key
         reason = f"the suite failed ({type(error).__name__}); run again with --seed to repeat it"
         return _cannot_judge(reason)
-    report = render(result)
-    for secret in (token, limited):
-        report = report.replace(secret, "***") if secret else report
-    print(report)
+    # Findings and notes are masked already; this covers whatever else the report may quote.
+    print(mask_secrets(render(result), (token, limited)))
     if arguments.junit_xml:
         try:
             write_junit(result, arguments.junit_xml)

@@ -22,7 +22,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from conformance.run import Run
+from conformance.run import CannotJudge, Run
 from conformance.transport import RATE_LIMIT_RETRIES, Exchange
 
 CLOCK_SKEW_SECONDS = 5
@@ -103,7 +103,6 @@ def response_conformance(run: Run, exchange: Exchange) -> None:
             exchange,
             what=f"{failure.title} ({exchange.label})",
             expected=_one_line(failure.message) or "an answer the document describes",
-            received=exchange.received(),
         )
 
 
@@ -117,7 +116,6 @@ def robustness(run: Run, exchange: Exchange) -> None:
             exchange,
             what=f"No answer ({exchange.label})",
             expected="an HTTP answer",
-            received=exchange.received(),
         )
     elif exchange.response.status_code >= 500:
         run.fail(
@@ -125,7 +123,6 @@ def robustness(run: Run, exchange: Exchange) -> None:
             exchange,
             what=f"Server error ({exchange.label})",
             expected="a documented 2xx or 4xx answer",
-            received=exchange.received(),
         )
 
 
@@ -217,6 +214,12 @@ def concurrency(run: Run) -> None:
     if all(run.sender.is_rate_limited(exchange) for exchange in exchanges):
         run.skip("concurrency", "rate limited on every attempt")
         return
+    answers = [exchange.status for exchange in exchanges]
+    if all(status in {400, 404} for status in answers):
+        raise CannotJudge(
+            f"the server does not know INTEGRATION_ID {integration_id} ({answers[0]}); "
+            "pass the ID of an existing integration."
+        )
     run.applied("concurrency")
     started = [exchange for exchange in exchanges if 200 <= (exchange.status or 0) < 300]
     if len(started) > 1:
@@ -258,7 +261,6 @@ def sync_lifecycle(run: Run) -> None:
             follow_up,
             what="A second sync started while the first was running",
             expected=f"429 {in_progress}",
-            received=follow_up.received(),
         )
         return
     if not strict and follow_up.status == 202:
@@ -272,14 +274,14 @@ def _expect_trigger_answer(
 ) -> None:
     """A trigger of the real integration is 202, or 429 with the in-progress message."""
     in_progress = run.contract.in_progress_message
-    if run.sender.is_rate_limited(exchange) or exchange.status is None:
+    if not run.sender.judgeable(exchange):
         return
     run.applied("sync-lifecycle")
     if exchange.status == 202 and not must_be_in_progress:
         return
-    if exchange.status == 429 and exchange.message() == in_progress:
+    if exchange.status == 429 and exchange.message == in_progress:
         return
-    if exchange.status == 429 and exchange.message() == run.contract.over_rate_limit_message:
+    if exchange.status == 429 and exchange.message == run.contract.over_rate_limit_message:
         what = "A running sync was reported as the rate limit, though requests remain"
     else:
         what = "A trigger of a running integration got the wrong answer"
@@ -288,7 +290,6 @@ def _expect_trigger_answer(
         exchange,
         what=what,
         expected=f"429 {in_progress}" + ("" if must_be_in_progress else ", or 202"),
-        received=exchange.received(),
     )
 
 
@@ -298,18 +299,15 @@ def authentication(run: Run) -> None:
     unknown_key = f"conformance-unknown-key-{run.made_up_id()}"
     for label, key in (("no key", None), ("unknown key", unknown_key)):
         exchange = run.sender.send(run.case(run.target_id(), key=key), label=label)
-        if exchange.status is None or run.sender.is_rate_limited(exchange):
-            continue
-        run.applied("authentication")
-        if exchange.status != 401:
-            outcome = "accepted" if 200 <= exchange.status < 300 else "not rejected with 401"
-            run.fail(
-                "authentication",
-                exchange,
-                what=f"A request with {label} was {outcome}",
-                expected="401 Invalid API key",
-                received=exchange.received(),
-            )
+        outcome = "accepted" if 200 <= (exchange.status or 0) < 300 else "not rejected with 401"
+        _expect_status(
+            run,
+            "authentication",
+            exchange,
+            status=401,
+            what=f"A request with {label} was {outcome}",
+            expected="401 Invalid API key",
+        )
 
 
 @probe("permission")
@@ -321,17 +319,25 @@ def permission(run: Run) -> None:
     exchange = run.sender.send(
         run.case(run.target_id(), key=run.options.limited_token), label="key lacking the permission"
     )
-    if exchange.status is None or run.sender.is_rate_limited(exchange):
+    _expect_status(
+        run,
+        "permission",
+        exchange,
+        status=403,
+        what=f"A key without {run.contract.permission} was not refused with 403",
+        expected="403 Access Denied",
+    )
+
+
+def _expect_status(
+    run: Run, check: str, exchange: Exchange, *, status: int, what: str, expected: str
+) -> None:
+    """Judge a probe's answer by its status (unless it never came or was rate limited)."""
+    if not run.sender.judgeable(exchange):
         return
-    run.applied("permission")
-    if exchange.status != 403:
-        run.fail(
-            "permission",
-            exchange,
-            what=f"A key without {run.contract.permission} was not refused with 403",
-            expected="403 Access Denied",
-            received=exchange.received(),
-        )
+    run.applied(check)
+    if exchange.status != status:
+        run.fail(check, exchange, what=what, expected=expected)
 
 
 @probe("unknown-integration")
@@ -352,12 +358,10 @@ def judge_unknown_id(run: Run, exchange: Exchange, *, strict: bool) -> None:
     Strict (IDs made up by the suite): only 400 and 404 conform. Otherwise (generated IDs, which
     might by chance be real): only a 2xx is a finding.
     """
-    if exchange.status is None or run.sender.is_rate_limited(exchange):
-        return
-    if sent_id(exchange) == run.options.integration_id:
+    if not run.sender.judgeable(exchange) or sent_id(exchange) == run.options.integration_id:
         return
     run.applied("unknown-integration")
-    started = 200 <= exchange.status < 300
+    started = 200 <= (exchange.status or 0) < 300
     if started or (strict and exchange.status not in {400, 404}):
         run.fail(
             "unknown-integration",
@@ -366,7 +370,6 @@ def judge_unknown_id(run: Run, exchange: Exchange, *, strict: bool) -> None:
             if started
             else "A made-up integration ID was not refused with 400 or 404",
             expected="400 Invalid integration ID or 404 Integration not found",
-            received=exchange.received(),
         )
 
 

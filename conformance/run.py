@@ -16,6 +16,18 @@ MASK = "***"
 FINDINGS_SHOWN_PER_CHECK = 3
 
 
+class CannotJudge(Exception):
+    """The run cannot reach a verdict; the message says why, in one sentence."""
+
+
+def mask_secrets(text: str, secrets: tuple[str | None, ...]) -> str:
+    """The text with every given secret replaced by ***."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, MASK)
+    return text
+
+
 @dataclass(frozen=True)
 class Options:
     """What the user asked for."""
@@ -94,15 +106,21 @@ class Run:
         self.state(check).skip_reason = reason
 
     def fail(
-        self, check: str, exchange: Exchange | None, *, what: str, expected: str, received: str
+        self,
+        check: str,
+        exchange: Exchange,
+        *,
+        what: str,
+        expected: str,
+        received: str | None = None,
     ) -> None:
-        """Record a broken promise, with a curl reproduction when a request caused it."""
+        """Record a broken promise with a curl reproduction; `received` defaults to the answer."""
         state = self.state(check)
         state.applied += 1
         state.total_findings += 1
         if len(state.findings) < FINDINGS_SHOWN_PER_CHECK:
-            reproduce = self.curl(exchange) if exchange is not None else "(see above)"
-            state.findings.append(Finding(what, expected, self.mask(received), reproduce))
+            seen = exchange.received() if received is None else received
+            state.findings.append(Finding(what, expected, self.mask(seen), self.curl(exchange)))
 
     def note(self, text: str) -> None:
         """Something worth reporting that breaks no promise."""
@@ -110,10 +128,7 @@ class Run:
 
     def mask(self, text: str) -> str:
         """The text with every key the user gave replaced by ***."""
-        for secret in (self.options.token, self.options.limited_token):
-            if secret:
-                text = text.replace(secret, MASK)
-        return text
+        return mask_secrets(text, (self.options.token, self.options.limited_token))
 
     def curl(self, exchange: Exchange) -> str:
         """A curl command that repeats the exchange's request, with the key masked."""

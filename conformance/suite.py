@@ -14,7 +14,7 @@ from schemathesis.core.transport import HttpMethod
 
 from conformance.checks import CHECKS, OBSERVERS, PROBES, Check, judge_unknown_id
 from conformance.contract import Contract
-from conformance.run import CheckState, Options, Run, Status
+from conformance.run import CannotJudge, CheckState, Options, Run, Status
 from conformance.transport import Case, Exchange, Sender
 
 OTHER_METHODS: tuple[HttpMethod, ...] = ("GET", "PUT", "PATCH", "DELETE")
@@ -35,10 +35,6 @@ ODD_HEADERS: tuple[dict[str, str], ...] = (
     {"Accept": "text/html"},
     {"X-Forwarded-For": "not an address"},
 )
-
-
-class CannotJudge(Exception):
-    """The run cannot reach a verdict; the message says why, in one sentence."""
 
 
 @dataclass(frozen=True)
@@ -102,16 +98,6 @@ def preflight(run: Run) -> None:
             f"the given TOKEN lacks {run.contract.permission} (403); pass a key that has it."
         )
     judge_unknown_id(run, exchange, strict=True)
-
-
-def check_integration_is_known(run: Run) -> None:
-    """The user's INTEGRATION_ID must exist on the server, or the lifecycle cannot be judged."""
-    answers = [exchange.status for exchange in run.burst]
-    if answers and all(status in {400, 404} for status in answers):
-        raise CannotJudge(
-            f"the server does not know INTEGRATION_ID {run.options.integration_id} "
-            f"({answers[0]}); pass the ID of an existing integration."
-        )
 
 
 def explore(run: Run, *, seed: int) -> None:
@@ -181,8 +167,6 @@ def run_suite(options: Options, contract: Contract) -> Result:
         preflight(run)
         for check in PROBES:
             check.function(run)
-            if check.name == "concurrency":
-                check_integration_is_known(run)
         explore(run, seed=seed)
         other_methods(run)
         odd_inputs(run)

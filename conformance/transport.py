@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import requests
@@ -49,8 +50,9 @@ class Exchange:
         except ValueError:
             return None
 
+    @cached_property
     def message(self) -> str | None:
-        """The `message` field of a JSON body, or None."""
+        """The `message` field of a JSON body, or None (parsed once; several checks ask)."""
         if self.response is None:
             return None
         try:
@@ -77,14 +79,10 @@ class Sender:
         contract: Contract,
         base_url: str,
         observe: Callable[[Exchange], None],
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.time,
     ) -> None:
         self.contract = contract
         self.base_url = base_url.rstrip("/")
         self.observe = observe
-        self.sleep = sleep
-        self.clock = clock
         self.requests_sent = 0
         self.seconds_waited = 0.0
         self._session = requests.Session()
@@ -121,13 +119,17 @@ class Sender:
         with ThreadPoolExecutor(max_workers=len(cases)) as pool:
             return list(pool.map(one, cases))
 
+    def judgeable(self, exchange: Exchange) -> bool:
+        """Whether an answer came and was not the rate limit, so a check can judge it."""
+        return exchange.status is not None and not self.is_rate_limited(exchange)
+
     def is_rate_limited(self, exchange: Exchange) -> bool:
         """Whether an answer is the workspace's rate limit (429, the message, nothing remaining).
 
         A 429 whose message says "Over rate limit" while X-RateLimit-Remaining is above 0 is not
         taken for the rate limit: the headers contradict it, and the checks judge it instead.
         """
-        if exchange.status != 429 or exchange.message() != self.contract.over_rate_limit_message:
+        if exchange.status != 429 or exchange.message != self.contract.over_rate_limit_message:
             return False
         remaining = exchange.header_int("X-RateLimit-Remaining")
         return remaining is None or remaining == 0
@@ -143,7 +145,7 @@ class Sender:
     ) -> Exchange:
         if paced:
             self._pace()
-        sent_at = self.clock()
+        sent_at = time.time()
         response: schemathesis.Response | None = None
         error: str | None = None
         try:
@@ -177,8 +179,9 @@ class Sender:
     def wait_for_reset(self) -> None:
         """Wait until the rate-limit window resets (bounded by the documented window)."""
         longest = self.contract.rate_window_seconds + 1.0
-        reset = self._reset if self._reset is not None else self.clock() + longest
-        delay = min(max(reset - self.clock(), 0.0) + RESET_MARGIN_SECONDS, longest)
+        now = time.time()
+        reset = self._reset if self._reset is not None else now + longest
+        delay = min(max(reset - now, 0.0) + RESET_MARGIN_SECONDS, longest)
         self.seconds_waited += delay
-        self.sleep(delay)
+        time.sleep(delay)
         self._remaining = None

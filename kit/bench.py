@@ -17,8 +17,8 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +30,7 @@ sys.path[:0] = [str(ROOT / "client"), str(ROOT / "generated" / "braze-cdi-client
 from braze_cdi_sync import AsyncCdiClient, CdiClient  # noqa: E402
 
 from conformance.arguments import Parser, run  # noqa: E402
+from conformance.launch import LaunchError, launched_module  # noqa: E402
 from conformance.reference.fixtures import DEMO_INTEGRATIONS, DEMO_KEY  # noqa: E402
 from kit import generate  # noqa: E402
 
@@ -88,27 +89,17 @@ def _python(*arguments: str, check: bool = True) -> tuple[float, subprocess.Comp
     return seconds, result
 
 
-@contextmanager
-def reference_server(*, config: Path | None = None, quiet: bool = True) -> Iterator[str]:
+def reference_server(
+    *, config: Path | None = None, quiet: bool = True
+) -> AbstractContextManager[str]:
     """The reference server in its own process (so it has its own core); yields its URL."""
-    command = [sys.executable, "-m", "conformance.reference", "--port", "0"]
-    if config is not None:
-        command += ["--config", str(config)]
-    if quiet:
-        command.append("--quiet")
-    with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen(  # noqa: S603 - our own module
-            command, cwd=ROOT, stdout=subprocess.PIPE, stderr=log, text=True
-        )
-        try:
-            assert process.stdout is not None
-            url = process.stdout.readline().rsplit(" ", 1)[-1].strip()
-            if not url.startswith("http://"):
-                raise RuntimeError("the reference server did not start")
-            yield url
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
+    options = [
+        "--port",
+        "0",
+        *(["--config", str(config)] if config else []),
+        *(["--quiet"] if quiet else []),
+    ]
+    return launched_module("conformance.reference", *options)
 
 
 # 1. make generate.
@@ -348,7 +339,7 @@ def main(argv: list[str] | None = None) -> int:
         lines = [*bench_generate(), *bench_suite(sizes), *bench_client(sizes), *bench_server(sizes)]
         if sizes.mutants:
             lines += bench_mutants()
-    except RuntimeError as error:
+    except (RuntimeError, LaunchError) as error:
         print(f"bench: {error}", file=sys.stderr)
         return 1
     print(render(lines, sizes=sizes))

@@ -64,14 +64,16 @@ def run_spec_validator(document: Path) -> Report:
     return report
 
 
-def _node_tool(name: str) -> str:
+def node_tool(name: str) -> str:
+    """The path of a pinned Node tool; LintError if `npm ci` has not installed it."""
     tool = NODE_BIN / name
     if not tool.exists():
         raise LintError(f"{tool} is missing; run `make node_modules` (npm ci) first.")
     return str(tool)
 
 
-def _run(command: list[str]) -> subprocess.CompletedProcess[str]:
+def run_tool(command: list[str]) -> subprocess.CompletedProcess[str]:
+    """Run a Node tool from the project root, quiet and without telemetry."""
     environment = {
         **os.environ,
         "REDOCLY_TELEMETRY": "off",
@@ -85,9 +87,9 @@ def _run(command: list[str]) -> subprocess.CompletedProcess[str]:
 
 def run_spectral(document: Path, *, ruleset: Path = SPECTRAL_RULESET) -> Report:
     """Lint with Spectral: all built-in OpenAPI rules plus the project's own."""
-    result = _run(
+    result = run_tool(
         [
-            _node_tool("spectral"),
+            node_tool("spectral"),
             "lint",
             "--quiet",
             "--format=json",
@@ -110,9 +112,9 @@ def run_spectral(document: Path, *, ruleset: Path = SPECTRAL_RULESET) -> Report:
 
 def run_redocly(document: Path, *, config: Path = REDOCLY_CONFIG) -> Report:
     """Lint with Redocly's recommended rules; warnings count as problems."""
-    result = _run(
+    result = run_tool(
         [
-            _node_tool("redocly"),
+            node_tool("redocly"),
             "lint",
             "--format=json",
             f"--config={config}",

@@ -13,10 +13,10 @@ on lint problems; 2 when BASE cannot be read.
 from __future__ import annotations
 
 import ast
-import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -102,40 +102,39 @@ def client_change(base_text: str) -> list[str]:
         old_files, new_files = generate.tree(old), generate.tree(new)
         old_api = public_api(old / "braze_cdi_client")
         new_api = public_api(new / "braze_cdi_client")
-    lines = []
-    for name in sorted(old_files.keys() | new_files.keys()):
-        if name not in new_files:
-            lines.append(f"- file removed: `{name}`")
-        elif name not in old_files:
-            lines.append(f"- file added: `{name}`")
-        elif old_files[name] != new_files[name]:
-            lines.append(f"- file changed: `{name}`")
-    for name in sorted(old_api.keys() | new_api.keys()):
-        if name not in new_api:
+    lines = [f"- file {kind}: `{name}`" for kind, name in _differences(old_files, new_files)]
+    for kind, name in _differences(old_api, new_api):
+        if kind == "removed":
             lines.append(f"- **removed** `{name}`")
-        elif name not in old_api:
+        elif kind == "added":
             lines.append(f"- added `{name}`: `{new_api[name]}`")
-        elif old_api[name] != new_api[name]:
+        else:
             lines.append(f"- **changed** `{name}`: `{old_api[name]}` → `{new_api[name]}`")
     return lines or ["No change."]
+
+
+def _differences(old: Mapping[str, object], new: Mapping[str, object]) -> Iterator[tuple[str, str]]:
+    """(removed|added|changed, key) for every key whose value differs, in key order."""
+    for name in sorted(old.keys() | new.keys()):
+        if name not in new:
+            yield "removed", name
+        elif name not in old:
+            yield "added", name
+        elif old[name] != new[name]:
+            yield "changed", name
 
 
 def render_docs() -> str:
     """Build the HTML reference with Redocly; a line saying where it is, or why not."""
     REFERENCE_HTML.parent.mkdir(exist_ok=True)
-    result = subprocess.run(  # noqa: S603 - the pinned Redocly CLI
+    result = lint_spec.run_tool(
         [
-            str(lint_spec.NODE_BIN / "redocly"),
+            lint_spec.node_tool("redocly"),
             "build-docs",
             str(lint_spec.DOCUMENT),
             "--output",
             str(REFERENCE_HTML),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "REDOCLY_TELEMETRY": "off", "REDOCLY_SUPPRESS_UPDATE_NOTICE": "true"},
+        ]
     )
     if result.returncode != 0:
         words = result.stderr.strip().splitlines()

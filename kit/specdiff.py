@@ -86,18 +86,21 @@ def _as_set(values: list[Any]) -> dict[str, bool]:
 
 
 def normalise(node: Any, parent: str = "") -> Any:
-    """Turn lists with an identity into mappings, recursively."""
+    """Turn lists with an identity into mappings, recursively.
+
+    `type: string` and `type: [string]` mean the same, so both become the set {string}.
+    """
     if isinstance(node, dict):
         return {key: normalise(value, key) for key, value in node.items()}
+    if parent == "type" and isinstance(node, str):
+        return _as_set([node])
     if not isinstance(node, list):
         return node
     if parent == "servers":
         return {str(item.get("url")): normalise(item) for item in node}
     if parent == "parameters":
         return {f"{item.get('in')}:{item.get('name')}": normalise(item) for item in node}
-    if parent in {"required", "enum", "type", "tags"}:
-        return _as_set(node)
-    if parent == "security":
+    if parent in {"required", "enum", "type", "tags", "security"}:
         return _as_set(node)
     return [normalise(item) for item in node]
 
@@ -120,24 +123,8 @@ def prepare(document: dict[str, Any]) -> dict[str, Any]:
     schemes = resolved.get("components", {}).get("securitySchemes", {})
     resolved.pop("components", None)
     resolved["securitySchemes"] = schemes
-    prepared: dict[str, Any] = normalise(_types_as_lists(resolved))
+    prepared: dict[str, Any] = normalise(resolved)
     return prepared
-
-
-def _types_as_lists(node: Any) -> Any:
-    """`type: string` and `type: [string]` mean the same; make both lists."""
-    if isinstance(node, dict):
-        result = {key: _types_as_lists(value) for key, value in node.items()}
-        if isinstance(result.get("type"), str) and ("properties" in result or _is_schema(result)):
-            result["type"] = [result["type"]]
-        return result
-    if isinstance(node, list):
-        return [_types_as_lists(item) for item in node]
-    return node
-
-
-def _is_schema(node: dict[str, Any]) -> bool:
-    return node.get("type") in {"string", "integer", "number", "boolean", "object", "array", "null"}
 
 
 # The structural diff.

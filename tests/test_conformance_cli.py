@@ -19,8 +19,8 @@ from conformance.reference.fixtures import (
     Fixtures,
     demo_fixtures,
 )
+from conformance.run import CannotJudge
 from conformance.serving import bind_loopback, serve_in_thread
-from conformance.suite import CannotJudge
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "sk-conformance-secret-7f3a9c"

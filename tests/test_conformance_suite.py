@@ -13,9 +13,9 @@ from conformance.reference.fixtures import (
     Fixtures,
     demo_fixtures,
 )
-from conformance.run import Options, Status
+from conformance.run import CannotJudge, Options, Status
 from conformance.serving import serve_in_thread
-from conformance.suite import CannotJudge, Result, is_loopback, run_suite, side_effects
+from conformance.suite import Result, is_loopback, run_suite, side_effects
 
 CONTRACT = load_contract()
 

@@ -287,3 +287,9 @@ def test_major_version_bump_acknowledges(old: str, new: str, acknowledged: bool)
         specdiff.acknowledged({"info": {"version": old}}, {"info": {"version": new}})
         is acknowledged
     )
+
+
+def test_type_as_string_or_as_one_item_list_is_no_change() -> None:
+    after = copy.deepcopy(BEFORE)
+    after["components"]["parameters"]["IntegrationId"]["schema"]["type"] = ["string"]
+    assert specdiff.classify(BEFORE, after) == []
