@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 VENV_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
-PY_SOURCES := kit conformance client tests
+PY_SOURCES := commandline.py contract conformance reference proving_ground tools client tests
 PORT ?= 8080
 SERVE_FLAGS ?=
 # Conformance target: BASE_URL empty means the bundled reference server. Keys travel in the
@@ -39,7 +39,7 @@ $(NODE_STAMP): package-lock.json
 bootstrap: $(VENV_STAMP) $(NODE_STAMP) ## Create .venv and node_modules from the pinned lists (only when they changed)
 
 lint-spec: bootstrap ## Lint the contract with openapi-spec-validator, Spectral and Redocly (zero problems allowed)
-	$(PY) -m kit.lint_spec
+	$(PY) -m tools.lint_spec
 
 lint: bootstrap ## Check the project's own Python code: ruff check, ruff format --check, mypy --strict
 	$(VENV)/bin/ruff check $(PY_SOURCES)
@@ -50,19 +50,19 @@ test: lint-spec lint ## Run every check CI runs: spec lint, code lint, the test 
 	$(PY) -m pytest
 
 serve: $(VENV_STAMP) ## Run the reference server on 127.0.0.1:PORT (8080); SERVE_FLAGS="--braze-limits" etc.; Ctrl-C stops
-	$(PY) -m conformance.reference --port $(PORT) $(SERVE_FLAGS)
+	$(PY) -m reference --port $(PORT) $(SERVE_FLAGS)
 
 conformance: $(VENV_STAMP) ## Run the suite: against the bundled reference server, or BASE_URL= TOKEN= [INTEGRATION_ID=] [LIMITED_TOKEN=]
 	$(PY) -m conformance $(if $(BASE_URL),--base-url $(BASE_URL)) $(if $(INTEGRATION_ID),--integration-id $(INTEGRATION_ID)) $(CONFORMANCE_FLAGS)
 
-mutants: $(VENV_STAMP) ## Run the suite and plain schemathesis against every bundled server; print the kill matrix
-	$(PY) -m conformance.mutants
+mutants: $(VENV_STAMP) ## The kill matrix: the suite and plain schemathesis against every server of the proving ground
+	$(PY) -m proving_ground.matrix
 
 generate: $(VENV_STAMP) ## Write generated/braze-cdi-client from the contract (no-op when its inputs are unchanged)
-	$(PY) -m kit.generate
+	$(PY) -m tools.generate
 
 bench: $(VENV_STAMP) ## Print the benchmark table (generate, suite vs plain schemathesis, client, server, mutants)
-	$(PY) -m kit.bench
+	$(PY) -m tools.bench
 
 review: bootstrap ## Report lint, breaking changes, client diff against BASE (default: merge base with main); writes build/reference.html
-	$(PY) -m kit.review $(if $(BASE),--base $(BASE))
+	$(PY) -m tools.review $(if $(BASE),--base $(BASE))

@@ -7,19 +7,19 @@ unreachable server, a rejected key), with a one-line reason.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from conformance.arguments import Parser, positive, run
-from conformance.contract import DOCUMENT, ContractError, load_contract
-from conformance.launch import LaunchError, launched
-from conformance.reference.fixtures import DEMO_INTEGRATIONS, DEMO_KEY, DEMO_LIMITED_KEY
+from commandline import Parser, StartError, exit_with, positive, server_process
 from conformance.report import render, write_junit
 from conformance.run import CannotJudge, Options, mask_secrets
-from conformance.servers import registry
-from conformance.suite import is_loopback, run_suite, side_effects
+from conformance.suite import is_loopback, judge, side_effects
+from contract import DOCUMENT, ContractError
+from contract import load as load_contract
 
 EXIT_CONFORMANT, EXIT_BROKEN, EXIT_CANNOT_JUDGE = 0, 1, 2
 
@@ -41,15 +41,15 @@ def parser() -> argparse.ArgumentParser:
     )
     target.add_argument(
         "--server",
-        help="start a bundled server on loopback and check it (default: reference); "
-        "its demo key, ID and limited key are used",
+        help="start a bundled server of the proving ground on loopback, as its own process, and "
+        "check it (default: reference); its demo key, ID and limited key are used",
     )
-    command.add_argument("--token", help="REST API key with cdi.integration_sync (env TOKEN)")
+    command.add_argument("--token", help="REST API key with the trigger's permission (env TOKEN)")
     command.add_argument(
         "--integration-id", help="an existing integration: enables the sync lifecycle checks"
     )
     command.add_argument(
-        "--limited-token", help="a key lacking cdi.integration_sync (env LIMITED_TOKEN)"
+        "--limited-token", help="a key lacking the trigger's permission (env LIMITED_TOKEN)"
     )
     command.add_argument("--junit-xml", type=Path, help="also write a JUnit XML report here")
     command.add_argument("--seed", type=int, help="seed for generated requests (default: random)")
@@ -63,49 +63,66 @@ def parser() -> argparse.ArgumentParser:
     return command
 
 
+@contextmanager
+def _target(arguments: argparse.Namespace) -> Iterator[Options]:
+    """The server to judge and what to judge it with; a bundled server runs until the block ends.
+
+    A bundled server announces its URL and demo keys; the environment's TOKEN, LIMITED_TOKEN and
+    INTEGRATION_ID (meant for the user's own server) are not read for it.
+    """
+    common = {
+        "seed": arguments.seed,
+        "max_examples": arguments.max_examples,
+        "burst": arguments.burst,
+    }
+    if arguments.base_url:
+        yield Options(
+            base_url=arguments.base_url,
+            token=arguments.token or os.environ.get("TOKEN") or "",
+            limited_token=arguments.limited_token or os.environ.get("LIMITED_TOKEN") or None,
+            integration_id=arguments.integration_id or None,
+            **common,
+        )
+        return
+    with server_process("proving_ground", arguments.server or "reference") as line:
+        served = json.loads(line)
+        yield Options(
+            base_url=served["base_url"],
+            token=arguments.token or served["token"],
+            limited_token=arguments.limited_token or served["limited_token"],
+            integration_id=arguments.integration_id or served["integration_id"],
+            **common,
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line, run the suite, print the verdict."""
     arguments = parser().parse_args(argv)
-    servers = registry()
-    server_name = arguments.server or (None if arguments.base_url else "reference")
-    if server_name is not None and server_name not in servers:
-        return _cannot_judge(f"no bundled server named {server_name!r}")
-    token = arguments.token or os.environ.get("TOKEN") or None
-    limited = arguments.limited_token or os.environ.get("LIMITED_TOKEN") or None
-    integration_id = arguments.integration_id or None
-    if server_name is not None:
-        token = token or DEMO_KEY
-        limited = limited or DEMO_LIMITED_KEY
-        integration_id = integration_id or DEMO_INTEGRATIONS[0]
-    elif not token:
-        return _cannot_judge("no key given: pass --token or set TOKEN")
-    elif not arguments.base_url.startswith(("http://", "https://")):
-        return _cannot_judge(
-            f"--base-url must start with http:// or https://, not {arguments.base_url!r}"
-        )
+    if arguments.base_url:
+        if not (arguments.token or os.environ.get("TOKEN")):
+            return _cannot_judge("no key given: pass --token or set TOKEN")
+        if not arguments.base_url.startswith(("http://", "https://")):
+            return _cannot_judge(
+                f"--base-url must start with http:// or https://, not {arguments.base_url!r}"
+            )
     try:
         contract = load_contract(arguments.contract)
     except ContractError as error:
         return _cannot_judge(str(error))
-    context: AbstractContextManager[str] = (
-        launched(server_name) if server_name is not None else nullcontext(arguments.base_url)
-    )
+    token = limited = None
     try:
-        with context as base_url:
-            options = Options(
-                base_url=base_url,
-                token=token,
-                integration_id=integration_id,
-                limited_token=limited,
-                seed=arguments.seed,
-                max_examples=arguments.max_examples,
-                burst=arguments.burst,
-            )
-            if not is_loopback(base_url):
+        with _target(arguments) as options:
+            token, limited = options.token, options.limited_token
+            if not is_loopback(options.base_url):
                 print(side_effects(options), flush=True)
-            result = run_suite(options, contract)
-    except (CannotJudge, LaunchError) as error:
+            result = judge(options, contract)
+    except (CannotJudge, ContractError) as error:
         return _cannot_judge(str(error))
+    except StartError as error:
+        reason = str(error)
+        if "no server named" in reason:
+            reason = f"no bundled server named {arguments.server!r}"
+        return _cannot_judge(reason)
     except Exception as error:  # noqa: BLE001 - a bug of the suite: say so, and never print the key
         reason = f"the suite failed ({type(error).__name__}); run again with --seed to repeat it"
         return _cannot_judge(reason)
@@ -125,4 +142,4 @@ def _cannot_judge(reason: str) -> int:
 
 
 if __name__ == "__main__":
-    run(main, prog="conformance")
+    exit_with(main, prog="conformance")

@@ -1,4 +1,7 @@
-"""The state of one conformance run: options, the sender, and what each check found."""
+"""The state of one conformance run: options, the sender, and what each check found.
+
+Each check records its verdicts through its own `Recorder`, bound to its name when the run starts.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +12,9 @@ from urllib.parse import quote
 
 from schemathesis.core.transport import HttpMethod
 
-from conformance.contract import Contract
+from conformance.schema import Operation
 from conformance.transport import Case, Exchange, Sender
+from contract import Contract
 
 MASK = "***"
 FINDINGS_SHOWN_PER_CHECK = 3
@@ -78,36 +82,24 @@ class CheckState:
         return Status.PASSED
 
 
-class Run:
-    """Shared by every check during one run against one server."""
+class Recorder:
+    """Records the verdicts of one check, under the name it was registered with."""
 
-    def __init__(self, *, options: Options, contract: Contract, sender: Sender) -> None:
-        self.options = options
-        self.contract = contract
-        self.sender = sender
-        self.states: dict[str, CheckState] = {}
-        self.notes: list[str] = []
-        self.generated_cases = 0
-        # Shared between checks: the simultaneous triggers, and the rate-limit window last seen.
-        self.burst: list[Exchange] = []
-        self.first_limit: int | None = None
-        self.last_window: tuple[int, int] | None = None
+    def __init__(self, name: str, run: Run) -> None:
+        self.name = name
+        self.state = CheckState()
+        self._run = run
 
-    def state(self, check: str) -> CheckState:
-        """The state of a check, created on first use."""
-        return self.states.setdefault(check, CheckState())
+    def applied(self) -> None:
+        """Record that the check judged something."""
+        self.state.applied += 1
 
-    def applied(self, check: str) -> None:
-        """Record that a check judged something."""
-        self.state(check).applied += 1
-
-    def skip(self, check: str, reason: str) -> None:
-        """Record why a check could not judge anything."""
-        self.state(check).skip_reason = reason
+    def skip(self, reason: str) -> None:
+        """Record why the check could not judge anything."""
+        self.state.skip_reason = reason
 
     def fail(
         self,
-        check: str,
         exchange: Exchange,
         *,
         what: str,
@@ -115,12 +107,47 @@ class Run:
         received: str | None = None,
     ) -> None:
         """Record a broken promise with a curl reproduction; `received` defaults to the answer."""
-        state = self.state(check)
+        state = self.state
         state.applied += 1
         state.total_findings += 1
         if len(state.findings) < FINDINGS_SHOWN_PER_CHECK:
             seen = exchange.received() if received is None else received
-            state.findings.append(Finding(what, expected, self.mask(seen), self.curl(exchange)))
+            run = self._run
+            state.findings.append(Finding(what, expected, run.mask(seen), run.curl(exchange)))
+
+
+@dataclass
+class RateWindowMemory:
+    """What the rate-limit check remembers between exchanges: the first limit, the last window."""
+
+    first_limit: int | None = None
+    last_window: tuple[int, int] | None = None
+
+
+class Run:
+    """Shared by every check during one run against one server."""
+
+    def __init__(
+        self,
+        *,
+        options: Options,
+        contract: Contract,
+        operation: Operation,
+        sender: Sender,
+        check_names: tuple[str, ...],
+    ) -> None:
+        self.options = options
+        self.contract = contract
+        self.operation = operation
+        self.sender = sender
+        self.recorders = {name: Recorder(name, self) for name in check_names}
+        self.notes: list[str] = []
+        self.generated_cases = 0
+        self.rate_window = RateWindowMemory()
+
+    def recorder(self, check: str) -> Recorder:
+        """The recorder of a registered check."""
+        return self.recorders[check]
 
     def note(self, text: str) -> None:
         """Something worth reporting that breaks no promise."""
@@ -150,7 +177,7 @@ class Run:
         headers = dict(extra_headers or {})
         if key is not None:
             headers["Authorization"] = f"Bearer {key}"
-        return self.contract.operation.Case(
+        return self.operation.Case(
             method=method,
             path_parameters={"integration_id": quote(integration_id, safe="")},
             headers=headers,

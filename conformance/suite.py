@@ -12,10 +12,18 @@ import hypothesis
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from schemathesis.core.transport import HttpMethod
 
-from conformance.checks import CHECKS, OBSERVERS, PROBES, Check, judge_unknown_id
-from conformance.contract import Contract
+from conformance.checks import (
+    CHECKS,
+    OBSERVERS,
+    PROBES,
+    Check,
+    gather_evidence,
+    judge_unknown_id,
+)
 from conformance.run import CannotJudge, CheckState, Options, Run, Status
+from conformance.schema import schemathesis_operation
 from conformance.transport import Case, Exchange, Sender
+from contract import Contract
 
 OTHER_METHODS: tuple[HttpMethod, ...] = ("GET", "PUT", "PATCH", "DELETE")
 ODD_IDS = (
@@ -95,15 +103,15 @@ def preflight(run: Run) -> None:
         raise CannotJudge("the server rejected the given TOKEN (401); pass a valid REST API key.")
     if exchange.status == 403:
         raise CannotJudge(
-            f"the given TOKEN lacks {run.contract.permission} (403); pass a key that has it."
+            f"the given TOKEN lacks {run.contract.trigger.permission} (403); "
+            "pass a key that has it."
         )
     judge_unknown_id(run, exchange, strict=True)
 
 
 def explore(run: Run, *, seed: int) -> None:
     """Property-based exploration: requests generated from the document, judged by the observers."""
-    operation = run.contract.operation
-    strategy = operation.as_strategy(headers={"Authorization": f"Bearer {run.options.token}"})
+    strategy = run.operation.as_strategy(headers={"Authorization": f"Bearer {run.options.token}"})
 
     @given(strategy)
     @settings(
@@ -126,8 +134,9 @@ def explore(run: Run, *, seed: int) -> None:
 def other_methods(run: Run) -> None:
     """Methods the document does not list: reported, never failed (404 and 405 both conform)."""
     answers = []
+    documented = run.contract.methods_at(run.contract.trigger.path)
     for method in OTHER_METHODS:
-        if method in run.contract.documented_methods:
+        if method in documented:
             continue
         exchange = run.sender.send(
             run.case(run.made_up_id(), key=run.options.token, method=method),
@@ -151,7 +160,7 @@ def odd_inputs(run: Run) -> None:
         )
 
 
-def run_suite(options: Options, contract: Contract) -> Result:
+def judge(options: Options, contract: Contract) -> Result:
     """Hold the server at options.base_url to the contract; raises CannotJudge when it can't."""
     started = time.perf_counter()
     seed = options.seed if options.seed is not None else random.SystemRandom().randrange(2**32)
@@ -159,27 +168,34 @@ def run_suite(options: Options, contract: Contract) -> Result:
 
     def observe(exchange: Exchange) -> None:
         for check in OBSERVERS:
-            check.function(run, exchange)
+            check.function(run.recorder(check.name), run, exchange)
 
     sender = Sender(contract=contract, base_url=options.base_url, observe=observe)
-    run = Run(options=options, contract=contract, sender=sender)
+    run = Run(
+        options=options,
+        contract=contract,
+        operation=schemathesis_operation(contract, contract.trigger.operation_id),
+        sender=sender,
+        check_names=tuple(check.name for check in CHECKS),
+    )
     try:
         preflight(run)
+        evidence = gather_evidence(run)
         for check in PROBES:
-            check.function(run)
+            check.function(run.recorder(check.name), run, evidence)
         explore(run, seed=seed)
         other_methods(run)
         odd_inputs(run)
     finally:
         sender.close()
     for check in CHECKS:
-        state = run.state(check.name)
+        state = run.recorder(check.name).state
         if state.status is Status.SKIPPED and state.skip_reason is None:
             state.skip_reason = "nothing it applies to was observed"
     return Result(
         base_url=options.base_url,
         contract_version=contract.version,
-        checks=[(check, run.state(check.name)) for check in CHECKS],
+        checks=[(check, run.recorder(check.name).state) for check in CHECKS],
         notes=run.notes,
         requests_sent=sender.requests_sent,
         generated_cases=run.generated_cases,

@@ -13,7 +13,7 @@ from typing import Any
 import requests
 import schemathesis
 
-from conformance.contract import Contract
+from contract import Contract
 
 REQUEST_TIMEOUT_SECONDS = 10.0
 RESET_MARGIN_SECONDS = 0.25
@@ -126,10 +126,12 @@ class Sender:
     def is_rate_limited(self, exchange: Exchange) -> bool:
         """Whether an answer is the workspace's rate limit (429, the message, nothing remaining).
 
-        A 429 whose message says "Over rate limit" while X-RateLimit-Remaining is above 0 is not
-        taken for the rate limit: the headers contradict it, and the checks judge it instead.
+        A 429 whose message says the workspace is over its limit while X-RateLimit-Remaining is
+        above 0 is not taken for the rate limit: the headers contradict it, and the checks judge
+        it instead.
         """
-        if exchange.status != 429 or exchange.message != self.contract.over_rate_limit_message:
+        over_rate_limit = self.contract.messages.over_rate_limit
+        if exchange.status != 429 or exchange.message != over_rate_limit:
             return False
         remaining = exchange.header_int("X-RateLimit-Remaining")
         return remaining is None or remaining == 0
@@ -178,7 +180,7 @@ class Sender:
 
     def wait_for_reset(self) -> None:
         """Wait until the rate-limit window resets (bounded by the documented window)."""
-        longest = self.contract.rate_window_seconds + 1.0
+        longest = self.contract.trigger.rate_limit.window_seconds + 1.0
         now = time.time()
         reset = self._reset if self._reset is not None else now + longest
         delay = min(max(reset - now, 0.0) + RESET_MARGIN_SECONDS, longest)

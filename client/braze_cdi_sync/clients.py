@@ -11,6 +11,7 @@ from typing import Any, Self
 import httpx
 from braze_cdi_client import AuthenticatedClient
 from braze_cdi_client.api.cloud_data_ingestion import trigger_integration_sync
+from braze_cdi_client.contract_facts import TRIGGER_INTEGRATION_SYNC_PERMISSION
 
 from braze_cdi_sync.outcomes import Outcome, RateLimited, interpret
 
@@ -25,7 +26,8 @@ RESET_MARGIN_SECONDS = 0.5
 
 def _generated_client(base_url: str, api_key: str, timeout: httpx.Timeout) -> AuthenticatedClient:
     if not api_key:
-        raise ValueError("api_key is empty; pass a Braze REST API key with cdi.integration_sync.")
+        permission = TRIGGER_INTEGRATION_SYNC_PERMISSION
+        raise ValueError(f"api_key is empty; pass a Braze REST API key with {permission}.")
     return AuthenticatedClient(base_url=base_url, token=api_key, timeout=timeout)
 
 
@@ -88,7 +90,7 @@ class CdiClient:
     ) -> Outcome:
         """Trigger; if over the rate limit, wait for X-RateLimit-Reset and try again (bounded).
 
-        Never retries "Another job is in progress": that outcome is returned at once.
+        Never retries SyncInProgress: that outcome is returned at once.
         """
         deadline = self._clock() + max_wait_seconds
         outcome = self.trigger_sync(integration_id)
@@ -146,7 +148,7 @@ class AsyncCdiClient:
     ) -> Outcome:
         """Trigger; if over the rate limit, wait for X-RateLimit-Reset and try again (bounded).
 
-        Never retries "Another job is in progress": that outcome is returned at once.
+        Never retries SyncInProgress: that outcome is returned at once.
         """
         deadline = self._clock() + max_wait_seconds
         outcome = await self.trigger_sync(integration_id)

@@ -7,11 +7,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import httpx
+from braze_cdi_client.contract_facts import ANOTHER_JOB_IN_PROGRESS_MESSAGE
 from braze_cdi_client.models.error import Error
 from braze_cdi_client.models.sync_accepted import SyncAccepted
 
-# The two meanings of 429, told apart by the message (see the contract's TooManyRequests response).
-IN_PROGRESS_MESSAGE = "Another job is in progress"
+# The two meanings of 429, told apart by the message (see the contract's TooManyRequests response);
+# `make generate` writes the message from the contract's named example.
+IN_PROGRESS_MESSAGE = ANOTHER_JOB_IN_PROGRESS_MESSAGE
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,7 @@ class SyncStarted:
 
 @dataclass(frozen=True)
 class SyncInProgress:
-    """429 "Another job is in progress": a sync of this integration runs; try after it ends."""
+    """429 with the in-progress message: a sync of this integration runs; try after it ends."""
 
     message: str
     rate_limit: RateLimit

@@ -1,0 +1,185 @@
+"""Read `openapi/openapi.yaml` into the facts the other parts need; nothing here is typed twice.
+
+Messages come from the document's named examples (`components.examples`), permissions and rate
+limits from the `x-braze-*` extensions of each operation, IDs from the parameter's examples.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DOCUMENT = Path(__file__).resolve().parent.parent / "openapi" / "openapi.yaml"
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+TRIGGER = "triggerIntegrationSync"
+
+
+class ContractError(Exception):
+    """The document lacks something the project needs; the message says what, in one line."""
+
+
+@dataclass(frozen=True)
+class Messages:
+    """Braze's messages, each read from the named example of `components.examples` whose name is
+    the field's in CamelCase (`another_job_in_progress` from `AnotherJobInProgress`).
+    """
+
+    sync_accepted: str
+    invalid_integration_id: str
+    invalid_api_key: str
+    access_denied: str
+    integration_not_found: str
+    invalid_url: str
+    another_job_in_progress: str
+    over_rate_limit: str
+    internal_server_error: str
+
+
+# Which example of `components.examples` holds each message: the document's names, not Braze's.
+EXAMPLE_NAMES = {
+    field_.name: "".join(word.capitalize() for word in field_.name.split("_"))
+    for field_ in fields(Messages)
+}
+
+
+@dataclass(frozen=True)
+class RateLimitRule:
+    """An operation's documented rate limit (`x-braze-rate-limit`)."""
+
+    limit: int
+    window_seconds: int
+    scope: str
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One operation: where it lives, what it needs, and what it may answer."""
+
+    operation_id: str
+    method: str
+    path: str
+    permission: str
+    rate_limit: RateLimitRule
+    statuses: tuple[str, ...]
+    code_samples: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Contract:
+    """Everything the project takes from the document, and the parsed document itself."""
+
+    source: Path
+    version: str
+    document: Mapping[str, Any]
+    operations: Mapping[str, Operation]
+    messages: Messages
+    example_ids: tuple[str, ...]
+    servers: tuple[tuple[str, str], ...]
+
+    @property
+    def trigger(self) -> Operation:
+        """The Trigger a sync operation."""
+        return self.operation(TRIGGER)
+
+    def operation(self, operation_id: str) -> Operation:
+        """The operation with this operationId."""
+        try:
+            return self.operations[operation_id]
+        except KeyError:
+            raise ContractError(f"the document has no operation {operation_id!r}") from None
+
+    def methods_at(self, path: str) -> frozenset[str]:
+        """The methods (upper case) the document lists for a path."""
+        return frozenset(op.method for op in self.operations.values() if op.path == path)
+
+    def permissions(self) -> frozenset[str]:
+        """Every permission an operation of the document asks for."""
+        return frozenset(op.permission for op in self.operations.values())
+
+
+def _dig(document: Mapping[str, Any], *keys: str) -> Any:  # noqa: ANN401 - a YAML node
+    node: Any = document
+    for key in keys:
+        if not isinstance(node, Mapping) or key not in node:
+            raise ContractError(f"the document lacks {'.'.join(keys)}")
+        node = node[key]
+    return node
+
+
+def _messages(document: Mapping[str, Any]) -> Messages:
+    values: dict[str, str] = {}
+    for field_ in fields(Messages):
+        name = EXAMPLE_NAMES[field_.name]
+        message = _dig(document, "components", "examples", name, "value", "message")
+        if not isinstance(message, str) or not message:
+            raise ContractError(f"the example {name!r} has no message")
+        values[field_.name] = message
+    return Messages(**values)
+
+
+def _operation(path: str, method: str, raw: Mapping[str, Any]) -> Operation:
+    operation_id = str(raw.get("operationId", f"{method} {path}"))
+    try:
+        limits = raw["x-braze-rate-limit"]
+        return Operation(
+            operation_id=operation_id,
+            method=method.upper(),
+            path=path,
+            permission=str(raw["x-braze-permission"]),
+            rate_limit=RateLimitRule(
+                limit=int(limits["limit"]),
+                window_seconds=int(limits["window-seconds"]),
+                scope=str(limits["scope"]),
+            ),
+            statuses=tuple(str(status) for status in raw["responses"]),
+            code_samples=tuple(
+                str(sample["source"]) for sample in raw.get("x-codeSamples", ()) or ()
+            ),
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise ContractError(f"the operation {operation_id!r} lacks {error}") from error
+
+
+def from_document(document: Mapping[str, Any], *, source: Path = DOCUMENT) -> Contract:
+    """The model of an already parsed document."""
+    operations: dict[str, Operation] = {}
+    for path, item in _dig(document, "paths").items():
+        for method in HTTP_METHODS:
+            if isinstance(item, Mapping) and method in item:
+                operation = _operation(str(path), method, item[method])
+                operations[operation.operation_id] = operation
+    if TRIGGER not in operations:
+        raise ContractError(f"the document has no operation {TRIGGER!r}")
+    parameter = _dig(document, "components", "parameters", "IntegrationId")
+    examples = parameter.get("examples", {}) if isinstance(parameter, Mapping) else {}
+    return Contract(
+        source=source,
+        version=str(_dig(document, "info", "version")),
+        document=document,
+        operations=operations,
+        messages=_messages(document),
+        example_ids=tuple(str(example["value"]) for example in examples.values()),
+        servers=tuple(
+            (str(server["url"]), str(server.get("description", "")))
+            for server in document.get("servers", ())
+        ),
+    )
+
+
+@lru_cache(maxsize=8)
+def load(path: Path = DOCUMENT) -> Contract:
+    """Read and model the document at path (once per path and process)."""
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ContractError(f"cannot read {path}: {error.strerror}") from error
+    except yaml.YAMLError as error:
+        raise ContractError(f"{path} is not valid YAML") from error
+    if not isinstance(document, dict):
+        raise ContractError(f"{path} is not an OpenAPI document")
+    return from_document(document, source=path)

@@ -1,0 +1,61 @@
+"""`python -m proving_ground NAME [--port N]`: serve a bundled server on 127.0.0.1.
+
+The first line printed announces it as JSON: `base_url`, and the demo `token`, `limited_token`
+and `integration_id` a run against it uses (`python -m conformance --server NAME` reads it).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from commandline import Parser, exit_with, port
+from contract import load as load_contract
+from proving_ground.servers import registry
+from reference.fixtures import DEMO_INTEGRATIONS, DEMO_KEY, DEMO_LIMITED_KEY
+from reference.serving import base_url, bind_loopback, uvicorn_server
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve the named server until interrupted; the first line printed announces it."""
+    servers = registry()
+    parser = Parser(prog="python -m proving_ground")
+    parser.add_argument("name", help="one of: " + ", ".join(servers))
+    parser.add_argument("--port", type=port, default=0, help="port on 127.0.0.1 (0: any free)")
+    arguments = parser.parse_args(argv)
+    server = servers.get(arguments.name)
+    if server is None:
+        print(
+            f"proving_ground: no server named {arguments.name!r}; "
+            f"choose one of: {', '.join(servers)}.",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        sock = bind_loopback(arguments.port)
+    except OSError as error:
+        print(
+            f"proving_ground: cannot listen on 127.0.0.1:{arguments.port}: {error.strerror}.",
+            file=sys.stderr,
+        )
+        return 2
+    announcement = {
+        "base_url": base_url(sock),
+        "token": DEMO_KEY,
+        "limited_token": DEMO_LIMITED_KEY,
+        "integration_id": DEMO_INTEGRATIONS[0],
+    }
+    print(json.dumps(announcement), flush=True)
+    contract = load_contract()
+    application = server.build(server.fixtures(contract), contract=contract).app
+    try:
+        uvicorn_server(application).run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass  # uvicorn re-raises the signal after a graceful shutdown
+    finally:
+        sock.close()
+    return 0
+
+
+if __name__ == "__main__":
+    exit_with(main, prog="proving_ground")

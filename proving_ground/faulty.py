@@ -1,0 +1,286 @@
+"""Faulty servers: the reference with one documented fault, and the check that catches it.
+
+Each class changes exactly one method of the reference server; its docstring is the fault.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+
+from proving_ground.servers import BundledServer, described
+from reference.app import RateState, ReferenceServer
+from reference.fixtures import DEMO_KEY, DEMO_WORKSPACE, ApiKey
+
+# The success answer.
+
+
+class Success200(ReferenceServer):
+    """A started sync is answered 200 instead of 202."""
+
+    def accepted_response(self, state: RateState) -> Response:
+        return JSONResponse(
+            {"message": self.messages.sync_accepted}, 200, self.rate_limit_headers(state)
+        )
+
+
+class SuccessWrongMessage(ReferenceServer):
+    """The 202 body says "ok" instead of the documented message."""
+
+    def accepted_response(self, state: RateState) -> Response:
+        return JSONResponse({"message": "ok"}, 202, self.rate_limit_headers(state))
+
+
+class SuccessPlainText(ReferenceServer):
+    """The 202 body is the documented message as plain text, not JSON."""
+
+    def accepted_response(self, state: RateState) -> Response:
+        return PlainTextResponse(self.messages.sync_accepted, 202, self.rate_limit_headers(state))
+
+
+class SuccessWithoutRateHeaders(ReferenceServer):
+    """The 202 answer carries no X-RateLimit-* headers, which the document requires."""
+
+    def accepted_response(self, state: RateState) -> Response:
+        return JSONResponse({"message": self.messages.sync_accepted}, 202)
+
+
+# Error answers.
+
+
+class ErrorWithoutMessage(ReferenceServer):
+    """Error bodies name the error in `error`, with no `message`."""
+
+    def render_error(self, status: int, message: str, *, headers: dict[str, str]) -> Response:
+        return JSONResponse({"error": message}, status, headers)
+
+
+class ErrorAsHtml(ReferenceServer):
+    """Error bodies are HTML pages, not JSON."""
+
+    def render_error(self, status: int, message: str, *, headers: dict[str, str]) -> Response:
+        return Response(f"<h1>{message}</h1>", status, headers, media_type="text/html")
+
+
+class RemainingNotInteger(ReferenceServer):
+    """X-RateLimit-Remaining is sent as a decimal (`19.0`), not an integer."""
+
+    def rate_limit_headers(self, state: RateState) -> dict[str, str]:
+        return {
+            **super().rate_limit_headers(state),
+            "X-RateLimit-Remaining": f"{state.remaining}.0",
+        }
+
+
+# Authentication and permission.
+
+
+class MissingKeyAccepted(ReferenceServer):
+    """A request without Authorization is treated as the demo key's."""
+
+    def authenticate(self, request: Request) -> ApiKey | None:
+        if "authorization" not in request.headers:
+            return self.fixtures.keys[DEMO_KEY]
+        return super().authenticate(request)
+
+
+class UnknownKeyGets403(ReferenceServer):
+    """An unknown key is answered 403, as a key lacking the permission is, instead of 401."""
+
+    def authenticate(self, request: Request) -> ApiKey | None:
+        key = super().authenticate(request)
+        if key is None and request.headers.get("authorization", "").startswith("Bearer "):
+            return ApiKey(DEMO_WORKSPACE, frozenset())
+        return key
+
+
+class AnyBearerAccepted(ReferenceServer):
+    """Any bearer token is accepted as a key with every permission."""
+
+    def authenticate(self, request: Request) -> ApiKey | None:
+        key = super().authenticate(request)
+        if key is None and request.headers.get("authorization", "").startswith("Bearer "):
+            return ApiKey(DEMO_WORKSPACE, self.contract.permissions())
+        return key
+
+
+class PermissionNotChecked(ReferenceServer):
+    """A key without the trigger's permission may trigger syncs."""
+
+    def is_permitted(self, key: ApiKey) -> bool:
+        return True
+
+
+class PermissionDeniedAs401(ReferenceServer):
+    """A key without the permission is answered 401, as an unknown key is, instead of 403."""
+
+    def render_error(self, status: int, message: str, *, headers: dict[str, str]) -> Response:
+        if status == 403:
+            return super().render_error(401, self.messages.invalid_api_key, headers=headers)
+        return super().render_error(status, message, headers=headers)
+
+
+# Unknown integrations.
+
+
+class UnknownIdStartsSync(ReferenceServer):
+    """Any well-formed ID is taken for an existing integration, so made-up IDs start syncs."""
+
+    def is_known(self, key: ApiKey, integration_id: str) -> bool:
+        return True
+
+
+class MalformedIdGets422(ReferenceServer):
+    """An ID that is not a UUID is answered 422, a status the document does not list."""
+
+    def render_error(self, status: int, message: str, *, headers: dict[str, str]) -> Response:
+        if message == self.messages.invalid_integration_id:
+            status = 422
+        return super().render_error(status, message, headers=headers)
+
+
+# The sync lifecycle and concurrency.
+
+
+class NoInProgressGuard(ReferenceServer):
+    """Every trigger starts a sync, even while one is running."""
+
+    async def start_sync(self, integration_id: str) -> bool:
+        self.mark_running(integration_id)
+        return True
+
+
+class InProgressAnswered202(ReferenceServer):
+    """A trigger while a sync runs is answered 202 (though no second sync starts)."""
+
+    async def start_sync(self, integration_id: str) -> bool:
+        if not self.is_running(integration_id):
+            self.mark_running(integration_id)
+        return True
+
+
+class InProgressSaysOverRateLimit(ReferenceServer):
+    """A running sync is reported as the rate limit while requests remain."""
+
+    def render_error(self, status: int, message: str, *, headers: dict[str, str]) -> Response:
+        if message == self.messages.another_job_in_progress:
+            message = self.messages.over_rate_limit
+        return super().render_error(status, message, headers=headers)
+
+
+class InProgressAs409(ReferenceServer):
+    """A running sync is answered 409 Conflict instead of 429."""
+
+    def render_error(self, status: int, message: str, *, headers: dict[str, str]) -> Response:
+        if message == self.messages.another_job_in_progress:
+            status = 409
+        return super().render_error(status, message, headers=headers)
+
+
+class CheckThenActRace(ReferenceServer):
+    """Checking for a running sync and recording a new one are 50 ms apart (a storage trip)."""
+
+    async def start_sync(self, integration_id: str) -> bool:
+        if self.is_running(integration_id):
+            return False
+        await asyncio.sleep(0.05)
+        self.mark_running(integration_id)
+        return True
+
+
+# Robustness.
+
+
+class CrashesOnNonAsciiId(ReferenceServer):
+    """An ID with a character outside ASCII raises, so the answer is a 500."""
+
+    def is_well_formed(self, integration_id: str) -> bool:
+        integration_id.encode("ascii")
+        return super().is_well_formed(integration_id)
+
+
+class CrashesOnLongId(ReferenceServer):
+    """An ID longer than 1,000 characters overflows a buffer: 500."""
+
+    def is_well_formed(self, integration_id: str) -> bool:
+        if len(integration_id) > 1_000:
+            raise OverflowError("integration ID buffer")
+        return super().is_well_formed(integration_id)
+
+
+class CrashesOnTextContentType(ReferenceServer):
+    """A request with `Content-Type: text/plain` makes the body parser crash: 500."""
+
+    def authenticate(self, request: Request) -> ApiKey | None:
+        if request.headers.get("content-type", "").startswith("text/"):
+            raise ValueError("cannot parse body")
+        return super().authenticate(request)
+
+
+# Rate-limit headers.
+
+
+class RemainingNeverFalls(ReferenceServer):
+    """X-RateLimit-Remaining always equals the limit."""
+
+    def rate_limit_headers(self, state: RateState) -> dict[str, str]:
+        return {**super().rate_limit_headers(state), "X-RateLimit-Remaining": str(state.limit)}
+
+
+class RemainingAboveLimit(ReferenceServer):
+    """X-RateLimit-Remaining is one more than X-RateLimit-Limit allows."""
+
+    def rate_limit_headers(self, state: RateState) -> dict[str, str]:
+        remaining = str(state.remaining + 2)
+        return {**super().rate_limit_headers(state), "X-RateLimit-Remaining": remaining}
+
+
+class ResetInMilliseconds(ReferenceServer):
+    """X-RateLimit-Reset is in epoch milliseconds instead of seconds."""
+
+    def rate_limit_headers(self, state: RateState) -> dict[str, str]:
+        return {**super().rate_limit_headers(state), "X-RateLimit-Reset": str(state.reset * 1000)}
+
+
+class ResetAsSecondsLeft(ReferenceServer):
+    """X-RateLimit-Reset is the seconds left in the window, not an epoch second."""
+
+    def rate_limit_headers(self, state: RateState) -> dict[str, str]:
+        left = str(max(0, int(state.reset - self.clock())))
+        return {**super().rate_limit_headers(state), "X-RateLimit-Reset": left}
+
+
+FAULTY: list[BundledServer] = [
+    described("success-200", Success200, caught_by="response-conformance"),
+    described("success-wrong-message", SuccessWrongMessage, caught_by="response-conformance"),
+    described("success-plain-text", SuccessPlainText, caught_by="response-conformance"),
+    described(
+        "success-without-rate-headers", SuccessWithoutRateHeaders, caught_by="response-conformance"
+    ),
+    described("error-without-message", ErrorWithoutMessage, caught_by="response-conformance"),
+    described("error-as-html", ErrorAsHtml, caught_by="response-conformance"),
+    described("remaining-not-integer", RemainingNotInteger, caught_by="response-conformance"),
+    described("missing-key-accepted", MissingKeyAccepted, caught_by="authentication"),
+    described("unknown-key-gets-403", UnknownKeyGets403, caught_by="authentication"),
+    described("any-bearer-accepted", AnyBearerAccepted, caught_by="authentication"),
+    described("permission-not-checked", PermissionNotChecked, caught_by="permission"),
+    described("permission-denied-as-401", PermissionDeniedAs401, caught_by="permission"),
+    described("unknown-id-starts-sync", UnknownIdStartsSync, caught_by="unknown-integration"),
+    described("malformed-id-gets-422", MalformedIdGets422, caught_by="unknown-integration"),
+    described("no-in-progress-guard", NoInProgressGuard, caught_by="sync-lifecycle"),
+    described("in-progress-answered-202", InProgressAnswered202, caught_by="sync-lifecycle"),
+    described(
+        "in-progress-says-over-rate-limit", InProgressSaysOverRateLimit, caught_by="sync-lifecycle"
+    ),
+    described("in-progress-as-409", InProgressAs409, caught_by="sync-lifecycle"),
+    described("check-then-act-race", CheckThenActRace, caught_by="concurrency"),
+    described("crashes-on-non-ascii-id", CrashesOnNonAsciiId, caught_by="robustness"),
+    described("crashes-on-long-id", CrashesOnLongId, caught_by="robustness"),
+    described("crashes-on-text-content-type", CrashesOnTextContentType, caught_by="robustness"),
+    described("remaining-never-falls", RemainingNeverFalls, caught_by="rate-limit-headers"),
+    described("remaining-above-limit", RemainingAboveLimit, caught_by="rate-limit-headers"),
+    described("reset-in-milliseconds", ResetInMilliseconds, caught_by="rate-limit-headers"),
+    described("reset-as-seconds-left", ResetAsSecondsLeft, caught_by="rate-limit-headers"),
+]

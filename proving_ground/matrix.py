@@ -1,0 +1,224 @@
+"""`python -m proving_ground.matrix` (`make mutants`): the kill matrix.
+
+Runs the suite the way a user does (`python -m conformance --server NAME`, real HTTP on loopback)
+against every bundled server, and plain `schemathesis run` with default settings against the same
+servers as a baseline. Prints one Markdown table; exits 0 only if every faulty server is caught by
+its named check and every valid server passes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from commandline import ROOT, Parser, exit_with, positive, server_process
+from contract import DOCUMENT
+from proving_ground.servers import BundledServer, registry
+
+SUITE_TIMEOUT_SECONDS = 300
+FAILURE_CODE = re.compile(r"\b(ST\d{3}) [^:\n]+: \d+")
+# A representative subset for `make test`: the reference, one faulty server per check, two valid.
+SUBSET = (
+    "reference",
+    "success-200",
+    "missing-key-accepted",
+    "permission-not-checked",
+    "unknown-id-starts-sync",
+    "no-in-progress-guard",
+    "check-then-act-race",
+    "crashes-on-non-ascii-id",
+    "reset-in-milliseconds",
+    "never-400",
+    "errors-array",
+)
+
+
+@dataclass(frozen=True)
+class Row:
+    """The verdicts on one server."""
+
+    server: BundledServer
+    exit_code: int
+    fired: tuple[str, ...]
+    seconds: float
+    baseline: tuple[str, ...] | None
+
+    @property
+    def verdict(self) -> str:
+        """What the suite said."""
+        return {0: "conformant", 1: "caught"}.get(self.exit_code, f"error {self.exit_code}")
+
+    @property
+    def correct(self) -> bool:
+        """A faulty server caught by its named check, or a valid server passed."""
+        if self.server.faulty:
+            return self.exit_code == 1 and self.server.caught_by in self.fired
+        return self.exit_code == 0
+
+    def baseline_text(self) -> str:
+        """What plain schemathesis said: the failure codes it reported, or `passed`."""
+        if self.baseline is None:
+            return "-"
+        return ", ".join(self.baseline) or "passed"
+
+
+def judge_with_suite(
+    server: BundledServer, *, max_examples: int, seed: int
+) -> tuple[int, tuple[str, ...], float]:
+    """Run `python -m conformance --server NAME` and read which checks failed from its JUnit XML."""
+    with tempfile.TemporaryDirectory() as folder:
+        junit = Path(folder) / "report.xml"
+        started = time.perf_counter()
+        result = subprocess.run(  # noqa: S603 - our own module, run with our own interpreter
+            [
+                sys.executable,
+                "-m",
+                "conformance",
+                "--server",
+                server.name,
+                "--max-examples",
+                str(max_examples),
+                "--seed",
+                str(seed),
+                "--junit-xml",
+                str(junit),
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=SUITE_TIMEOUT_SECONDS,
+            check=False,
+        )
+        seconds = time.perf_counter() - started
+        fired: tuple[str, ...] = ()
+        if junit.exists():
+            fired = tuple(
+                str(case.get("name"))
+                for case in ET.parse(junit).getroot().iter("testcase")  # noqa: S314 - our own file
+                if case.find("failure") is not None
+            )
+    return result.returncode, fired, seconds
+
+
+def judge_with_schemathesis(server: BundledServer) -> tuple[str, ...]:
+    """Plain `schemathesis run`, default settings and the demo key: the failure codes it reports."""
+    with server_process("proving_ground", server.name) as announcement:
+        served = json.loads(announcement)
+        result = subprocess.run(  # noqa: S603 - the schemathesis this project pins
+            [
+                str(Path(sys.executable).parent / "schemathesis"),
+                "run",
+                str(DOCUMENT),
+                "--url",
+                served["base_url"],
+                "--header",
+                f"Authorization: Bearer {served['token']}",
+                "--no-color",
+            ],
+            cwd=tempfile.gettempdir(),
+            capture_output=True,
+            text=True,
+            timeout=SUITE_TIMEOUT_SECONDS,
+            check=False,
+        )
+    codes = sorted(set(FAILURE_CODE.findall(result.stdout)))
+    if result.returncode != 0 and not codes:
+        codes = [f"exit {result.returncode}"]
+    return tuple(codes)
+
+
+def judge(server: BundledServer, *, max_examples: int, seed: int, baseline: bool) -> Row:
+    """Both verdicts on one server."""
+    exit_code, fired, seconds = judge_with_suite(server, max_examples=max_examples, seed=seed)
+    return Row(
+        server, exit_code, fired, seconds, judge_with_schemathesis(server) if baseline else None
+    )
+
+
+def render(rows: list[Row], *, seconds: float) -> str:
+    """The matrix as a Markdown table, with totals for the suite and the baseline."""
+    lines = [
+        "| server | expected | suite | checks that fired | ok | time | plain schemathesis |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for row in rows:
+        expected = f"caught by {row.server.caught_by}" if row.server.faulty else "conformant"
+        lines.append(
+            f"| {row.server.name} | {expected} | {row.verdict} | {', '.join(row.fired) or '-'} "
+            f"| {'yes' if row.correct else 'NO'} | {row.seconds:.1f} s | {row.baseline_text()} |"
+        )
+    faulty = [row for row in rows if row.server.faulty]
+    valid = [row for row in rows if not row.server.faulty]
+    caught = sum(row.correct for row in faulty)
+    false_alarms = sum(not row.correct for row in valid)
+    lines += [
+        "",
+        f"Suite: {caught}/{len(faulty)} faulty servers caught by their named check, "
+        f"{false_alarms}/{len(valid)} false alarms on valid servers.",
+    ]
+    noise = next((set(row.baseline or ()) for row in rows if row.server.name == "reference"), set())
+    if any(row.baseline is not None for row in rows):
+        flagged_valid = sum(bool(row.baseline) for row in valid)
+        distinct = sum(bool(set(row.baseline or ()) - noise) for row in faulty)
+        lines.append(
+            f"Plain schemathesis (default settings, demo key): flags {flagged_valid}/{len(valid)} "
+            "valid servers (false alarms); reports something it does not also report on the "
+            f"reference server ({', '.join(sorted(noise)) or 'nothing'}) for "
+            f"{distinct}/{len(faulty)} faulty servers."
+        )
+    lines.append(f"Matrix time: {seconds:.1f} s.")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the matrix and print it; exit 0 only if every row is as expected."""
+    parser = Parser(prog="python -m proving_ground.matrix", description=__doc__)
+    parser.add_argument("--subset", action="store_true", help="only the representative subset")
+    parser.add_argument("--only", help="comma-separated server names")
+    parser.add_argument("--no-baseline", action="store_true", help="skip plain schemathesis")
+    parser.add_argument(
+        "--max-examples", type=positive, default=25, help="generated requests per run"
+    )
+    parser.add_argument("--seed", type=int, default=20261127, help="seed for every run")
+    parser.add_argument("--jobs", type=positive, default=2, help="servers judged at once")
+    arguments = parser.parse_args(argv)
+    servers = registry()
+    names = list(servers)
+    if arguments.subset:
+        names = list(SUBSET)
+    if arguments.only:
+        names = [name.strip() for name in arguments.only.split(",") if name.strip()]
+    unknown = [name for name in names if name not in servers]
+    if unknown:
+        print(
+            f"matrix: no server named {unknown[0]!r}; see python -m proving_ground --help.",
+            file=sys.stderr,
+        )
+        return 2
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=max(1, arguments.jobs)) as pool:
+        rows = list(
+            pool.map(
+                lambda name: judge(
+                    servers[name],
+                    max_examples=arguments.max_examples,
+                    seed=arguments.seed,
+                    baseline=not arguments.no_baseline,
+                ),
+                names,
+            )
+        )
+    print(render(rows, seconds=time.perf_counter() - started))
+    return 0 if all(row.correct for row in rows) else 1
+
+
+if __name__ == "__main__":
+    exit_with(main, prog="matrix")

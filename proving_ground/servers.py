@@ -1,0 +1,50 @@
+"""What a bundled server is, and the registry of all of them by name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from contract import Contract
+from reference.app import ReferenceServer
+from reference.fixtures import Fixtures, demo_fixtures
+
+
+@dataclass(frozen=True)
+class BundledServer:
+    """A server the suite can be run against, and the verdict it must get.
+
+    `caught_by` names the check that must catch a faulty server; None marks a valid server, which
+    must be judged conformant.
+    """
+
+    name: str
+    description: str
+    build: type[ReferenceServer] = ReferenceServer
+    caught_by: str | None = None
+    fixtures: Callable[[Contract], Fixtures] = field(default=demo_fixtures)
+
+    @property
+    def faulty(self) -> bool:
+        """Whether the suite must find this server non-conformant."""
+        return self.caught_by is not None
+
+
+def described(
+    name: str, server: type[ReferenceServer], *, caught_by: str | None = None
+) -> BundledServer:
+    """A bundled server whose description is its class's docstring."""
+    return BundledServer(
+        name=name, description=(server.__doc__ or "").strip(), build=server, caught_by=caught_by
+    )
+
+
+REFERENCE = BundledServer("reference", "The reference server, as the contract describes it.")
+
+
+def registry() -> dict[str, BundledServer]:
+    """Every bundled server by name: the reference first, then faulty, then valid servers."""
+    from proving_ground.faulty import FAULTY  # noqa: PLC0415 - they import this module
+    from proving_ground.valid import VALID  # noqa: PLC0415
+
+    return {server.name: server for server in [REFERENCE, *FAULTY, *VALID]}

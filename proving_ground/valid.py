@@ -1,0 +1,111 @@
+"""Valid servers: choices the contract allows and the reference does not make.
+
+The suite must judge each of them conformant; a finding here is a false alarm of the suite.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from contract import Contract
+from proving_ground.servers import BundledServer, described
+from reference.app import RateState, ReferenceServer
+from reference.fixtures import Fixtures, demo_fixtures
+
+
+class NeverAnswers400(ReferenceServer):
+    """Has no ID format of its own: every unknown ID, UUID or not, is answered 404."""
+
+    def is_well_formed(self, integration_id: str) -> bool:
+        return True
+
+
+class ExtraBodyFields(ReferenceServer):
+    """Adds a `request_id` field to every body, as Braze may add fields."""
+
+    def accepted_response(self, state: RateState) -> Response:
+        body = {"message": self.messages.sync_accepted, "request_id": str(uuid.uuid4())}
+        return JSONResponse(body, 202, self.rate_limit_headers(state))
+
+    def render_error(self, status: int, message: str, *, headers: dict[str, str]) -> Response:
+        return JSONResponse({"message": message, "request_id": str(uuid.uuid4())}, status, headers)
+
+
+class ErrorsArray(ReferenceServer):
+    """Error bodies carry an `errors` array of minor errors, as Braze's fatal errors may."""
+
+    def render_error(self, status: int, message: str, *, headers: dict[str, str]) -> Response:
+        body = {"message": message, "errors": [{"detail": message.lower()}, "see the docs"]}
+        return JSONResponse(body, status, headers)
+
+
+class CanonicalCaseHeaders(ReferenceServer):
+    """Sends header names as `X-RateLimit-Limit` rather than lowercase (HTTP names are caseless)."""
+
+    def __init__(self, fixtures: Fixtures, *, contract: Contract | None = None) -> None:
+        super().__init__(fixtures, contract=contract)
+        self.app = _TitleCaseHeaders(self.app)
+
+
+class _TitleCaseHeaders:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_title_case(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [
+                    (
+                        name.decode("latin-1").title().replace("Ratelimit", "RateLimit").encode(),
+                        value,
+                    )
+                    for name, value in message["headers"]
+                ]
+            await send(message)
+
+        await self.app(scope, receive, send_title_case)
+
+
+class NotFoundForOtherMethods(ReferenceServer):
+    """Answers undocumented methods with 404, as an unknown URL, instead of 405."""
+
+    async def _http_error(self, request: Request, error: Exception) -> Response:
+        if isinstance(error, HTTPException) and error.status_code == 405:
+            return self.error_response(404, self.messages.invalid_url)
+        return await super()._http_error(request, error)
+
+
+class SlowAnswers(ReferenceServer):
+    """Takes 150 ms over every trigger."""
+
+    async def trigger(self, request: Request) -> Response:
+        await asyncio.sleep(0.15)
+        return await super().trigger(request)
+
+
+def _tight_limit(contract: Contract) -> Fixtures:
+    base = demo_fixtures(contract)
+    return Fixtures(
+        keys=base.keys, integrations=base.integrations, rate_limit=20, rate_window_seconds=10
+    )
+
+
+VALID: list[BundledServer] = [
+    described("never-400", NeverAnswers400),
+    described("extra-body-fields", ExtraBodyFields),
+    described("errors-array", ErrorsArray),
+    described("canonical-case-headers", CanonicalCaseHeaders),
+    described("404-for-other-methods", NotFoundForOtherMethods),
+    described("slow-answers", SlowAnswers),
+    BundledServer(
+        "tight-rate-limit",
+        "Enforces a real, tight rate limit: 20 requests per 10 s.",
+        fixtures=_tight_limit,
+    ),
+]

@@ -1,0 +1,112 @@
+"""`python -m reference` (`make serve`): run the reference server on loopback."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from commandline import Parser, exit_with, port
+from contract import DOCUMENT, Contract, ContractError
+from contract import load as load_contract
+from reference.app import ReferenceServer
+from reference.fixtures import FixtureError, Fixtures, demo_fixtures, load_fixtures
+from reference.serving import base_url, bind_loopback, uvicorn_server
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = Parser(
+        prog="python -m reference",
+        description="Serve the reference implementation of Trigger a sync on 127.0.0.1.",
+    )
+    parser.add_argument("--port", type=port, default=8080, help="port on 127.0.0.1 (0: any free)")
+    parser.add_argument(
+        "--config", type=Path, help="TOML fixture file (keys, integrations, limits)"
+    )
+    parser.add_argument("--sync-seconds", type=float, help="how long a started sync runs")
+    parser.add_argument("--rate-limit", type=int, help="requests per window and workspace")
+    parser.add_argument("--rate-window", type=int, help="rate-limit window in seconds")
+    parser.add_argument("--quiet", action="store_true", help="log warnings only, not every request")
+    parser.add_argument(
+        "--braze-limits",
+        action="store_true",
+        help="Braze's documented limit from the contract, 20 requests per 60 s "
+        "(overrides --rate-limit, --rate-window)",
+    )
+    parser.add_argument("--contract", type=Path, default=DOCUMENT, help=argparse.SUPPRESS)
+    return parser
+
+
+def fixtures_from(arguments: argparse.Namespace, contract: Contract) -> Fixtures:
+    """The fixtures the command line asks for."""
+    fixtures = (
+        load_fixtures(arguments.config, contract) if arguments.config else demo_fixtures(contract)
+    )
+    overrides = {
+        "sync_seconds": arguments.sync_seconds,
+        "rate_limit": arguments.rate_limit,
+        "rate_window_seconds": arguments.rate_window,
+    }
+    fixtures = Fixtures(
+        keys=fixtures.keys,
+        integrations=fixtures.integrations,
+        **{
+            name: value if value is not None else getattr(fixtures, name)
+            for name, value in overrides.items()
+        },
+    )
+    return fixtures.with_braze_limits(contract) if arguments.braze_limits else fixtures
+
+
+def describe(fixtures: Fixtures, url: str, contract: Contract) -> str:
+    """What `make serve` prints: where it listens and what it knows."""
+    permission = contract.trigger.permission
+    lines = [f"Reference server for Trigger a sync at {url}", "Keys (demo values, not secrets):"]
+    for name, key in fixtures.keys.items():
+        has = "with" if permission in key.permissions else "WITHOUT"
+        lines.append(f"  {name}  (workspace {key.workspace}, {has} {permission})")
+    lines.append("Integrations:")
+    lines.extend(
+        f"  {identifier}  (workspace {ws})" for identifier, ws in fixtures.integrations.items()
+    )
+    lines.append(
+        f"Syncs run {fixtures.sync_seconds:g} s; rate limit {fixtures.rate_limit} requests per "
+        f"{fixtures.rate_window_seconds} s and workspace. Ctrl-C stops."
+    )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse flags, print the fixtures, serve until interrupted."""
+    arguments = _parser().parse_args(argv)
+    try:
+        contract = load_contract(arguments.contract)
+        fixtures = fixtures_from(arguments, contract)
+        sock = bind_loopback(arguments.port)
+    except (ContractError, FixtureError) as error:
+        print(f"serve: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(
+            f"serve: cannot listen on 127.0.0.1:{arguments.port}: {error.strerror}.",
+            file=sys.stderr,
+        )
+        return 2
+    level = logging.WARNING if arguments.quiet else logging.INFO
+    logging.basicConfig(level=level, format="%(asctime)s %(message)s")
+    url = base_url(sock)
+    print(describe(fixtures, url, contract), flush=True)
+    server = uvicorn_server(ReferenceServer(fixtures, contract=contract).app)
+    try:
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass  # uvicorn shuts down gracefully, then re-raises the signal it caught
+    finally:
+        sock.close()
+    print("Reference server stopped.", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    exit_with(main, prog="serve")

@@ -1,0 +1,26 @@
+"""Fixtures every part's tests share."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from contract import Contract
+from contract import load as load_contract
+from reference.app import ReferenceServer
+from reference.fixtures import demo_fixtures
+from reference.serving import serve_in_thread
+
+
+@pytest.fixture(scope="session")
+def contract() -> Contract:
+    """The model of openapi/openapi.yaml."""
+    return load_contract()
+
+
+@pytest.fixture(scope="module")
+def reference_url() -> Iterator[str]:
+    """The reference server with its demo fixtures, on a free loopback port, for one module."""
+    with serve_in_thread(ReferenceServer(demo_fixtures()).app) as url:
+        yield url

@@ -1,0 +1,63 @@
+"""Every entry point answers bad input and Ctrl-C with one line, never a traceback."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import commandline as arguments
+from commandline import ROOT
+from tests.support import run_module
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["conformance", "--seed", "x"],
+        ["reference", "--port", "70000"],
+        ["proving_ground", "reference", "--port", "-1"],
+        ["proving_ground", "no-such-server"],
+        ["proving_ground.matrix", "--jobs", "0"],
+        ["tools.generate", "--check", "--force"],
+        ["tools.review", "--bogus"],
+        ["tools.bench", "--bogus"],
+        ["tools.lint_spec", "--bogus"],
+    ],
+    ids=" ".join,
+)
+def test_bad_arguments_get_one_line_and_exit_2(command: list[str]) -> None:
+    result = run_module(*command)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_port_range_is_checked() -> None:
+    assert arguments.port("0") == 0
+    with pytest.raises(Exception, match="a port is 0 to 65535"):
+        arguments.port("65536")
+
+
+def test_ctrl_c_during_a_run_is_one_line_and_exit_130() -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "conformance", "--server", "slow-answers"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    # The run is under way once it has started the bundled server as its child process.
+    children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+    deadline = time.monotonic() + 30
+    while not children.read_text().strip() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 130
+    assert err.strip().splitlines()[-1] == "conformance: interrupted."
+    assert "Traceback" not in err

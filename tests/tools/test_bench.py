@@ -1,0 +1,22 @@
+"""`make bench` works: a smoke run prints every measurement; figures are not judged."""
+
+from __future__ import annotations
+
+from tests.support import run_module
+
+
+def test_smoke_run_prints_every_measurement() -> None:
+    result = run_module("tools.bench", "--smoke", timeout=300)
+    assert result.returncode == 0, result.stderr
+    for row in (
+        "| make generate: full generation |",
+        "| make generate: nothing changed (no-op) |",
+        "| conformance suite vs reference (5 examples) |",
+        "| plain schemathesis run (--max-examples 5 --continue-on-failure) |",
+        "| client: one call, braze_cdi_sync.CdiClient |",
+        "| client: async throughput, 20 in flight, shared pool |",
+        "| reference server, 50 concurrent clients, no request log (--quiet) |",
+    ):
+        assert row in result.stdout
+    assert "one 202 per integration: exactly" in result.stdout
+    assert "one 202 per integration: NO" not in result.stdout

@@ -1,0 +1,52 @@
+"""The pull-request workflow is valid for GitHub Actions, as actionlint (from PyPI) judges it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from commandline import ROOT
+
+ACTIONLINT = Path(sys.executable).parent / "actionlint"
+WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+
+
+def actionlint(*files: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(ACTIONLINT), "-no-color", *map(str, files)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_workflows_pass_actionlint() -> None:
+    assert WORKFLOWS
+    result = actionlint(*WORKFLOWS)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_actionlint_catches_a_broken_workflow(tmp_path: Path) -> None:
+    broken = tmp_path / ".github" / "workflows" / "broken.yml"
+    broken.parent.mkdir(parents=True)
+    broken.write_text(
+        "on: pull_request\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - run: echo ${{ github.nonexistent_context }}\n"
+    )
+    result = actionlint(broken)
+    assert result.returncode == 1
+    assert "nonexistent_context" in result.stdout
+
+
+def test_workflow_runs_lint_drift_tests_and_review() -> None:
+    text = (ROOT / ".github" / "workflows" / "pull-request.yml").read_text()
+    for step in (
+        "make lint-spec",
+        "tools.generate --check",
+        "make test",
+        "make --no-print-directory review",
+        "GITHUB_STEP_SUMMARY",
+    ):
+        assert step in text

@@ -1,0 +1,356 @@
+"""`python -m tools.bench` (`make bench`): what users wait for, side by side with the alternatives.
+
+Prints one Markdown table. The machine is shared and noisy: compare the ratios measured in one run;
+absolute times are context only. `--smoke` runs every measurement tiny, to prove they work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT / "client"), str(ROOT / "generated" / "braze-cdi-client")]
+
+from braze_cdi_sync import AsyncCdiClient, CdiClient  # noqa: E402
+
+from commandline import Parser, StartError, exit_with, server_process  # noqa: E402
+from reference.fixtures import DEMO_INTEGRATIONS, DEMO_KEY  # noqa: E402
+from tools import generate  # noqa: E402
+
+HEADERS = {"Authorization": f"Bearer {DEMO_KEY}"}
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """How much work each measurement does."""
+
+    examples: int
+    client_calls: int
+    blocks: int
+    load_requests: int
+    load_integrations: int
+    mutants: bool
+
+
+FULL = Sizes(
+    examples=100,
+    client_calls=1000,
+    blocks=5,
+    load_requests=20_000,
+    load_integrations=200,
+    mutants=True,
+)
+SMOKE = Sizes(
+    examples=5, client_calls=20, blocks=2, load_requests=500, load_integrations=20, mutants=False
+)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One row of the table."""
+
+    what: str
+    figure: str
+    compared: str = ""
+
+
+def _python(*arguments: str, check: bool = True) -> tuple[float, subprocess.CompletedProcess[str]]:
+    """Run our interpreter (or, with "schemathesis" first, the pinned CLI) and time it."""
+    command = [sys.executable, *arguments]
+    if arguments[0] == "schemathesis":
+        command = [str(Path(sys.executable).parent / "schemathesis"), *arguments[1:]]
+    started = time.perf_counter()
+    result = subprocess.run(  # noqa: S603 - our own modules and pinned tools
+        command, cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    seconds = time.perf_counter() - started
+    if check and result.returncode != 0:
+        words = (result.stdout + result.stderr).strip().splitlines()
+        raise RuntimeError(
+            f"{' '.join(arguments)} failed: {words[-1] if words else result.returncode}"
+        )
+    return seconds, result
+
+
+def reference_server(
+    *, config: Path | None = None, quiet: bool = True
+) -> AbstractContextManager[str]:
+    """The reference server in its own process (so it has its own core); yields its URL."""
+    options = [
+        "--port",
+        "0",
+        *(["--config", str(config)] if config else []),
+        *(["--quiet"] if quiet else []),
+    ]
+    return _url_of(server_process("reference", *options))
+
+
+@contextmanager
+def _url_of(process: AbstractContextManager[str]) -> Iterator[str]:
+    """The base URL a started reference server names at the end of its first line."""
+    with process as first_line:
+        yield first_line.split()[-1]
+
+
+# 1. make generate.
+
+
+def bench_generate() -> list[Line]:
+    """A full generation into a temporary folder, and `make generate` with nothing changed."""
+    if generate.STAMP.read_text().strip() != generate.inputs_digest():
+        raise RuntimeError("generated/ is stale; run make generate before benchmarking")
+    full, _ = _python(
+        "-c",
+        "import tempfile, pathlib\nfrom tools import generate\n"
+        "with tempfile.TemporaryDirectory() as folder:\n"
+        "    generate.generate_into(pathlib.Path(folder))",
+    )
+    noop, result = _python("-m", "tools.generate")  # inputs unchanged, so it writes nothing
+    if "nothing to do" not in result.stdout:
+        raise RuntimeError("make generate was not a no-op")
+    return [
+        Line("make generate: full generation", f"{full:.2f} s"),
+        Line(
+            "make generate: nothing changed (no-op)", f"{noop:.2f} s", f"{noop / full:.2f}x of full"
+        ),
+    ]
+
+
+# 2. The conformance suite against plain schemathesis.
+
+
+def bench_suite(sizes: Sizes) -> list[Line]:
+    """The full suite against the bundled reference; plain schemathesis with as many examples."""
+    suite_time, suite = _python(
+        "-m", "conformance", "--max-examples", str(sizes.examples), "--seed", "1"
+    )
+    match = re.search(r"; (\d+) requests, (\d+) generated cases", suite.stdout)
+    if match is None:
+        raise RuntimeError("the suite printed no totals")
+    requests, cases = int(match[1]), int(match[2])
+    with reference_server() as url:
+        plain_time, plain = _python(
+            "schemathesis",
+            "run",
+            str(ROOT / "openapi" / "openapi.yaml"),
+            "--url",
+            url,
+            "--header",
+            f"Authorization: Bearer {DEMO_KEY}",
+            "--max-examples",
+            str(sizes.examples),
+            "--continue-on-failure",
+            "--no-color",
+            check=False,
+        )
+    plain_cases = re.search(r"(\d+) generated", plain.stdout)
+    plain_count = int(plain_cases[1]) if plain_cases else 0
+    return [
+        Line(
+            f"conformance suite vs reference ({sizes.examples} examples)",
+            f"{suite_time:.1f} s, {requests} requests, {cases} generated cases, "
+            f"{cases / suite_time:.0f} cases/s",
+            "target: under 30 s",
+        ),
+        Line(
+            f"plain schemathesis run (--max-examples {sizes.examples} --continue-on-failure)",
+            f"{plain_time:.1f} s, {plain_count} generated cases",
+            f"suite takes {suite_time / plain_time:.2f}x its time",
+        ),
+    ]
+
+
+# 3. The generated client's overhead and throughput.
+
+
+def _per_call(call: Callable[[], object], calls: int) -> float:
+    started = time.perf_counter()
+    for _ in range(calls):
+        call()
+    return (time.perf_counter() - started) / calls
+
+
+def bench_client(sizes: Sizes) -> list[Line]:
+    """Per-call time of the client layer against raw httpx, and sync vs async throughput."""
+    integration = DEMO_INTEGRATIONS[0]
+    with reference_server() as url:
+        path = f"{url}/cdi/integrations/{integration}/sync"
+        with httpx.Client() as raw, CdiClient(url, DEMO_KEY) as layered:
+            layered.trigger_sync(integration)  # start the sync: every later call is a 429
+
+            def raw_call() -> object:
+                return raw.post(path, headers=HEADERS).json()
+
+            def layer_call() -> object:
+                return layered.trigger_sync(integration)
+
+            raw_times, layer_times = [], []
+            for _ in range(sizes.blocks):  # interleaved blocks, so drift hits both alike
+                raw_times.append(_per_call(raw_call, sizes.client_calls))
+                layer_times.append(_per_call(layer_call, sizes.client_calls))
+        raw_each, layer_each = statistics.median(raw_times), statistics.median(layer_times)
+
+        rounds = sizes.client_calls // 20
+
+        async def async_throughput() -> float:
+            async with AsyncCdiClient(url, DEMO_KEY) as client:
+                started = time.perf_counter()
+                for _ in range(rounds):
+                    await asyncio.gather(*(client.trigger_sync(integration) for _ in range(20)))
+                return rounds * 20 / (time.perf_counter() - started)
+
+        async def raw_async_throughput() -> float:
+            async with httpx.AsyncClient() as client:
+                started = time.perf_counter()
+                for _ in range(rounds):
+                    answers = await asyncio.gather(
+                        *(client.post(path, headers=HEADERS) for _ in range(20))
+                    )
+                    [answer.json() for answer in answers]
+                return rounds * 20 / (time.perf_counter() - started)
+
+        raw_async_rate = asyncio.run(raw_async_throughput())
+        async_rate = asyncio.run(async_throughput())
+    return [
+        Line("client: one call, raw httpx + json", f"{raw_each * 1000:.2f} ms"),
+        Line(
+            "client: one call, braze_cdi_sync.CdiClient",
+            f"{layer_each * 1000:.2f} ms",
+            f"{layer_each / raw_each:.2f}x raw httpx (target: within 1.3x)",
+        ),
+        Line("client: sync throughput, one pooled connection", f"{1 / layer_each:.0f} calls/s"),
+        Line(
+            "client: async throughput, 20 in flight, shared pool",
+            f"{async_rate:.0f} calls/s",
+            f"{async_rate / raw_async_rate:.2f}x raw httpx.AsyncClient ({raw_async_rate:.0f}/s); "
+            f"{async_rate * layer_each:.2f}x sync",
+        ),
+    ]
+
+
+# 4. The reference server under load.
+
+
+async def _load(
+    url: str, paths: list[str], *, connections: int
+) -> tuple[float, Counter[tuple[str, int]]]:
+    host, port = url.removeprefix("http://").split(":")
+    queue = iter(paths)
+    counts: Counter[tuple[str, int]] = Counter()
+    head = f"Host: {host}\r\nAuthorization: Bearer {DEMO_KEY}\r\nContent-Length: 0\r\n\r\n"
+
+    async def worker() -> None:
+        reader, writer = await asyncio.open_connection(host, int(port))
+        try:
+            for path in queue:
+                writer.write(f"POST {path} HTTP/1.1\r\n{head}".encode())
+                status = int((await reader.readline()).split()[1])
+                length = 0
+                while (line := await reader.readline()) not in (b"\r\n", b""):
+                    name, _, value = line.decode("latin-1").partition(":")
+                    if name.lower() == "content-length":
+                        length = int(value)
+                await reader.readexactly(length)
+                counts[(path, status)] += 1
+        finally:
+            writer.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(connections)))
+    return time.perf_counter() - started, counts
+
+
+def bench_server(sizes: Sizes) -> list[Line]:
+    """Requests per second at 50 concurrent clients; exactly one 202 per idle integration."""
+    integrations = [
+        f"00000000-0000-4000-8000-{index:012d}" for index in range(sizes.load_integrations)
+    ]
+    lines = []
+    with tempfile.TemporaryDirectory() as folder:
+        config = Path(folder) / "load.toml"
+        entries = "\n".join(f'"{identifier}" = "demo"' for identifier in integrations)
+        config.write_text(
+            f"sync_seconds = 3600\nrate_limit = 1000000000\n[integrations]\n{entries}\n"
+        )
+        paths = [
+            f"/cdi/integrations/{integrations[i % len(integrations)]}/sync"
+            for i in range(sizes.load_requests)
+        ]
+        for quiet in (True, False):
+            with reference_server(config=config, quiet=quiet) as url:
+                seconds, counts = asyncio.run(_load(url, paths, connections=50))
+            accepted = Counter(
+                path for (path, status), n in counts.items() if status == 202 for _ in range(n)
+            )
+            exact = len(accepted) == len(integrations) and set(accepted.values()) == {1}
+            label = "no request log (--quiet)" if quiet else "with its request log"
+            lines.append(
+                Line(
+                    f"reference server, 50 concurrent clients, {label}",
+                    f"{sizes.load_requests / seconds:.0f} requests/s",
+                    f"one 202 per integration: {'exactly' if exact else 'NO'} "
+                    f"({sum(accepted.values())} of {len(integrations)}); target: 1,000 requests/s",
+                )
+            )
+    return lines
+
+
+# 5. The kill matrix.
+
+
+def bench_mutants() -> list[Line]:
+    """The whole `make mutants` run."""
+    seconds, result = _python("-m", "proving_ground.matrix", check=False)
+    verdict = "all as expected" if result.returncode == 0 else "NOT all as expected"
+    return [Line("make mutants: whole matrix with baseline", f"{seconds:.1f} s", verdict)]
+
+
+def render(lines: list[Line], *, sizes: Sizes) -> str:
+    """The table, headed by the machine and the date."""
+    today = datetime.date.today().isoformat()
+    head = (
+        f"Benchmarks ({'smoke' if sizes is SMOKE else 'full'}), {today}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}"
+    )
+    table = ["| measurement | figure | compared |", "| --- | --- | --- |"]
+    table += [f"| {line.what} | {line.figure} | {line.compared} |" for line in lines]
+    return "\n".join([head, "", *table])
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run every measurement and print the table."""
+    parser = Parser(prog="python -m tools.bench", description=__doc__)
+    parser.add_argument(
+        "--smoke", action="store_true", help="tiny sizes, no mutants: proves it works"
+    )
+    arguments = parser.parse_args(argv)
+    sizes = SMOKE if arguments.smoke else FULL
+    try:
+        lines = [*bench_generate(), *bench_suite(sizes), *bench_client(sizes), *bench_server(sizes)]
+        if sizes.mutants:
+            lines += bench_mutants()
+    except (RuntimeError, StartError) as error:
+        print(f"bench: {error}", file=sys.stderr)
+        return 1
+    print(render(lines, sizes=sizes))
+    return 0
+
+
+if __name__ == "__main__":
+    exit_with(main, prog="bench")
