@@ -1,0 +1,55 @@
+"""Checks are bound to their names: a second check of a name is refused, verdicts land under it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from commandline import ROOT
+from conformance import checks
+from conformance.checks import CHECKS, OBSERVERS, PROBES, Evidence, observer, probe
+
+
+def test_a_second_check_of_the_same_name_is_refused() -> None:
+    before = (list(OBSERVERS), list(PROBES))
+    with pytest.raises(ValueError, match="'robustness' is registered already"):
+
+        @observer("robustness")
+        def again(*_: object) -> None:
+            """A copy."""
+
+    with pytest.raises(ValueError, match="'permission' is registered already"):
+
+        @probe("permission")
+        def twice(*_: object) -> None:
+            """A copy."""
+
+    assert before == (OBSERVERS, PROBES)
+
+
+def test_every_check_has_a_one_line_promise() -> None:
+    assert len({check.name for check in CHECKS}) == len(CHECKS)
+    assert all(check.promise.endswith(".") for check in CHECKS)
+
+
+def test_probes_get_the_burst_as_evidence_not_through_shared_state() -> None:
+    evidence = Evidence((), "no INTEGRATION_ID given")
+    assert not evidence.sync_started
+    assert not hasattr(checks, "burst")
+
+
+def test_the_suite_imports_no_server_framework() -> None:
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "conformance", "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0
+    imported = {line.split("|")[-1].strip().split(".")[0] for line in result.stderr.splitlines()}
+    assert "schemathesis" in imported  # the measurement sees the suite's own imports
+    assert not imported & {"starlette", "uvicorn", "reference", "proving_ground"}

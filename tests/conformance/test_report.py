@@ -1,0 +1,72 @@
+"""What users read: the report's text is pinned, and so is the README's sample output."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+
+from commandline import ROOT
+from conformance.checks import CHECKS
+from conformance.report import render
+from conformance.run import CheckState, Finding
+from conformance.suite import Result
+from tests.support import run_module
+
+SNAPSHOT = ROOT / "tests" / "conformance" / "snapshots" / "report.txt"
+README_COMMAND = (
+    *("conformance", "--server", "unknown-key-gets-403"),
+    *("--max-examples", "25", "--seed", "3"),
+)
+
+
+def _states() -> list[CheckState]:
+    states = [CheckState(applied=3) for _ in CHECKS]
+    states[1] = CheckState(
+        findings=[Finding("Server error (odd integration ID)", "a 2xx or 4xx", "500 {}", "curl")],
+        total_findings=4,
+        applied=9,
+    )
+    states[-2] = CheckState(skip_reason="no LIMITED_TOKEN given")
+    return states
+
+
+def test_report_text_matches_its_snapshot() -> None:
+    result = Result(
+        base_url="http://127.0.0.1:8080",
+        contract_version="1.0.0",
+        checks=list(zip(CHECKS, _states(), strict=True)),
+        notes=["undocumented methods answered: GET 405"],
+        requests_sent=59,
+        generated_cases=25,
+        seconds=1.25,
+        seconds_waited=0.0,
+        seed=3,
+    )
+    text = render(result) + "\n"
+    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
+        SNAPSHOT.write_text(text)
+    assert text == SNAPSHOT.read_text()
+
+
+def _normalised(text: str) -> list[str]:
+    text = re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", text)
+    text = re.sub(r"\d+\.\d s\b", "N.N s", text)
+    return [line.rstrip() for line in text.splitlines()]
+
+
+@pytest.mark.slow
+def test_readme_sample_output_is_what_the_command_prints() -> None:
+    readme = (ROOT / "README.md").read_text()
+    command = " ".join(README_COMMAND)
+    assert f"`python -m {command}`" in readme
+    sample = readme.split("  FAIL  authentication", 1)[1].split("```", 1)[0]
+    result = run_module(*README_COMMAND, timeout=120)
+    assert result.returncode == 1
+    printed = result.stdout.split("  FAIL  authentication", 1)[1]
+    expected = [line for line in _normalised(sample) if line]
+    got = _normalised(printed)
+    failure_block = got[: len(expected) - 1]
+    assert failure_block == expected[:-1]
+    assert got[-1] == expected[-1]

@@ -1,0 +1,66 @@
+"""The contract model reads Braze's facts from the document; what is missing is a one-line error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from contract import DOCUMENT, Contract, ContractError, from_document, load
+
+
+def test_trigger_facts_come_from_the_document(contract: Contract) -> None:
+    raw = yaml.safe_load(DOCUMENT.read_text())
+    operation = raw["paths"]["/cdi/integrations/{integration_id}/sync"]["post"]
+    trigger = contract.trigger
+    assert (trigger.method, trigger.path) == ("POST", "/cdi/integrations/{integration_id}/sync")
+    assert trigger.permission == operation["x-braze-permission"]
+    assert trigger.rate_limit.limit == operation["x-braze-rate-limit"]["limit"]
+    assert trigger.rate_limit.window_seconds == operation["x-braze-rate-limit"]["window-seconds"]
+    assert set(trigger.statuses) == set(operation["responses"])
+    assert trigger.code_samples == tuple(sample["source"] for sample in operation["x-codeSamples"])
+
+
+def test_every_message_is_its_named_example(contract: Contract) -> None:
+    examples = yaml.safe_load(DOCUMENT.read_text())["components"]["examples"]
+    assert (
+        contract.messages.another_job_in_progress
+        == (examples["AnotherJobInProgress"]["value"]["message"])
+    )
+    assert contract.messages.over_rate_limit == examples["OverRateLimit"]["value"]["message"]
+    assert contract.messages.sync_accepted == examples["SyncAccepted"]["value"]["message"]
+
+
+def test_servers_and_example_ids_are_read(contract: Contract) -> None:
+    assert len(contract.servers) == 15
+    assert contract.servers[0][1] == "US-01"
+    assert contract.example_ids  # the IntegrationId parameter's examples
+
+
+def test_methods_at_a_path_are_the_documented_ones(contract: Contract) -> None:
+    assert contract.methods_at(contract.trigger.path) == frozenset({"POST"})
+
+
+def test_missing_example_is_a_one_line_error() -> None:
+    document = yaml.safe_load(DOCUMENT.read_text())
+    del document["components"]["examples"]["OverRateLimit"]
+    with pytest.raises(ContractError, match="OverRateLimit") as raised:
+        from_document(document)
+    assert "\n" not in str(raised.value)
+
+
+def test_missing_permission_is_a_one_line_error() -> None:
+    document = yaml.safe_load(DOCUMENT.read_text())
+    del document["paths"]["/cdi/integrations/{integration_id}/sync"]["post"]["x-braze-permission"]
+    with pytest.raises(ContractError, match="x-braze-permission"):
+        from_document(document)
+
+
+def test_unreadable_or_invalid_documents_are_errors(tmp_path: Path) -> None:
+    with pytest.raises(ContractError, match="cannot read"):
+        load(tmp_path / "missing.yaml")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("paths: [unclosed\n")
+    with pytest.raises(ContractError, match="not valid YAML"):
+        load(broken)
