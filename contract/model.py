@@ -153,8 +153,6 @@ def from_document(document: Mapping[str, Any], *, source: Path = DOCUMENT) -> Co
             if isinstance(item, Mapping) and method in item:
                 operation = _operation(str(path), method, item[method])
                 operations[operation.operation_id] = operation
-    if TRIGGER not in operations:
-        raise ContractError(f"the document has no operation {TRIGGER!r}")
     parameter = _dig(document, "components", "parameters", "IntegrationId")
     examples = parameter.get("examples", {}) if isinstance(parameter, Mapping) else {}
     return Contract(
