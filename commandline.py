@@ -44,6 +44,14 @@ def positive(text: str) -> int:
     return value
 
 
+def seconds(text: str) -> float:
+    """A number of seconds, 0 or more."""
+    value = float(text)
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more seconds, not {text}")
+    return value
+
+
 def exit_with(main: Callable[[], int], *, prog: str) -> None:
     """Call a main function and exit with its code; Ctrl-C ends it with one line, no traceback."""
     try:

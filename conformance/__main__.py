@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from commandline import Parser, StartError, exit_with, positive, server_process
+from commandline import Parser, StartError, exit_with, positive, seconds, server_process
 from conformance.report import render, write_junit
 from conformance.run import CannotJudge, Options, mask_secrets
 from conformance.suite import is_loopback, judge, side_effects
@@ -31,7 +31,9 @@ def parser() -> argparse.ArgumentParser:
         description=(
             "Check a server against the Trigger a sync contract (openapi/openapi.yaml). "
             "Keys may also come from the environment variables TOKEN and LIMITED_TOKEN, "
-            "which keeps them out of process listings."
+            "which keeps them out of process listings; the server and the integration from "
+            "BASE_URL and INTEGRATION_ID. Runs against a bundled server (--server, or neither "
+            "--base-url nor BASE_URL) read none of these four."
         ),
         epilog="Exit codes: 0 conformant, 1 a promise broken, 2 could not judge.",
     )
@@ -59,6 +61,13 @@ def parser() -> argparse.ArgumentParser:
     command.add_argument(
         "--burst", type=positive, default=8, help="simultaneous triggers (default 8)"
     )
+    command.add_argument(
+        "--busy-wait",
+        type=seconds,
+        default=60.0,
+        help="if the integration is syncing when the run starts, wait this long for it to end "
+        "(default 60 s)",
+    )
     command.add_argument("--contract", type=Path, default=DOCUMENT, help=argparse.SUPPRESS)
     return command
 
@@ -74,13 +83,14 @@ def _target(arguments: argparse.Namespace) -> Iterator[Options]:
         "seed": arguments.seed,
         "max_examples": arguments.max_examples,
         "burst": arguments.burst,
+        "busy_wait_seconds": arguments.busy_wait,
     }
     if arguments.base_url:
         yield Options(
             base_url=arguments.base_url,
             token=arguments.token or os.environ.get("TOKEN") or "",
             limited_token=arguments.limited_token or os.environ.get("LIMITED_TOKEN") or None,
-            integration_id=arguments.integration_id or None,
+            integration_id=arguments.integration_id or os.environ.get("INTEGRATION_ID") or None,
             **common,
         )
         return
@@ -91,20 +101,50 @@ def _target(arguments: argparse.Namespace) -> Iterator[Options]:
             token=arguments.token or served["token"],
             limited_token=arguments.limited_token or served["limited_token"],
             integration_id=arguments.integration_id or served["integration_id"],
+            limited_token_lacks_permission=not arguments.limited_token
+            and served["limited_token_lacks_permission"],
             **common,
         )
+
+
+def _writable(path: Path) -> str | None:
+    """Why a report cannot be written at path, or None if it can (checked before the run)."""
+    existed = path.exists()
+    try:
+        with path.open("a", encoding="utf-8"):
+            pass
+    except OSError as error:
+        return f"cannot write {path}: {error.strerror}"
+    if not existed:
+        path.unlink()
+    return None
+
+
+def _problem(arguments: argparse.Namespace) -> str | None:
+    """What makes the arguments unusable, found before anything is sent, or None."""
+    if arguments.junit_xml and (reason := _writable(arguments.junit_xml)):
+        return reason
+    if not arguments.base_url:
+        return None
+    if not (arguments.token or os.environ.get("TOKEN")):
+        return "no key given: pass --token or set TOKEN"
+    if not arguments.base_url.startswith(("http://", "https://")):
+        return f"--base-url must start with http:// or https://, not {arguments.base_url!r}"
+    return None
+
+
+def _progress(line: str) -> None:
+    print(f"conformance: {line}", file=sys.stderr, flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line, run the suite, print the verdict."""
     arguments = parser().parse_args(argv)
-    if arguments.base_url:
-        if not (arguments.token or os.environ.get("TOKEN")):
-            return _cannot_judge("no key given: pass --token or set TOKEN")
-        if not arguments.base_url.startswith(("http://", "https://")):
-            return _cannot_judge(
-                f"--base-url must start with http:// or https://, not {arguments.base_url!r}"
-            )
+    if not arguments.server and not arguments.base_url:
+        arguments.base_url = os.environ.get("BASE_URL") or None
+    problem = _problem(arguments)
+    if problem is not None:
+        return _cannot_judge(problem)
     try:
         contract = load_contract(arguments.contract)
     except ContractError as error:
@@ -115,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
             token, limited = options.token, options.limited_token
             if not is_loopback(options.base_url):
                 print(side_effects(options), flush=True)
-            result = judge(options, contract)
+            result = judge(options, contract, progress=_progress)
     except (CannotJudge, ContractError) as error:
         return _cannot_judge(str(error))
     except StartError as error:

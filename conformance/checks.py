@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from urllib.parse import unquote
 
 from schemathesis.core.failures import Failure, FailureGroup
+from schemathesis.core.transport import HttpMethod
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_headers_conformance,
@@ -24,10 +25,15 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from conformance.run import CannotJudge, Recorder, Run
-from conformance.transport import RATE_LIMIT_RETRIES, Exchange
+from conformance.evidence import Evidence
+from conformance.run import Recorder, Run
+from conformance.transport import Exchange
 
 CLOCK_SKEW_SECONDS = 5
+# Keys shorter than this are not looked for in answers: they would match by chance.
+MIN_KEY_LENGTH = 8
+ODD_AUTHENTICATION_ID = "odd id \u00fc!"
+OTHER_METHODS: tuple[HttpMethod, ...] = ("GET", "PUT", "PATCH", "DELETE")
 RATE_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
 F = TypeVar("F", bound=Callable[..., None])
 SCHEMA_CHECKS: list[Any] = [
@@ -36,19 +42,6 @@ SCHEMA_CHECKS: list[Any] = [
     response_headers_conformance,
     response_schema_conformance,
 ]
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """What the suite gathers before the probes and hands to each of them explicitly."""
-
-    burst: tuple[Exchange, ...]
-    burst_missing: str | None
-
-    @property
-    def sync_started(self) -> bool:
-        """Whether one of the burst's triggers got a 2xx."""
-        return any(200 <= (exchange.status or 0) < 300 for exchange in self.burst)
 
 
 Observer = Callable[[Recorder, Run, Exchange], None]
@@ -99,34 +92,6 @@ def _one_line(text: str) -> str:
 def sent_id(exchange: Exchange) -> str:
     """The integration ID an exchange was sent for, decoded."""
     return unquote(str((exchange.case.path_parameters or {}).get("integration_id", "")))
-
-
-def gather_evidence(run: Run) -> Evidence:
-    """Send `--burst` simultaneous triggers of the user's integration, while it is idle.
-
-    Their answers judge concurrency and the start of the sync lifecycle; without an
-    INTEGRATION_ID there is no burst, and the evidence says why.
-    """
-    integration_id = run.options.integration_id
-    if integration_id is None:
-        return Evidence((), "no INTEGRATION_ID given")
-    sender = run.sender
-    cases = [run.case(integration_id, key=run.options.token) for _ in range(run.options.burst)]
-    exchanges = sender.send_together(cases, label="simultaneous triggers")
-    for _ in range(RATE_LIMIT_RETRIES):
-        if not all(sender.is_rate_limited(exchange) for exchange in exchanges):
-            break
-        sender.wait_for_reset()
-        exchanges = sender.send_together(cases, label="simultaneous triggers")
-    if all(sender.is_rate_limited(exchange) for exchange in exchanges):
-        return Evidence(tuple(exchanges), "rate limited on every attempt")
-    answers = [exchange.status for exchange in exchanges]
-    if all(status in {400, 404} for status in answers):
-        raise CannotJudge(
-            f"the server does not know INTEGRATION_ID {integration_id} ({answers[0]}); "
-            "pass the ID of an existing integration."
-        )
-    return Evidence(tuple(exchanges), None)
 
 
 # Observers.
@@ -230,17 +195,80 @@ def rate_limit_headers(check: Recorder, run: Run, exchange: Exchange) -> None:
         memory.last_window = (remaining, reset)
 
 
-# Probes, in the order they run: the lifecycle's follow-up comes first, while the burst's sync runs.
+@observer("no-reflected-key")
+def no_reflected_key(check: Recorder, run: Run, exchange: Exchange) -> None:
+    """No answer carries the key its request presented, in its body or its headers."""
+    key = exchange.key_sent
+    if exchange.response is None or key is None or len(key) < MIN_KEY_LENGTH:
+        return
+    check.applied()
+    places = ["body"] if key.encode() in exchange.response.content else []
+    places += [
+        f"header {name}"
+        for name, values in exchange.response.headers.items()
+        if any(key in value for value in values)
+    ]
+    if places:
+        check.fail(
+            exchange,
+            what=f"The answer carries the key that was sent ({exchange.label})",
+            expected="no trace of the presented key in the answer",
+            received=f"{exchange.status} with the key in its {', '.join(places)}",
+        )
+
+
+# Probes, in the order they run; what the suite gathered before them arrives as `evidence`.
+
+
+@probe("documented-request")
+def documented_request(check: Recorder, run: Run, evidence: Evidence) -> None:
+    """Braze's documented request starts a sync, with or without its Content-Type header."""
+    if evidence.missing is not None:
+        check.skip(evidence.missing)
+        return
+    if evidence.started is not None:
+        check.applied()
+    else:
+        refused = next(
+            (ex for ex in evidence.burst if run.sender.judgeable(ex) and ex.status != 429), None
+        )
+        if refused is None:
+            check.skip("no answer to the documented request could be judged")
+            return
+        check.fail(
+            refused,
+            what="Braze's documented request (the contract's curl sample) was not accepted",
+            expected=f"202, or 429 {run.contract.messages.another_job_in_progress}",
+        )
+    follow_up = evidence.follow_up
+    if follow_up is not None and run.sender.judgeable(follow_up):
+        check.applied()
+        if not follow_up.succeeded and follow_up.status != 429:
+            check.fail(
+                follow_up,
+                what="The documented request without Content-Type was refused",
+                expected=f"429 {run.contract.messages.another_job_in_progress} "
+                "(the request has no body, so the header is optional)",
+            )
 
 
 @probe("concurrency")
 def concurrency(check: Recorder, run: Run, evidence: Evidence) -> None:
     """Simultaneous triggers for one idle integration start at most one sync."""
-    if evidence.burst_missing is not None:
-        check.skip(evidence.burst_missing)
+    if evidence.missing is not None:
+        check.skip(evidence.missing)
+        return
+    if evidence.started is None:
+        check.skip("no trigger of the integration was accepted, so no sync was seen to start")
+        return
+    if not evidence.simultaneous:
+        check.skip(
+            "the integration was syncing when the run started, so the simultaneous triggers "
+            "met a running sync"
+        )
         return
     check.applied()
-    started = [exchange for exchange in evidence.burst if 200 <= (exchange.status or 0) < 300]
+    started = [exchange for exchange in evidence.burst if exchange.succeeded]
     if len(started) > 1:
         statuses = ", ".join(str(exchange.status) for exchange in evidence.burst)
         check.fail(
@@ -255,43 +283,40 @@ def concurrency(check: Recorder, run: Run, evidence: Evidence) -> None:
 @probe("sync-lifecycle")
 def sync_lifecycle(check: Recorder, run: Run, evidence: Evidence) -> None:
     """A trigger while a sync runs gets the 429 that says a job is in progress, never a 202."""
-    integration_id = run.options.integration_id
-    if integration_id is None or evidence.burst_missing is not None:
-        check.skip(evidence.burst_missing or "no INTEGRATION_ID given")
+    if evidence.missing is not None:
+        check.skip(evidence.missing)
         return
-    in_progress = run.contract.messages.another_job_in_progress
     for exchange in evidence.burst:
-        _expect_trigger_answer(check, run, exchange)
-    waited_before = run.sender.seconds_waited
-    follow_up = run.sender.send(
-        run.case(integration_id, key=run.options.token), label="trigger while the sync runs"
-    )
+        _judge_trigger_answer(check, run, exchange)
+    follow_up = evidence.follow_up
+    if evidence.started is None or follow_up is None:
+        if check.state.total_findings == 0:
+            check.skip("no trigger of the integration was accepted, so no sync was seen running")
+        return
+    check.applied()  # a sync was seen to start
     if run.sender.is_rate_limited(follow_up):
         run.note("sync-lifecycle: the trigger after the first was rate limited throughout")
-        return
-    strict = evidence.sync_started and run.sender.seconds_waited == waited_before
-    if strict and follow_up.status is not None and 200 <= follow_up.status < 300:
+    elif not evidence.follow_up_waited and follow_up.succeeded:
         check.fail(
             follow_up,
             what="A second sync started while the first was running",
-            expected=f"429 {in_progress}",
+            expected=f"429 {run.contract.messages.another_job_in_progress}",
         )
-        return
-    if not strict and follow_up.status == 202:
-        check.applied()
-        return
-    _expect_trigger_answer(check, run, follow_up, must_be_in_progress=True)
+    elif not (evidence.follow_up_waited and follow_up.status == 202):
+        # (after a wait for the rate limit, the first sync may have ended: a 202 is fine then)
+        _judge_trigger_answer(check, run, follow_up, must_be_in_progress=True)
 
 
-def _expect_trigger_answer(
+def _judge_trigger_answer(
     check: Recorder, run: Run, exchange: Exchange, *, must_be_in_progress: bool = False
 ) -> None:
-    """A trigger of the real integration is 202, or 429 with the in-progress message."""
+    """A trigger of the real integration is 202, or 429 with the in-progress message; a finding
+    otherwise (unless no answer came or it was the rate limit).
+    """
     messages = run.contract.messages
     in_progress = messages.another_job_in_progress
     if not run.sender.judgeable(exchange):
         return
-    check.applied()
     if exchange.status == 202 and not must_be_in_progress:
         return
     if exchange.status == 429 and exchange.message == in_progress:
@@ -309,19 +334,25 @@ def _expect_trigger_answer(
 
 @probe("authentication")
 def authentication(check: Recorder, run: Run, evidence: Evidence) -> None:
-    """A missing or unknown key is answered 401, never 403 and never 2xx."""
+    """A missing or unknown key is answered 401 for any ID, before any lookup; never 403 or 2xx."""
     unknown_key = f"conformance-unknown-key-{run.made_up_id()}"
-    for label, key in (("no key", None), ("unknown key", unknown_key)):
-        exchange = run.sender.send(run.case(run.target_id(), key=key), label=label)
-        outcome = "accepted" if 200 <= (exchange.status or 0) < 300 else "not rejected with 401"
-        _expect_status(
-            check,
-            run,
-            exchange,
-            status=401,
-            what=f"A request with {label} was {outcome}",
-            expected=f"401 {run.contract.messages.invalid_api_key}",
-        )
+    targets = [("a made-up ID", run.made_up_id()), ("an odd ID", ODD_AUTHENTICATION_ID)]
+    if run.options.integration_id is not None:
+        targets.insert(0, ("the real ID", run.options.integration_id))
+    for where, integration_id in targets:
+        for label, key in (("no key", None), ("an unknown key", unknown_key)):
+            exchange = run.sender.send(
+                run.case(integration_id, key=key), label=f"{label} for {where}"
+            )
+            outcome = "accepted" if exchange.succeeded else "not rejected with 401"
+            _expect_status(
+                check,
+                run,
+                exchange,
+                status=401,
+                what=f"A request with {label} for {where} was {outcome}",
+                expected=f"401 {run.contract.messages.invalid_api_key}",
+            )
 
 
 @probe("permission")
@@ -330,17 +361,19 @@ def permission(check: Recorder, run: Run, evidence: Evidence) -> None:
     if run.options.limited_token is None:
         check.skip("no LIMITED_TOKEN given")
         return
-    exchange = run.sender.send(
-        run.case(run.target_id(), key=run.options.limited_token), label="key lacking the permission"
-    )
-    _expect_status(
-        check,
-        run,
-        exchange,
-        status=403,
-        what=f"A key without {run.contract.trigger.permission} was not refused with 403",
-        expected=f"403 {run.contract.messages.access_denied}",
-    )
+    for integration_id in (run.made_up_id(), run.target_id()):
+        exchange = run.sender.send(
+            run.case(integration_id, key=run.options.limited_token),
+            label="key lacking the permission",
+        )
+        _expect_status(
+            check,
+            run,
+            exchange,
+            status=403,
+            what=f"A key without {run.contract.trigger.permission} was not refused with 403",
+            expected=f"403 {run.contract.messages.access_denied}",
+        )
 
 
 def _expect_status(
@@ -352,6 +385,36 @@ def _expect_status(
     check.applied()
     if exchange.status != status:
         check.fail(exchange, what=what, expected=expected)
+
+
+@probe("undocumented-methods")
+def undocumented_methods(check: Recorder, run: Run, evidence: Evidence) -> None:
+    """A method the document does not list never succeeds or starts a sync; 404 and 405 conform."""
+    documented = run.contract.methods_at(run.contract.trigger.path)
+    answers = []
+    in_progress = run.contract.messages.another_job_in_progress
+    targets = [("a made-up ID", run.made_up_id())]
+    if run.options.integration_id is not None:
+        targets.append(("the real ID", run.options.integration_id))
+    for method in OTHER_METHODS:
+        if method in documented:
+            continue
+        for where, integration_id in targets:
+            exchange = run.sender.send(
+                run.case(integration_id, key=run.options.token, method=method),
+                label=f"{method} for {where}",
+            )
+            answers.append(f"{method} {exchange.status if exchange.status else exchange.error}")
+            if not run.sender.judgeable(exchange):
+                continue
+            check.applied()
+            if exchange.succeeded or (exchange.status == 429 and exchange.message == in_progress):
+                check.fail(
+                    exchange,
+                    what=f"{method}, which the document does not list, was answered as a trigger",
+                    expected="404 or 405, and no sync",
+                )
+    run.note("undocumented methods answered: " + ", ".join(dict.fromkeys(answers)))
 
 
 @probe("unknown-integration")
@@ -378,12 +441,11 @@ def judge_unknown_id(run: Run, exchange: Exchange, *, strict: bool) -> None:
     check = run.recorder("unknown-integration")
     check.applied()
     messages = run.contract.messages
-    started = 200 <= (exchange.status or 0) < 300
-    if started or (strict and exchange.status not in {400, 404}):
+    if exchange.succeeded or (strict and exchange.status not in {400, 404}):
         check.fail(
             exchange,
             what="A sync was started for an integration that cannot exist"
-            if started
+            if exchange.succeeded
             else "A made-up integration ID was not refused with 400 or 404",
             expected=f"400 {messages.invalid_integration_id} "
             f"or 404 {messages.integration_not_found}",

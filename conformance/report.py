@@ -40,7 +40,7 @@ def render(result: Result) -> str:
         counts[state.status] += 1
     verdict = "CONFORMANT" if result.conformant else "NOT CONFORMANT"
     waited = (
-        f", {result.seconds_waited:.1f} s of it waiting for rate-limit resets"
+        f", {result.seconds_waited:.1f} s of it waiting"
         if result.seconds_waited
         else ""
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import cast
 from urllib.parse import quote
 
 from schemathesis.core.transport import HttpMethod
@@ -43,6 +44,10 @@ class Options:
     seed: int | None = None
     max_examples: int = 100
     burst: int = 8
+    busy_wait_seconds: float = 60.0
+    # True when the limited key is known to lack the permission (a bundled server's demo key): a
+    # server that lets it through is then judged, not taken for a key that has the permission.
+    limited_token_lacks_permission: bool = False
 
 
 class Status(Enum):
@@ -179,6 +184,22 @@ class Run:
             headers["Authorization"] = f"Bearer {key}"
         return self.operation.Case(
             method=method,
+            path_parameters={"integration_id": quote(integration_id, safe="")},
+            headers=headers,
+        )
+
+    def documented_case(self, integration_id: str, *, content_type: bool = True) -> Case:
+        """Braze's documented request (the contract's curl sample) for an integration ID, with the
+        user's key; without its `Content-Type` header if asked.
+        """
+        sample = self.contract.trigger.documented_request()
+        headers = sample.headers_for(self.options.token)
+        if not content_type:
+            headers = {
+                name: value for name, value in headers.items() if name.lower() != "content-type"
+            }
+        return self.operation.Case(
+            method=cast(HttpMethod, sample.method),
             path_parameters={"integration_id": quote(integration_id, safe="")},
             headers=headers,
         )

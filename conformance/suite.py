@@ -4,28 +4,27 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from ipaddress import ip_address
 from urllib.parse import urlsplit
 
 import hypothesis
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings
-from schemathesis.core.transport import HttpMethod
 
 from conformance.checks import (
     CHECKS,
     OBSERVERS,
     PROBES,
     Check,
-    gather_evidence,
     judge_unknown_id,
 )
+from conformance.evidence import gather_evidence
 from conformance.run import CannotJudge, CheckState, Options, Run, Status
 from conformance.schema import schemathesis_operation
 from conformance.transport import Case, Exchange, Sender
 from contract import Contract
 
-OTHER_METHODS: tuple[HttpMethod, ...] = ("GET", "PUT", "PATCH", "DELETE")
 ODD_IDS = (
     "\U0001f600" * 40,
     "\x00",
@@ -89,24 +88,51 @@ def side_effects(options: Options) -> str:
         else "starts no sync (no INTEGRATION_ID given)"
     )
     return (
-        f"This run sends about {options.max_examples + 40} requests to {options.base_url} "
+        f"This run sends about {options.max_examples + 45} requests to {options.base_url} "
         f"and {syncs}; it waits out the rate limit instead of exceeding it."
     )
 
 
 def preflight(run: Run) -> None:
-    """One trigger for a made-up ID: is the server there, and does it accept the key?"""
+    """Before any real sync: is the server there and this API, and are the keys what they claim?
+
+    One trigger for a made-up ID with TOKEN, and one with LIMITED_TOKEN: a server that answers
+    5xx or not JSON is unavailable; TOKEN must get through (not 401, not 403); LIMITED_TOKEN must
+    be known and refused (403). Each failing condition ends the run with a one-line reason.
+    """
     exchange = run.sender.send(run.case(run.made_up_id(), key=run.options.token), label="preflight")
     if exchange.response is None:
         raise CannotJudge(f"no answer from {run.options.base_url}: {exchange.error}.")
+    if (exchange.status is not None and exchange.status >= 500) or not exchange.is_json:
+        raise CannotJudge(
+            f"the server is unavailable or is not this API: its first answer was "
+            f"{_snippet(exchange.received())}."
+        )
+    permission = run.contract.trigger.permission
     if exchange.status == 401:
         raise CannotJudge("the server rejected the given TOKEN (401); pass a valid REST API key.")
     if exchange.status == 403:
-        raise CannotJudge(
-            f"the given TOKEN lacks {run.contract.trigger.permission} (403); "
-            "pass a key that has it."
-        )
+        raise CannotJudge(f"the given TOKEN lacks {permission} (403); pass a key that has it.")
     judge_unknown_id(run, exchange, strict=True)
+    limited = run.options.limited_token
+    if limited is None or run.options.limited_token_lacks_permission:
+        return
+    exchange = run.sender.send(run.case(run.made_up_id(), key=limited), label="preflight")
+    if exchange.status == 401:
+        raise CannotJudge(
+            f"the server does not know the given LIMITED_TOKEN (401); pass a valid key that "
+            f"lacks {permission}."
+        )
+    if exchange.status != 403:
+        raise CannotJudge(
+            f"the given LIMITED_TOKEN was not refused with 403 but answered "
+            f"{_snippet(exchange.received())}: either it has {permission} or the server does not "
+            "check it; pass a key that lacks it."
+        )
+
+
+def _snippet(text: str, length: int = 80) -> str:
+    return text if len(text) <= length else text[: length - 3] + "..."
 
 
 def explore(run: Run, *, seed: int) -> None:
@@ -131,21 +157,6 @@ def explore(run: Run, *, seed: int) -> None:
     hypothesis.seed(seed)(one)()
 
 
-def other_methods(run: Run) -> None:
-    """Methods the document does not list: reported, never failed (404 and 405 both conform)."""
-    answers = []
-    documented = run.contract.methods_at(run.contract.trigger.path)
-    for method in OTHER_METHODS:
-        if method in documented:
-            continue
-        exchange = run.sender.send(
-            run.case(run.made_up_id(), key=run.options.token, method=method),
-            label=f"{method} on the operation's path",
-        )
-        answers.append(f"{method} {exchange.status if exchange.status else exchange.error}")
-    run.note("undocumented methods answered: " + ", ".join(answers))
-
-
 def odd_inputs(run: Run) -> None:
     """Odd IDs and headers, for the robustness and conformance observers."""
     for integration_id in ODD_IDS:
@@ -160,8 +171,13 @@ def odd_inputs(run: Run) -> None:
         )
 
 
-def judge(options: Options, contract: Contract) -> Result:
-    """Hold the server at options.base_url to the contract; raises CannotJudge when it can't."""
+def judge(
+    options: Options, contract: Contract, *, progress: Callable[[str], None] = lambda line: None
+) -> Result:
+    """Hold the server at options.base_url to the contract; raises CannotJudge when it can't.
+
+    `progress` gets a line at least every 10 s while the run waits (rate limit, busy integration).
+    """
     started = time.perf_counter()
     seed = options.seed if options.seed is not None else random.SystemRandom().randrange(2**32)
     run: Run
@@ -170,7 +186,9 @@ def judge(options: Options, contract: Contract) -> Result:
         for check in OBSERVERS:
             check.function(run.recorder(check.name), run, exchange)
 
-    sender = Sender(contract=contract, base_url=options.base_url, observe=observe)
+    sender = Sender(
+        contract=contract, base_url=options.base_url, observe=observe, progress=progress
+    )
     run = Run(
         options=options,
         contract=contract,
@@ -184,7 +202,6 @@ def judge(options: Options, contract: Contract) -> Result:
         for check in PROBES:
             check.function(run.recorder(check.name), run, evidence)
         explore(run, seed=seed)
-        other_methods(run)
         odd_inputs(run)
     finally:
         sender.close()

@@ -18,6 +18,8 @@ from contract import Contract
 REQUEST_TIMEOUT_SECONDS = 10.0
 RESET_MARGIN_SECONDS = 0.25
 RATE_LIMIT_RETRIES = 3
+# While waiting, a progress line at least this often.
+PROGRESS_EVERY_SECONDS = 10.0
 
 Case = schemathesis.Case[Any]
 
@@ -62,6 +64,31 @@ class Exchange:
         value = body.get("message") if isinstance(body, dict) else None
         return value if isinstance(value, str) else None
 
+    @property
+    def succeeded(self) -> bool:
+        """Whether the answer is a 2xx (for a trigger: a sync was started)."""
+        return 200 <= (self.status or 0) < 300
+
+    @property
+    def key_sent(self) -> str | None:
+        """The key the request presented (`Authorization: Bearer KEY`), or None."""
+        for name, value in (self.case.headers or {}).items():
+            if name.lower() == "authorization":
+                scheme, _, key = str(value).partition(" ")
+                return key.strip() if scheme.lower() == "bearer" else None
+        return None
+
+    @property
+    def is_json(self) -> bool:
+        """Whether the answer's body parses as JSON."""
+        if self.response is None:
+            return False
+        try:
+            self.response.json()
+        except ValueError:
+            return False
+        return True
+
     def received(self) -> str:
         """A one-line summary of what came back, for failure messages."""
         if self.response is None:
@@ -79,10 +106,12 @@ class Sender:
         contract: Contract,
         base_url: str,
         observe: Callable[[Exchange], None],
+        progress: Callable[[str], None] = lambda line: None,
     ) -> None:
         self.contract = contract
         self.base_url = base_url.rstrip("/")
         self.observe = observe
+        self.progress = progress
         self.requests_sent = 0
         self.seconds_waited = 0.0
         self._session = requests.Session()
@@ -184,6 +213,16 @@ class Sender:
         now = time.time()
         reset = self._reset if self._reset is not None else now + longest
         delay = min(max(reset - now, 0.0) + RESET_MARGIN_SECONDS, longest)
-        self.seconds_waited += delay
-        time.sleep(delay)
+        self.wait(delay, reason="for the rate-limit window to reset")
         self._remaining = None
+
+    def wait(self, seconds: float, *, reason: str) -> None:
+        """Sleep, saying what for on the progress line at least every 10 s."""
+        self.seconds_waited += seconds
+        left = seconds
+        while left > 0:
+            if left >= 1:
+                self.progress(f"waiting {left:.0f} s {reason}")
+            step = min(left, PROGRESS_EVERY_SECONDS)
+            time.sleep(step)
+            left -= step

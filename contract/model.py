@@ -6,6 +6,7 @@ limits from the `x-braze-*` extensions of each operation, IDs from the parameter
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from functools import lru_cache
@@ -57,6 +58,48 @@ class RateLimitRule:
 
 
 @dataclass(frozen=True)
+class DocumentedRequest:
+    """The request of a curl code sample (`x-codeSamples`): its method, headers and body."""
+
+    method: str
+    url: str
+    headers: tuple[tuple[str, str], ...]
+    body: str | None
+
+    def headers_for(self, key: str) -> dict[str, str]:
+        """The sample's headers with the placeholder key in `Authorization` replaced by `key`."""
+        return {
+            name: f"{value.split(' ', 1)[0]} {key}" if name.lower() == "authorization" else value
+            for name, value in self.headers
+        }
+
+
+def parse_curl(source: str) -> DocumentedRequest:
+    """Read a curl command line: `--request`/`-X`, `--header`/`-H`, `--data*`/`-d` and the URL."""
+    try:
+        words = shlex.split(source.replace("\\\n", " "))
+    except ValueError as error:
+        raise ContractError(f"a code sample is not a readable curl command: {error}") from error
+    method, url, body = "", "", None
+    headers: list[tuple[str, str]] = []
+    pending = ""
+    for word in words[1:]:
+        if pending in {"--request", "-X"}:
+            method = word.upper()
+        elif pending in {"--header", "-H"}:
+            name, _, value = word.partition(":")
+            headers.append((name.strip(), value.strip()))
+        elif pending.startswith(("--data", "-d")):
+            body = word
+        elif word.startswith("http"):
+            url = word
+        pending = word if word.startswith("-") else ""
+    if not url:
+        raise ContractError("a curl code sample names no URL")
+    return DocumentedRequest(method or ("POST" if body else "GET"), url, tuple(headers), body)
+
+
+@dataclass(frozen=True)
 class Operation:
     """One operation: where it lives, what it needs, and what it may answer."""
 
@@ -67,6 +110,13 @@ class Operation:
     rate_limit: RateLimitRule
     statuses: tuple[str, ...]
     code_samples: tuple[str, ...]
+
+    def documented_request(self) -> DocumentedRequest:
+        """The request of the operation's first curl code sample."""
+        for source in self.code_samples:
+            if source.lstrip().startswith("curl"):
+                return parse_curl(source)
+        raise ContractError(f"the operation {self.operation_id!r} has no curl code sample")
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """`python -m proving_ground NAME [--port N]`: serve a bundled server on 127.0.0.1.
 
 The first line printed announces it as JSON: `base_url`, and the demo `token`, `limited_token`
-and `integration_id` a run against it uses (`python -m conformance --server NAME` reads it).
+and `integration_id` a run against it uses, and that the limited key lacks the trigger's
+permission (`python -m conformance --server NAME` reads it).
 """
 
 from __future__ import annotations
@@ -44,10 +45,11 @@ def main(argv: list[str] | None = None) -> int:
         "token": DEMO_KEY,
         "limited_token": DEMO_LIMITED_KEY,
         "integration_id": DEMO_INTEGRATIONS[0],
+        "limited_token_lacks_permission": True,
     }
-    print(json.dumps(announcement), flush=True)
     contract = load_contract()
     application = server.build(server.fixtures(contract), contract=contract).app
+    print(json.dumps(announcement), flush=True)
     try:
         uvicorn_server(application).run(sockets=[sock])
     except KeyboardInterrupt:

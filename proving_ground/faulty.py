@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
@@ -58,9 +59,11 @@ class ErrorWithoutMessage(ReferenceServer):
 
 
 class ErrorAsHtml(ReferenceServer):
-    """Error bodies are HTML pages, not JSON."""
+    """The 401 answer is an HTML page, not JSON."""
 
     def render_error(self, status: int, message: str, *, headers: dict[str, str]) -> Response:
+        if status != 401:
+            return super().render_error(status, message, headers=headers)
         return Response(f"<h1>{message}</h1>", status, headers, media_type="text/html")
 
 
@@ -106,6 +109,24 @@ class AnyBearerAccepted(ReferenceServer):
         return key
 
 
+class LooksUpBeforeAuthenticating(ReferenceServer):
+    """Looks the integration up before the key: an unknown one gets 404 even without a key."""
+
+    def authenticate(self, request: Request) -> ApiKey | None:
+        if request.path_params["integration_id"].lower() not in self.fixtures.integrations:
+            raise HTTPException(404)
+        return super().authenticate(request)
+
+
+class ReflectsKey(ReferenceServer):
+    """Echoes the presented Authorization header back in an X-Debug-Authorization header."""
+
+    async def trigger(self, request: Request) -> Response:
+        response = await super().trigger(request)
+        response.headers["X-Debug-Authorization"] = request.headers.get("authorization", "")
+        return response
+
+
 class PermissionNotChecked(ReferenceServer):
     """A key without the trigger's permission may trigger syncs."""
 
@@ -120,6 +141,34 @@ class PermissionDeniedAs401(ReferenceServer):
         if status == 403:
             return super().render_error(401, self.messages.invalid_api_key, headers=headers)
         return super().render_error(status, message, headers=headers)
+
+
+# Braze's documented request, and other methods.
+
+
+class RejectsJsonContentType(ReferenceServer):
+    """A trigger carrying `Content-Type: application/json` (and no body) is refused with 415."""
+
+    async def trigger(self, request: Request) -> Response:
+        if request.headers.get("content-type", "").startswith("application/json"):
+            return self.error_response(415, "Unsupported Media Type")
+        return await super().trigger(request)
+
+
+class RequiresContentType(ReferenceServer):
+    """A trigger without a `Content-Type` header is refused with 415."""
+
+    async def trigger(self, request: Request) -> Response:
+        if "content-type" not in request.headers:
+            return self.error_response(415, "Unsupported Media Type")
+        return await super().trigger(request)
+
+
+class PutAlsoTriggers(ReferenceServer):
+    """PUT, which the document does not list, triggers a sync as POST does."""
+
+    def trigger_methods(self) -> list[str]:
+        return [*super().trigger_methods(), "PUT"]
 
 
 # Unknown integrations.
@@ -261,6 +310,13 @@ FAULTY: list[BundledServer] = [
     ),
     described("error-without-message", ErrorWithoutMessage, caught_by="response-conformance"),
     described("error-as-html", ErrorAsHtml, caught_by="response-conformance"),
+    described("rejects-json-content-type", RejectsJsonContentType, caught_by="documented-request"),
+    described("requires-content-type", RequiresContentType, caught_by="documented-request"),
+    described(
+        "looks-up-before-authenticating", LooksUpBeforeAuthenticating, caught_by="authentication"
+    ),
+    described("reflects-key", ReflectsKey, caught_by="no-reflected-key"),
+    described("put-also-triggers", PutAlsoTriggers, caught_by="undocumented-methods"),
     described("remaining-not-integer", RemainingNotInteger, caught_by="response-conformance"),
     described("missing-key-accepted", MissingKeyAccepted, caught_by="authentication"),
     described("unknown-key-gets-403", UnknownKeyGets403, caught_by="authentication"),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from dataclasses import replace
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -16,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from contract import Contract
 from proving_ground.servers import BundledServer, described
 from reference.app import RateState, ReferenceServer
-from reference.fixtures import Fixtures, demo_fixtures
+from reference.fixtures import DEMO_INTEGRATIONS, Fixtures, demo_fixtures
 
 
 class NeverAnswers400(ReferenceServer):
@@ -81,6 +82,28 @@ class NotFoundForOtherMethods(ReferenceServer):
         return await super()._http_error(request, error)
 
 
+class KeyHintHeader(ReferenceServer):
+    """Names the first four characters of the presented key in an X-Key-Hint header."""
+
+    async def trigger(self, request: Request) -> Response:
+        response = await super().trigger(request)
+        _, _, key = request.headers.get("authorization", "").partition(" ")
+        response.headers["X-Key-Hint"] = key[:4] + "..."
+        return response
+
+
+class BusyAtStart(ReferenceServer):
+    """The demo integration is syncing when the server starts, as when its schedule just fired."""
+
+    def __init__(self, fixtures: Fixtures, *, contract: Contract | None = None) -> None:
+        super().__init__(fixtures, contract=contract)
+        self.mark_running(DEMO_INTEGRATIONS[0])
+
+
+def _long_syncs(contract: Contract) -> Fixtures:
+    return replace(demo_fixtures(contract), sync_seconds=4.0)
+
+
 class SlowAnswers(ReferenceServer):
     """Takes 150 ms over every trigger."""
 
@@ -103,6 +126,13 @@ VALID: list[BundledServer] = [
     described("canonical-case-headers", CanonicalCaseHeaders),
     described("404-for-other-methods", NotFoundForOtherMethods),
     described("slow-answers", SlowAnswers),
+    described("key-hint-header", KeyHintHeader),
+    BundledServer(
+        "busy-at-start",
+        (BusyAtStart.__doc__ or "").strip(),
+        build=BusyAtStart,
+        fixtures=_long_syncs,
+    ),
     BundledServer(
         "tight-rate-limit",
         "Enforces a real, tight rate limit: 20 requests per 10 s.",

@@ -81,11 +81,16 @@ class ReferenceServer:
         self.app: ASGIApp = _RequestLog(self._build_app())
 
     def _build_app(self) -> Starlette:
-        trigger = self.contract.trigger
         return Starlette(
-            routes=[Route(trigger.path, self.trigger, methods=[trigger.method])],
+            routes=[
+                Route(self.contract.trigger.path, self.trigger, methods=self.trigger_methods())
+            ],
             exception_handlers={HTTPException: self._http_error},
         )
+
+    def trigger_methods(self) -> list[str]:
+        """The methods that trigger a sync: the contract's, and no other."""
+        return [self.contract.trigger.method]
 
     async def _http_error(self, request: Request, error: Exception) -> Response:
         assert isinstance(error, HTTPException)

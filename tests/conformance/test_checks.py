@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import inspect
 import subprocess
 import sys
+from dataclasses import fields
 
 import pytest
 
 from commandline import ROOT
-from conformance import checks
-from conformance.checks import CHECKS, OBSERVERS, PROBES, Evidence, observer, probe
+from conformance import run as run_module
+from conformance.checks import CHECKS, OBSERVERS, PROBES, observer, probe
+from conformance.evidence import Evidence
 
 
 def test_a_second_check_of_the_same_name_is_refused() -> None:
@@ -34,10 +37,11 @@ def test_every_check_has_a_one_line_promise() -> None:
     assert all(check.promise.endswith(".") for check in CHECKS)
 
 
-def test_probes_get_the_burst_as_evidence_not_through_shared_state() -> None:
-    evidence = Evidence((), "no INTEGRATION_ID given")
-    assert not evidence.sync_started
-    assert not hasattr(checks, "burst")
+def test_probes_get_what_others_learned_as_evidence_not_through_the_run() -> None:
+    for check in PROBES:
+        assert list(inspect.signature(check.function).parameters) == ["check", "run", "evidence"]
+    assert "self.burst" not in inspect.getsource(run_module.Run)
+    assert {field.name for field in fields(Evidence)} >= {"burst", "started", "follow_up"}
 
 
 def test_the_suite_imports_no_server_framework() -> None:

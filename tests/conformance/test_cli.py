@@ -48,7 +48,7 @@ def secret_server() -> Iterator[str]:
 def test_bundled_reference_run_exits_0() -> None:
     result = conformance()
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "CONFORMANT: 8 passed, 0 failed, 0 skipped" in result.stdout
+    assert "CONFORMANT: 11 passed, 0 failed, 0 skipped" in result.stdout
 
 
 def test_help_names_every_option() -> None:
@@ -129,7 +129,7 @@ def test_junit_report_has_one_case_per_check(tmp_path: Path) -> None:
     assert result.returncode == 0
     suite = ET.parse(junit).getroot()
     names = [case.get("name") for case in suite.iter("testcase")]
-    assert len(names) == 8
+    assert len(names) == 11
     assert "sync-lifecycle" in names
     assert suite.get("failures") == "0"
 
@@ -162,7 +162,7 @@ def test_non_loopback_host_is_told_what_will_happen_before_any_request(
 ) -> None:
     sent_before_notice: list[int] = []
 
-    def run_and_record(options: object, contract: object) -> object:
+    def run_and_record(options: object, contract: object, **_: object) -> object:
         sent_before_notice.append(capsys.readouterr().out.count("This run sends about"))
         raise CannotJudge("stopped by the test before any request")
 

@@ -62,6 +62,7 @@ def test_without_integration_id_the_lifecycle_checks_are_skipped_with_a_reason()
         if state.status is Status.SKIPPED
     }
     assert skipped == {
+        "documented-request": "no INTEGRATION_ID given",
         "concurrency": "no INTEGRATION_ID given",
         "sync-lifecycle": "no INTEGRATION_ID given",
         "permission": "no LIMITED_TOKEN given",
