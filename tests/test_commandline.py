@@ -61,3 +61,22 @@ def test_ctrl_c_during_a_run_is_one_line_and_exit_130() -> None:
     assert process.returncode == 130
     assert err.strip().splitlines()[-1] == "conformance: interrupted."
     assert "Traceback" not in err
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("arguments", "status"),
+    [(["--server", "reference"], 0), (["--server", "success-200"], 1), (["--seed", "x"], 2)],
+)
+def test_bin_conformance_passes_the_suites_exit_status_through(
+    arguments: list[str], status: int, tmp_path: Path
+) -> None:
+    result = subprocess.run(
+        [str(ROOT / "bin" / "conformance"), *arguments, "--max-examples", "5"],
+        cwd=tmp_path,  # from anywhere, as a user's CI calls it
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == status, result.stdout + result.stderr

@@ -1,0 +1,156 @@
+"""Honest verdicts at the edges: keys checked before use, no vacuous pass, progress while waiting,
+and the user's exported variables never leaking into runs against bundled servers.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Route
+
+from contract import load as load_contract
+from reference.app import ReferenceServer
+from reference.fixtures import (
+    DEMO_INTEGRATIONS,
+    DEMO_KEY,
+    DEMO_LIMITED_KEY,
+    DEMO_WORKSPACE,
+    ApiKey,
+    demo_fixtures,
+)
+from reference.serving import bind_loopback, serve_in_thread
+from tests.support import run_module
+
+KEYS = {"TOKEN": DEMO_KEY, "LIMITED_TOKEN": DEMO_LIMITED_KEY}
+
+
+def suite(url: str, *arguments: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    result = run_module(
+        *("conformance", "--base-url", url, "--max-examples", "5", "--seed", "2"),
+        *arguments,
+        env=KEYS if env is None else env,
+        timeout=120,
+    )
+    return result.returncode, result.stdout, result.stderr
+
+
+@pytest.fixture
+def generous_limited_key() -> Iterator[tuple[str, ReferenceServer]]:
+    """A reference server on which the "limited" key in fact has every permission."""
+    base = demo_fixtures()
+    everything = load_contract().permissions()
+    keys = {**base.keys, DEMO_LIMITED_KEY: ApiKey(DEMO_WORKSPACE, everything)}
+    server = ReferenceServer(replace(base, keys=keys))
+    with serve_in_thread(server.app) as url:
+        yield url, server
+
+
+def test_limited_key_with_the_permission_is_exit_2_before_any_sync(
+    generous_limited_key: tuple[str, ReferenceServer],
+) -> None:
+    url, server = generous_limited_key
+    code, out, err = suite(url, "--integration-id", DEMO_INTEGRATIONS[0])
+    assert code == 2, out + err
+    assert "could not judge: the given LIMITED_TOKEN was not refused with 403" in err
+    assert err.count("\n") == 1
+    assert server.syncs_started == 0
+
+
+def test_unknown_limited_key_is_exit_2(reference_url: str) -> None:
+    env = {"TOKEN": DEMO_KEY, "LIMITED_TOKEN": "not-a-key-this-server-knows"}
+    code, _, err = suite(reference_url, env=env)
+    assert code == 2
+    assert "does not know the given LIMITED_TOKEN (401)" in err
+
+
+def test_unavailable_server_is_exit_2_at_once() -> None:
+    async def unavailable(request: Request) -> Response:
+        return HTMLResponse("<html><body>503 Service Temporarily Unavailable</body></html>", 503)
+
+    app = Starlette(routes=[Route("/{path:path}", unavailable, methods=["GET", "POST"])])
+    with serve_in_thread(app) as url:
+        started = time.perf_counter()
+        code, out, err = suite(url)
+        seconds = time.perf_counter() - started
+    assert code == 2, out + err
+    assert err.startswith("conformance: could not judge: the server is unavailable")
+    assert "503 <html>" in err
+    assert err.count("\n") == 1
+    assert out == ""
+    assert seconds < 30  # one request, not a whole run
+
+
+def test_unwritable_report_path_is_exit_2_before_any_request() -> None:
+    closed = bind_loopback()
+    port = closed.getsockname()[1]
+    closed.close()
+    code, _, err = suite(f"http://127.0.0.1:{port}", "--junit-xml", "/nonexistent/dir/r.xml")
+    assert code == 2
+    assert err == "conformance: could not judge: cannot write /nonexistent/dir/r.xml: " + (
+        "No such file or directory\n"
+    )
+
+
+def test_exported_variables_do_not_reach_runs_against_bundled_servers() -> None:
+    exported = {
+        "TOKEN": "my-production-key",
+        "LIMITED_TOKEN": "my-limited-key",
+        "INTEGRATION_ID": "my-real-integration",
+        "BASE_URL": "",
+    }
+    result = run_module("conformance", "--max-examples", "5", env=exported, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "my-" not in result.stdout + result.stderr
+
+
+def test_exported_variables_do_not_reach_the_kill_matrix() -> None:
+    exported = {"TOKEN": "my-production-key", "LIMITED_TOKEN": "x", "INTEGRATION_ID": "y"}
+    result = run_module(
+        *("proving_ground.matrix", "--only", "reference,success-200", "--no-baseline"),
+        *("--max-examples", "5"),
+        env=exported,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_base_url_and_integration_id_come_from_the_environment(reference_url: str) -> None:
+    env = {**KEYS, "BASE_URL": reference_url, "INTEGRATION_ID": DEMO_INTEGRATIONS[1]}
+    result = run_module("conformance", "--max-examples", "5", env=env, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"Conformance of {reference_url} " in result.stdout
+    assert "SKIP" not in result.stdout
+
+
+class AlwaysBusy(ReferenceServer):
+    """Every trigger of a known integration meets a running sync."""
+
+    async def start_sync(self, integration_id: str) -> bool:
+        return False
+
+
+def test_a_sync_never_seen_to_start_is_skipped_not_passed() -> None:
+    with serve_in_thread(AlwaysBusy(demo_fixtures()).app) as url:
+        started = time.perf_counter()
+        code, out, err = suite(url, "--integration-id", DEMO_INTEGRATIONS[0], "--busy-wait", "6")
+        seconds = time.perf_counter() - started
+    assert code == 0, out + err
+    for name in ("documented-request", "concurrency", "sync-lifecycle"):
+        assert f"SKIP  {name}" in out
+    assert "the integration was syncing throughout the 6 s the suite waited" in out
+    assert "waiting 5 s for the running sync of" in err  # a progress line while it waits
+    assert 6 <= seconds < 60
+
+
+def test_waiting_for_the_rate_limit_prints_progress() -> None:
+    tight = replace(demo_fixtures(), rate_limit=20, rate_window_seconds=3)
+    with serve_in_thread(ReferenceServer(tight).app) as url:
+        code, out, err = suite(url, "--integration-id", DEMO_INTEGRATIONS[0])
+    assert code == 0, out + err
+    assert "for the rate-limit window to reset" in err
+    assert all(line.startswith("conformance: waiting ") for line in err.splitlines())
