@@ -25,16 +25,13 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from conformance import judgements
 from conformance.evidence import Evidence
 from conformance.run import Recorder, Run
 from conformance.transport import Exchange
 
-CLOCK_SKEW_SECONDS = 5
-# Keys shorter than this are not looked for in answers: they would match by chance.
-MIN_KEY_LENGTH = 8
 ODD_AUTHENTICATION_ID = "odd id \u00fc!"
 OTHER_METHODS: tuple[HttpMethod, ...] = ("GET", "PUT", "PATCH", "DELETE")
-RATE_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
 F = TypeVar("F", bound=Callable[..., None])
 SCHEMA_CHECKS: list[Any] = [
     status_code_conformance,
@@ -124,12 +121,8 @@ def robustness(check: Recorder, run: Run, exchange: Exchange) -> None:
     check.applied()
     if exchange.response is None:
         check.fail(exchange, what=f"No answer ({exchange.label})", expected="an HTTP answer")
-    elif exchange.response.status_code >= 500:
-        check.fail(
-            exchange,
-            what=f"Server error ({exchange.label})",
-            expected="a documented 2xx or 4xx answer",
-        )
+    else:
+        _record(check, exchange, judgements.server_error(exchange.response))
 
 
 @observer("rate-limit-headers")
@@ -138,41 +131,19 @@ def rate_limit_headers(check: Recorder, run: Run, exchange: Exchange) -> None:
     response = exchange.response
     if response is None or exchange.status == 401:
         return
-    present = [name for name in RATE_HEADERS if response.headers.get(name.lower())]
-    if not present:
+    if not any(response.headers.get(name.lower()) for name in judgements.RATE_HEADERS):
         return
     check.applied()
-    values = {name: exchange.header_int(name) for name in present}
-    broken = [name for name, value in values.items() if value is None]
-    if broken:
-        check.fail(
-            exchange,
-            what=f"{broken[0]} is not an integer ({exchange.label})",
-            expected=f"{broken[0]}: a whole number",
-            received=f"{broken[0]}: {response.headers[broken[0].lower()][0]}",
-        )
-        return
-    if len(present) < len(RATE_HEADERS):
-        return  # a missing required header is response-conformance's finding
-    limit, remaining, reset = (int(values[name] or 0) for name in RATE_HEADERS)
     window = run.contract.trigger.rate_limit.window_seconds
+    problems = judgements.rate_limit_problems(response, sent_at=exchange.sent_at, window=window)
+    for problem in problems:
+        _record(check, exchange, problem)
+    values = [exchange.header_int(name) for name in judgements.RATE_HEADERS]
+    if problems or None in values:
+        return
+    limit, remaining, reset = (int(value or 0) for value in values)
+    # What one answer cannot show: the limit holds still and Remaining falls within a window.
     received = f"Limit {limit}, Remaining {remaining}, Reset {reset}"
-    if remaining > limit:
-        check.fail(
-            exchange,
-            what="X-RateLimit-Remaining exceeds X-RateLimit-Limit",
-            expected="Remaining <= Limit",
-            received=received,
-        )
-    earliest = exchange.sent_at - CLOCK_SKEW_SECONDS
-    latest = exchange.sent_at + window + CLOCK_SKEW_SECONDS
-    if not earliest <= reset <= latest:
-        check.fail(
-            exchange,
-            what="X-RateLimit-Reset is not the end of the current window in epoch seconds",
-            expected=f"between {int(earliest)} and {int(latest)} (now to now + {window} s)",
-            received=received,
-        )
     memory = run.rate_window
     if memory.first_limit is None:
         memory.first_limit = limit
@@ -195,25 +166,33 @@ def rate_limit_headers(check: Recorder, run: Run, exchange: Exchange) -> None:
         memory.last_window = (remaining, reset)
 
 
+@observer("too-many-requests")
+def too_many_requests(check: Recorder, run: Run, exchange: Exchange) -> None:
+    """A 429 says which it is: the in-progress message, or the rate limit with none remaining."""
+    if exchange.status != 429 or exchange.response is None:
+        return
+    check.applied()
+    _record(check, exchange, judgements.too_many_requests_problem(exchange.response, run.contract))
+
+
 @observer("no-reflected-key")
 def no_reflected_key(check: Recorder, run: Run, exchange: Exchange) -> None:
     """No answer carries the key its request presented, in its body or its headers."""
     key = exchange.key_sent
-    if exchange.response is None or key is None or len(key) < MIN_KEY_LENGTH:
+    if exchange.response is None or key is None or len(key) < judgements.MIN_KEY_LENGTH:
         return
     check.applied()
-    places = ["body"] if key.encode() in exchange.response.content else []
-    places += [
-        f"header {name}"
-        for name, values in exchange.response.headers.items()
-        if any(key in value for value in values)
-    ]
-    if places:
+    _record(check, exchange, judgements.reflected_key_problem(exchange.response, key))
+
+
+def _record(check: Recorder, exchange: Exchange, problem: judgements.Problem | None) -> None:
+    """Record a judgement's problem, if any, naming the step that sent the request."""
+    if problem is not None:
         check.fail(
             exchange,
-            what=f"The answer carries the key that was sent ({exchange.label})",
-            expected="no trace of the presented key in the answer",
-            received=f"{exchange.status} with the key in its {', '.join(places)}",
+            what=f"{problem.what} ({exchange.label})",
+            expected=problem.expected,
+            received=problem.received,
         )
 
 

@@ -20,28 +20,11 @@ from conformance.checks import (
     judge_unknown_id,
 )
 from conformance.evidence import gather_evidence
+from conformance.inputs import ODD_HEADERS, ODD_IDS
 from conformance.run import CannotJudge, CheckState, Options, Run, Status
 from conformance.schema import schemathesis_operation
 from conformance.transport import Case, Exchange, Sender
 from contract import Contract
-
-ODD_IDS = (
-    "\U0001f600" * 40,
-    "\x00",
-    "..",
-    "a/b",
-    "%",
-    "\ufffe\u202e",
-    " ",
-    "x" * 4_000,
-    "' OR '1'='1",
-)
-ODD_HEADERS: tuple[dict[str, str], ...] = (
-    {"Content-Type": "text/plain"},
-    {"Content-Type": "application/json; charset=latin-1"},
-    {"Accept": "text/html"},
-    {"X-Forwarded-For": "not an address"},
-)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from typing import Any
 import requests
 import schemathesis
 
+from conformance import judgements
 from contract import Contract
 
 REQUEST_TIMEOUT_SECONDS = 10.0
@@ -42,27 +43,12 @@ class Exchange:
 
     def header_int(self, name: str) -> int | None:
         """A response header read as an integer, or None if absent or not an integer."""
-        if self.response is None:
-            return None
-        values = self.response.headers.get(name.lower())
-        if not values:
-            return None
-        try:
-            return int(values[0].strip())
-        except ValueError:
-            return None
+        return None if self.response is None else judgements.header_int(self.response, name)
 
     @cached_property
     def message(self) -> str | None:
         """The `message` field of a JSON body, or None (parsed once; several checks ask)."""
-        if self.response is None:
-            return None
-        try:
-            body = self.response.json()
-        except ValueError:
-            return None
-        value = body.get("message") if isinstance(body, dict) else None
-        return value if isinstance(value, str) else None
+        return None if self.response is None else judgements.message_of(self.response)
 
     @property
     def succeeded(self) -> bool:
@@ -72,11 +58,7 @@ class Exchange:
     @property
     def key_sent(self) -> str | None:
         """The key the request presented (`Authorization: Bearer KEY`), or None."""
-        for name, value in (self.case.headers or {}).items():
-            if name.lower() == "authorization":
-                scheme, _, key = str(value).partition(" ")
-                return key.strip() if scheme.lower() == "bearer" else None
-        return None
+        return judgements.bearer_key(self.case.headers)
 
     @property
     def is_json(self) -> bool:

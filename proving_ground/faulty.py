@@ -219,6 +219,15 @@ class InProgressSaysOverRateLimit(ReferenceServer):
         return super().render_error(status, message, headers=headers)
 
 
+class InProgressWithOtherMessage(ReferenceServer):
+    """A running sync is answered 429 with the message "Busy", which names neither meaning."""
+
+    def render_error(self, status: int, message: str, *, headers: dict[str, str]) -> Response:
+        if message == self.messages.another_job_in_progress:
+            message = "Busy"
+        return super().render_error(status, message, headers=headers)
+
+
 class InProgressAs409(ReferenceServer):
     """A running sync is answered 409 Conflict instead of 429."""
 
@@ -331,11 +340,19 @@ FAULTY: list[BundledServer] = [
         "in-progress-says-over-rate-limit", InProgressSaysOverRateLimit, caught_by="sync-lifecycle"
     ),
     described("in-progress-as-409", InProgressAs409, caught_by="sync-lifecycle"),
+    described(
+        "in-progress-with-other-message", InProgressWithOtherMessage, caught_by="too-many-requests"
+    ),
     described("check-then-act-race", CheckThenActRace, caught_by="concurrency"),
     described("crashes-on-non-ascii-id", CrashesOnNonAsciiId, caught_by="robustness"),
     described("crashes-on-long-id", CrashesOnLongId, caught_by="robustness"),
     described("crashes-on-text-content-type", CrashesOnTextContentType, caught_by="robustness"),
-    described("remaining-never-falls", RemainingNeverFalls, caught_by="rate-limit-headers"),
+    described(
+        "remaining-never-falls",
+        RemainingNeverFalls,
+        caught_by="rate-limit-headers",
+        seen_in_one_answer=False,
+    ),
     described("remaining-above-limit", RemainingAboveLimit, caught_by="rate-limit-headers"),
     described("reset-in-milliseconds", ResetInMilliseconds, caught_by="rate-limit-headers"),
     described("reset-as-seconds-left", ResetAsSecondsLeft, caught_by="rate-limit-headers"),
