@@ -39,11 +39,7 @@ def render(result: Result) -> str:
     for _, state in result.checks:
         counts[state.status] += 1
     verdict = "CONFORMANT" if result.conformant else "NOT CONFORMANT"
-    waited = (
-        f", {result.seconds_waited:.1f} s of it waiting"
-        if result.seconds_waited
-        else ""
-    )
+    waited = f", {result.seconds_waited:.1f} s of it waiting" if result.seconds_waited else ""
     lines.append(
         f"{verdict}: {counts[Status.PASSED]} passed, {counts[Status.FAILED]} failed, "
         f"{counts[Status.SKIPPED]} skipped; {result.requests_sent} requests, "

@@ -1,14 +1,18 @@
 """`python -m proving_ground.matrix` (`make mutants`): the kill matrix.
 
 Runs the suite the way a user does (`python -m conformance --server NAME`, real HTTP on loopback)
-against every bundled server, and plain `schemathesis run` with default settings against the same
-servers as a baseline. Prints one Markdown table; exits 0 only if every faulty server is caught by
-its named check and every valid server passes.
+against every bundled server, and beside it two schemathesis runs against the same servers:
+`schemathesis run` from the repository root with its `schemathesis.toml` (the project's checks,
+TOKEN and INTEGRATION_ID exported as a user has them), and plain `schemathesis run` with default
+settings as a baseline. Prints one Markdown table; exits 0 only if every faulty server is caught by
+its named check, every valid server passes both the suite and the configured schemathesis run, and
+the configured run names the project's check for every fault that one answer shows.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -25,6 +29,17 @@ from proving_ground.servers import BundledServer, registry
 
 SUITE_TIMEOUT_SECONDS = 300
 FAILURE_CODE = re.compile(r"\b(ST\d{3}) [^:\n]+: \d+")
+CUSTOM_CHECK = re.compile(r"ST901 Custom check failed: `(\w+)`")
+# What the configured schemathesis run reports for a fault of each single-answer check: the
+# project's check of the same name, or the schemathesis checks the project's check runs.
+CONFIGURED_NAMES = {
+    "response-conformance": {"ST103", "ST104", "ST105", "ST106", "ST107", "ST108", "ST110"},
+    "robustness": {"robustness", "ST101", "ST102"},
+    "rate-limit-headers": {"rate_limit_headers"},
+    "too-many-requests": {"too_many_requests"},
+    "no-reflected-key": {"no_reflected_key"},
+}
+USER_VARIABLES = ("BASE_URL", "TOKEN", "LIMITED_TOKEN", "INTEGRATION_ID")
 # A representative subset for `make test`: the reference, one faulty server per check, two valid.
 SUBSET = (
     "reference",
@@ -49,7 +64,8 @@ class Row:
     exit_code: int
     fired: tuple[str, ...]
     seconds: float
-    baseline: tuple[str, ...] | None
+    baseline: tuple[str, ...] | None = None
+    configured: tuple[str, ...] | None = None
 
     @property
     def verdict(self) -> str:
@@ -63,11 +79,34 @@ class Row:
             return self.exit_code == 1 and self.server.caught_by in self.fired
         return self.exit_code == 0
 
-    def baseline_text(self) -> str:
-        """What plain schemathesis said: the failure codes it reported, or `passed`."""
-        if self.baseline is None:
-            return "-"
-        return ", ".join(self.baseline) or "passed"
+    @property
+    def configured_must_name(self) -> set[str]:
+        """What the configured schemathesis run must report here (empty: nothing required)."""
+        if self.server.faulty and self.server.seen_in_one_answer:
+            return CONFIGURED_NAMES.get(self.server.caught_by or "", set())
+        return set()
+
+    @property
+    def configured_correct(self) -> bool:
+        """The configured run passed a valid server and named a single-answer fault's check."""
+        if self.configured is None:
+            return True
+        if not self.server.faulty:
+            return not self.configured
+        required = self.configured_must_name
+        return not required or bool(required & set(self.configured))
+
+    @property
+    def ok(self) -> bool:
+        """Every verdict on the row is as expected."""
+        return self.correct and self.configured_correct
+
+
+def _found(found: tuple[str, ...] | None) -> str:
+    """What a schemathesis run reported: failure codes and check names, or `passed`."""
+    if found is None:
+        return "-"
+    return ", ".join(found) or "passed"
 
 
 def judge_with_suite(
@@ -108,52 +147,67 @@ def judge_with_suite(
     return result.returncode, fired, seconds
 
 
-def judge_with_schemathesis(server: BundledServer) -> tuple[str, ...]:
-    """Plain `schemathesis run`, default settings and the demo key: the failure codes it reports."""
+def judge_with_schemathesis(server: BundledServer, *, configured: bool) -> tuple[str, ...]:
+    """`schemathesis run` against a server: the failure codes and custom checks it reports.
+
+    Configured: from the repository root, so `schemathesis.toml` applies, with the demo key and
+    integration exported as TOKEN and INTEGRATION_ID. Plain: from elsewhere, default settings,
+    the demo key as a header.
+    """
+    executable = str(Path(sys.executable).parent / "schemathesis")
+    environment = {key: value for key, value in os.environ.items() if key not in USER_VARIABLES}
     with server_process("proving_ground", server.name) as announcement:
         served = json.loads(announcement)
+        command = [executable, "run", str(DOCUMENT), "--url", served["base_url"], "--no-color"]
+        if configured:
+            environment |= {"TOKEN": served["token"], "INTEGRATION_ID": served["integration_id"]}
+        else:
+            command += ["--header", f"Authorization: Bearer {served['token']}"]
         result = subprocess.run(  # noqa: S603 - the schemathesis this project pins
-            [
-                str(Path(sys.executable).parent / "schemathesis"),
-                "run",
-                str(DOCUMENT),
-                "--url",
-                served["base_url"],
-                "--header",
-                f"Authorization: Bearer {served['token']}",
-                "--no-color",
-            ],
-            cwd=tempfile.gettempdir(),
+            command,
+            cwd=ROOT if configured else tempfile.gettempdir(),
+            env=environment,
             capture_output=True,
             text=True,
             timeout=SUITE_TIMEOUT_SECONDS,
             check=False,
         )
-    codes = sorted(set(FAILURE_CODE.findall(result.stdout)))
-    if result.returncode != 0 and not codes:
-        codes = [f"exit {result.returncode}"]
-    return tuple(codes)
+    found = sorted(set(FAILURE_CODE.findall(result.stdout))) + sorted(
+        set(CUSTOM_CHECK.findall(result.stdout))
+    )
+    if result.returncode != 0 and not found:
+        found = [f"exit {result.returncode}"]
+    return tuple(found)
 
 
 def judge(server: BundledServer, *, max_examples: int, seed: int, baseline: bool) -> Row:
-    """Both verdicts on one server."""
+    """The suite's verdict on one server, and the two schemathesis runs' (unless no baseline)."""
     exit_code, fired, seconds = judge_with_suite(server, max_examples=max_examples, seed=seed)
+    if not baseline:
+        return Row(server, exit_code, fired, seconds)
     return Row(
-        server, exit_code, fired, seconds, judge_with_schemathesis(server) if baseline else None
+        server,
+        exit_code,
+        fired,
+        seconds,
+        baseline=judge_with_schemathesis(server, configured=False),
+        configured=judge_with_schemathesis(server, configured=True),
     )
 
 
 def render(rows: list[Row], *, seconds: float) -> str:
     """The matrix as a Markdown table, with totals for the suite and the baseline."""
     lines = [
-        "| server | expected | suite | checks that fired | ok | time | plain schemathesis |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| server | expected | suite | checks that fired | time | schemathesis + config "
+        "| plain schemathesis | ok |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for row in rows:
         expected = f"caught by {row.server.caught_by}" if row.server.faulty else "conformant"
         lines.append(
             f"| {row.server.name} | {expected} | {row.verdict} | {', '.join(row.fired) or '-'} "
-            f"| {'yes' if row.correct else 'NO'} | {row.seconds:.1f} s | {row.baseline_text()} |"
+            f"| {row.seconds:.1f} s | {_found(row.configured)} | {_found(row.baseline)} "
+            f"| {'yes' if row.ok else 'NO'} |"
         )
     faulty = [row for row in rows if row.server.faulty]
     valid = [row for row in rows if not row.server.faulty]
@@ -164,6 +218,16 @@ def render(rows: list[Row], *, seconds: float) -> str:
         f"Suite: {caught}/{len(faulty)} faulty servers caught by their named check, "
         f"{false_alarms}/{len(valid)} false alarms on valid servers.",
     ]
+    if any(row.configured is not None for row in rows):
+        required = [row for row in faulty if row.configured_must_name]
+        named = sum(row.configured_correct for row in required)
+        lines.append(
+            "schemathesis run with this repository's schemathesis.toml: "
+            f"{sum(bool(row.configured) for row in valid)}/{len(valid)} false alarms on valid "
+            f"servers; names the project's check for {named}"
+            f"/{len(required)} faulty servers whose fault one answer shows; reports something for "
+            f"{sum(bool(row.configured) for row in faulty)}/{len(faulty)} faulty servers in all."
+        )
     noise = next((set(row.baseline or ()) for row in rows if row.server.name == "reference"), set())
     if any(row.baseline is not None for row in rows):
         flagged_valid = sum(bool(row.baseline) for row in valid)
@@ -217,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
     print(render(rows, seconds=time.perf_counter() - started))
-    return 0 if all(row.correct for row in rows) else 1
+    return 0 if all(row.ok for row in rows) else 1
 
 
 if __name__ == "__main__":

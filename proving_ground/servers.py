@@ -23,6 +23,9 @@ class BundledServer:
     build: type[ReferenceServer] = ReferenceServer
     caught_by: str | None = None
     fixtures: Callable[[Contract], Fixtures] = field(default=demo_fixtures)
+    # False for a fault only a sequence of answers shows (the suite's memory finds it; a check
+    # that sees one answer at a time, as schemathesis' do, cannot).
+    seen_in_one_answer: bool = True
 
     @property
     def faulty(self) -> bool:
@@ -31,11 +34,19 @@ class BundledServer:
 
 
 def described(
-    name: str, server: type[ReferenceServer], *, caught_by: str | None = None
+    name: str,
+    server: type[ReferenceServer],
+    *,
+    caught_by: str | None = None,
+    seen_in_one_answer: bool = True,
 ) -> BundledServer:
     """A bundled server whose description is its class's docstring."""
     return BundledServer(
-        name=name, description=(server.__doc__ or "").strip(), build=server, caught_by=caught_by
+        name=name,
+        description=(server.__doc__ or "").strip(),
+        build=server,
+        caught_by=caught_by,
+        seen_in_one_answer=seen_in_one_answer,
     )
 
 

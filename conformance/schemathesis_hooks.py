@@ -1,0 +1,110 @@
+"""The project's single-exchange checks as schemathesis checks, for `schemathesis run` and pytest.
+
+`schemathesis.toml` at the repository root names this module (`hooks`), so a plain
+`schemathesis run openapi/openapi.yaml --url URL` from there applies these checks in every phase
+(examples, coverage, fuzzing, stateful). They call the same judgements as the suite's observers
+(`conformance.judgements`); checks that send their own requests (concurrency, the sync lifecycle,
+authentication, the permission) stay in the suite.
+
+Two hooks shape what is sent: the suite's odd inputs (`conformance.inputs`) and the known
+integration (`INTEGRATION_ID`, if set) become explicit examples, sent every run, and half the
+generated requests go to the known integration, so they reach past "not found". A fixed
+`[parameters]` value in the config would send the known ID only, and no odd one ever.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from typing import Any
+from urllib.parse import quote
+
+import schemathesis
+from hypothesis import strategies
+
+from conformance import judgements
+from conformance.inputs import ODD_HEADERS, ODD_IDS
+from contract import load as load_contract
+
+CONTRACT = load_contract()
+Context = schemathesis.CheckContext
+Response = schemathesis.Response
+Case = schemathesis.Case[Any]
+
+
+def _fail(problem: judgements.Problem | None) -> None:
+    if problem is not None:
+        raise AssertionError(problem.text())
+
+
+@schemathesis.check
+def robustness(ctx: Context, response: Response, case: Case) -> None:
+    """No request gets a 5xx."""
+    _fail(judgements.server_error(response))
+
+
+@schemathesis.check
+def rate_limit_headers(ctx: Context, response: Response, case: Case) -> None:
+    """X-RateLimit-* are integers, Remaining <= Limit, Reset lies within the documented window."""
+    window = CONTRACT.trigger.rate_limit.window_seconds
+    sent_at = time.time() - response.elapsed
+    for problem in judgements.rate_limit_problems(response, sent_at=sent_at, window=window):
+        _fail(problem)
+
+
+@schemathesis.check
+def too_many_requests(ctx: Context, response: Response, case: Case) -> None:
+    """A 429 says which it is: the in-progress message, or the rate limit with none remaining."""
+    _fail(judgements.too_many_requests_problem(response, CONTRACT))
+
+
+@schemathesis.check
+def no_reflected_key(ctx: Context, response: Response, case: Case) -> None:
+    """No answer carries the key its request presented, in its body or its headers."""
+    _fail(
+        judgements.reflected_key_problem(response, judgements.bearer_key(response.request.headers))
+    )
+
+
+def _known_id() -> str | None:
+    return os.environ.get("INTEGRATION_ID") or None
+
+
+@schemathesis.hook
+def before_add_examples(context: schemathesis.HookContext, examples: list[Case]) -> None:
+    """Explicit examples, sent every run: the known integration, each odd ID, each odd header.
+
+    They carry TOKEN themselves (schemathesis authenticates only the cases it builds) and their
+    IDs percent-encoded, as the suite sends them.
+    """
+    operation = context.operation
+    if operation is None or "{integration_id}" not in operation.path:
+        return
+    auth = {"Authorization": f"Bearer {os.environ.get('TOKEN', '')}"}
+    known = _known_id()
+    for value in ([known] if known else []) + list(ODD_IDS):
+        examples.append(_example(operation, value, auth))
+    for headers in ODD_HEADERS:
+        examples.append(_example(operation, str(uuid.uuid4()), auth | headers))
+
+
+def _example(operation: Any, integration_id: str, headers: dict[str, str]) -> Case:  # noqa: ANN401
+    case: Case = operation.Case(
+        path_parameters={"integration_id": quote(integration_id, safe="")}, headers=headers
+    )
+    # The key is the user's (as schemathesis' own configured auth would set it), so its
+    # ignored_auth check may probe the example without it and with a wrong one.
+    case._has_explicit_auth = True
+    return case
+
+
+@schemathesis.hook
+def before_generate_path_parameters(
+    context: schemathesis.HookContext, strategy: strategies.SearchStrategy[dict[str, Any]]
+) -> strategies.SearchStrategy[dict[str, Any]]:
+    """Half the generated requests go to the known integration, to reach past "not found"."""
+    known = _known_id()
+    if known is None:
+        return strategy
+    return strategies.one_of(strategy, strategies.just({"integration_id": known}))
