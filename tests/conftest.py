@@ -11,6 +11,16 @@ from contract import load as load_contract
 from reference.app import ReferenceServer
 from reference.fixtures import demo_fixtures
 from reference.serving import serve_in_thread
+from tests.support import USER_VARIABLES
+
+
+@pytest.fixture(autouse=True)
+def _without_the_users_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never see the BASE_URL, TOKEN, LIMITED_TOKEN or INTEGRATION_ID a user exported for
+    their own server; a test that wants one sets it.
+    """
+    for name in USER_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture(scope="session")
