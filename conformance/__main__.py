@@ -62,6 +62,24 @@ def parser() -> argparse.ArgumentParser:
         "--burst", type=positive, default=8, help="simultaneous triggers (default 8)"
     )
     command.add_argument(
+        "--answer-deadline",
+        type=seconds,
+        default=30.0,
+        help="seconds one answer may take, headers and body (default 30)",
+    )
+    command.add_argument(
+        "--max-answer-bytes",
+        type=positive,
+        default=1024 * 1024,
+        help="bytes of one answer's body after decoding (default 1048576)",
+    )
+    command.add_argument(
+        "--run-deadline",
+        type=seconds,
+        default=1800.0,
+        help="seconds the whole run may take; requests past it are not sent (default 1800)",
+    )
+    command.add_argument(
         "--busy-wait",
         type=seconds,
         default=60.0,
@@ -84,6 +102,9 @@ def _target(arguments: argparse.Namespace) -> Iterator[Options]:
         "max_examples": arguments.max_examples,
         "burst": arguments.burst,
         "busy_wait_seconds": arguments.busy_wait,
+        "answer_seconds": arguments.answer_deadline,
+        "max_answer_bytes": arguments.max_answer_bytes,
+        "run_seconds": arguments.run_deadline,
     }
     if arguments.base_url:
         yield Options(
@@ -94,8 +115,8 @@ def _target(arguments: argparse.Namespace) -> Iterator[Options]:
             **common,
         )
         return
-    with server_process("proving_ground", arguments.server or "reference") as line:
-        served = json.loads(line)
+    with server_process("proving_ground", arguments.server or "reference") as started:
+        served = json.loads(started.first_line)
         yield Options(
             base_url=served["base_url"],
             token=arguments.token or served["token"],
@@ -173,7 +194,14 @@ def main(argv: list[str] | None = None) -> int:
             write_junit(result, arguments.junit_xml)
         except OSError as error:
             return _cannot_judge(f"cannot write {arguments.junit_xml}: {error.strerror}")
-    return EXIT_CONFORMANT if result.conformant else EXIT_BROKEN
+    if not result.conformant:
+        return EXIT_BROKEN
+    if result.requests_not_sent:
+        return _cannot_judge(
+            f"the run reached its bound of {arguments.run_deadline:g} s before every request was "
+            "sent; raise --run-deadline"
+        )
+    return EXIT_CONFORMANT
 
 
 def _cannot_judge(reason: str) -> int:

@@ -120,7 +120,14 @@ def robustness(check: Recorder, run: Run, exchange: Exchange) -> None:
     """No request gets a 5xx or a dropped connection."""
     check.applied()
     if exchange.response is None:
-        check.fail(exchange, what=f"No answer ({exchange.label})", expected="an HTTP answer")
+        bounds = run.sender.bounds
+        check.fail(
+            exchange,
+            what=f"No complete answer ({exchange.label})",
+            expected=f"an HTTP answer within {bounds.answer_seconds:g} s and "
+            f"{bounds.max_answer_bytes:,} bytes",
+            received=exchange.error or "nothing",
+        )
     else:
         _record(check, exchange, judgements.server_error(exchange.response))
 
@@ -383,6 +390,8 @@ def undocumented_methods(check: Recorder, run: Run, evidence: Evidence) -> None:
                 run.case(integration_id, key=run.options.token, method=method),
                 label=f"{method} for {where}",
             )
+            if not exchange.sent:
+                continue
             answers.append(f"{method} {exchange.status if exchange.status else exchange.error}")
             if not run.sender.judgeable(exchange):
                 continue

@@ -38,7 +38,9 @@ def render(result: Result) -> str:
     counts = dict.fromkeys(Status, 0)
     for _, state in result.checks:
         counts[state.status] += 1
-    verdict = "CONFORMANT" if result.conformant else "NOT CONFORMANT"
+    verdict = "NOT CONFORMANT" if not result.conformant else "CONFORMANT"
+    if result.conformant and result.requests_not_sent:
+        verdict = "INCOMPLETE"  # nothing broken was seen, but not everything was tried
     waited = f", {result.seconds_waited:.1f} s of it waiting" if result.seconds_waited else ""
     lines.append(
         f"{verdict}: {counts[Status.PASSED]} passed, {counts[Status.FAILED]} failed, "

@@ -45,6 +45,9 @@ class Options:
     max_examples: int = 100
     burst: int = 8
     busy_wait_seconds: float = 60.0
+    answer_seconds: float = 30.0
+    max_answer_bytes: int = 1024 * 1024
+    run_seconds: float = 1800.0
     # True when the limited key is known to lack the permission (a bundled server's demo key): a
     # server that lets it through is then judged, not taken for a key that has the permission.
     limited_token_lacks_permission: bool = False

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import hypothesis
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 
+from conformance.bounded import Bounds
 from conformance.checks import (
     CHECKS,
     OBSERVERS,
@@ -40,6 +41,7 @@ class Result:
     seconds: float
     seconds_waited: float
     seed: int
+    requests_not_sent: int = 0
 
     @property
     def failed(self) -> list[Check]:
@@ -72,7 +74,8 @@ def side_effects(options: Options) -> str:
     )
     return (
         f"This run sends about {options.max_examples + 45} requests to {options.base_url} "
-        f"and {syncs}; it waits out the rate limit instead of exceeding it."
+        f"and {syncs}; it waits out the rate limit instead of exceeding it, and stops sending "
+        f"after {options.run_seconds:g} s (--run-deadline)."
     )
 
 
@@ -86,6 +89,12 @@ def preflight(run: Run) -> None:
     exchange = run.sender.send(run.case(run.made_up_id(), key=run.options.token), label="preflight")
     if exchange.response is None:
         raise CannotJudge(f"no answer from {run.options.base_url}: {exchange.error}.")
+    if exchange.status is not None and 300 <= exchange.status < 400:
+        location = exchange.response.headers.get("location", ["nowhere"])[0]
+        raise CannotJudge(
+            f"the server redirects ({exchange.status} to {_snippet(location)}), and the suite "
+            "follows no redirect; pass the URL it redirects to as --base-url."
+        )
     if (exchange.status is not None and exchange.status >= 500) or not exchange.is_json:
         raise CannotJudge(
             f"the server is unavailable or is not this API: its first answer was "
@@ -170,7 +179,14 @@ def judge(
             check.function(run.recorder(check.name), run, exchange)
 
     sender = Sender(
-        contract=contract, base_url=options.base_url, observe=observe, progress=progress
+        contract=contract,
+        base_url=options.base_url,
+        observe=observe,
+        progress=progress,
+        bounds=Bounds(
+            answer_seconds=options.answer_seconds, max_answer_bytes=options.max_answer_bytes
+        ),
+        run_seconds=options.run_seconds,
     )
     run = Run(
         options=options,
@@ -188,6 +204,12 @@ def judge(
         odd_inputs(run)
     finally:
         sender.close()
+    if sender.requests_not_sent:
+        run.note(
+            f"the run reached its bound of {options.run_seconds:g} s (--run-deadline); "
+            f"{sender.requests_not_sent} requests were not sent, and what they would have "
+            "judged was not judged"
+        )
     for check in CHECKS:
         state = run.recorder(check.name).state
         if state.status is Status.SKIPPED and state.skip_reason is None:
@@ -202,4 +224,5 @@ def judge(
         seconds=time.perf_counter() - started,
         seconds_waited=sender.seconds_waited,
         seed=seed,
+        requests_not_sent=sender.requests_not_sent,
     )

@@ -13,10 +13,9 @@ from typing import Any
 import requests
 import schemathesis
 
-from conformance import judgements
+from conformance import bounded, judgements
 from contract import Contract
 
-REQUEST_TIMEOUT_SECONDS = 10.0
 RESET_MARGIN_SECONDS = 0.25
 RATE_LIMIT_RETRIES = 3
 # While waiting, a progress line at least this often.
@@ -35,6 +34,7 @@ class Exchange:
     error: str | None
     sent_at: float
     sequential: bool
+    sent: bool = True
 
     @property
     def status(self) -> int | None:
@@ -89,8 +89,14 @@ class Sender:
         base_url: str,
         observe: Callable[[Exchange], None],
         progress: Callable[[str], None] = lambda line: None,
+        bounds: bounded.Bounds | None = None,
+        run_seconds: float = float("inf"),
     ) -> None:
         self.contract = contract
+        self.bounds = bounds or bounded.Bounds()
+        self.run_seconds = run_seconds
+        self._stop_at = time.monotonic() + run_seconds
+        self.requests_not_sent = 0
         self.base_url = base_url.rstrip("/")
         self.observe = observe
         self.progress = progress
@@ -159,18 +165,16 @@ class Sender:
         if paced:
             self._pace()
         sent_at = time.time()
-        response: schemathesis.Response | None = None
-        error: str | None = None
-        try:
-            response = case.call(
-                base_url=self.base_url, session=session, timeout=REQUEST_TIMEOUT_SECONDS
+        if time.monotonic() >= self._stop_at:
+            with self._lock:
+                self.requests_not_sent += 1
+            reason = (
+                f"not sent: the run reached its bound of {self.run_seconds:g} s (--run-deadline)"
             )
-        except requests.Timeout:
-            error = f"no answer within {REQUEST_TIMEOUT_SECONDS:g} s"
-        except requests.ConnectionError as failure:
-            error = f"connection dropped or refused ({type(failure).__name__})"
-        except requests.RequestException as failure:
-            error = f"request failed ({type(failure).__name__})"
+            return Exchange(label, case, None, reason, sent_at, sequential, sent=False)
+        response, error = bounded.call(
+            case, base_url=self.base_url, session=session, bounds=self.bounds
+        )
         exchange = Exchange(label, case, response, error, sent_at, sequential)
         with self._lock:
             self.requests_sent += 1
@@ -200,6 +204,7 @@ class Sender:
 
     def wait(self, seconds: float, *, reason: str) -> None:
         """Sleep, saying what for on the progress line at least every 10 s."""
+        seconds = max(0.0, min(seconds, self._stop_at - time.monotonic()))
         self.seconds_waited += seconds
         left = seconds
         while left > 0:
