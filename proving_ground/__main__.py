@@ -14,7 +14,7 @@ from commandline import Parser, exit_with, port
 from contract import load as load_contract
 from proving_ground.servers import registry
 from reference.fixtures import DEMO_INTEGRATIONS, DEMO_KEY, DEMO_LIMITED_KEY
-from reference.serving import base_url, bind_loopback, uvicorn_server
+from reference.serving import base_url, bind_loopback, run_until_stopped, uvicorn_server
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,13 +49,11 @@ def main(argv: list[str] | None = None) -> int:
     }
     contract = load_contract()
     application = server.build(server.fixtures(contract), contract=contract).app
-    print(json.dumps(announcement), flush=True)
-    try:
-        uvicorn_server(application).run(sockets=[sock])
-    except KeyboardInterrupt:
-        pass  # uvicorn re-raises the signal after a graceful shutdown
-    finally:
-        sock.close()
+    run_until_stopped(
+        uvicorn_server(application),
+        sock,
+        announce=lambda: print(json.dumps(announcement), flush=True),
+    )
     return 0
 
 

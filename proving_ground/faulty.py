@@ -6,10 +6,19 @@ Each class changes exactly one method of the reference server; its docstring is 
 from __future__ import annotations
 
 import asyncio
+import functools
+import zlib
+from collections.abc import AsyncIterator
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import (
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
 
 from proving_ground.servers import BundledServer, described
 from reference.app import RateState, ReferenceServer
@@ -277,6 +286,63 @@ class CrashesOnTextContentType(ReferenceServer):
         return super().authenticate(request)
 
 
+# Answers no client should have to wait for or hold: the suite's bounds must catch them quickly.
+
+
+class RedirectsElsewhere(ReferenceServer):
+    """A trigger that would start a sync is answered 307 to another origin instead."""
+
+    def accepted_response(self, state: RateState) -> Response:
+        return RedirectResponse("http://127.0.0.1:9/elsewhere", 307, self.rate_limit_headers(state))
+
+
+class HugeSuccessBody(ReferenceServer):
+    """The 202 body carries 4 MB of padding."""
+
+    def accepted_response(self, state: RateState) -> Response:
+        body = {"message": self.messages.sync_accepted, "padding": "x" * 4_000_000}
+        return JSONResponse(body, 202, self.rate_limit_headers(state))
+
+
+class GzipBombSuccess(ReferenceServer):
+    """The 202 body is 100 KB of gzip that inflates to 100 MB."""
+
+    def accepted_response(self, state: RateState) -> Response:
+        headers = {**self.rate_limit_headers(state), "Content-Encoding": "gzip"}
+        return Response(_bomb(), 202, headers, media_type="application/json")
+
+
+class EndlessSuccessBody(ReferenceServer):
+    """The 202 body never ends: spaces, as fast as the connection takes them."""
+
+    def accepted_response(self, state: RateState) -> Response:
+        async def forever() -> AsyncIterator[bytes]:
+            while True:
+                yield b" " * 65_536
+                await asyncio.sleep(0)
+
+        return StreamingResponse(forever(), 202, self.rate_limit_headers(state))
+
+
+class DrippingSuccessBody(ReferenceServer):
+    """The 202 body arrives one byte every half second, and never ends."""
+
+    def accepted_response(self, state: RateState) -> Response:
+        async def drip() -> AsyncIterator[bytes]:
+            while True:
+                yield b" "
+                await asyncio.sleep(0.5)
+
+        return StreamingResponse(drip(), 202, self.rate_limit_headers(state))
+
+
+@functools.cache
+def _bomb() -> bytes:
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)  # 31: the gzip container
+    zeros = b"\0" * 1_000_000
+    return b"".join(packer.compress(zeros) for _ in range(100)) + packer.flush()
+
+
 # Rate-limit headers.
 
 
@@ -352,6 +418,16 @@ FAULTY: list[BundledServer] = [
         RemainingNeverFalls,
         caught_by="rate-limit-headers",
         seen_in_one_answer=False,
+    ),
+    described("redirects-elsewhere", RedirectsElsewhere, caught_by="response-conformance"),
+    *(
+        described(name, server, caught_by="robustness", crosses_a_bound=True, ends_its_answers=ends)
+        for name, server, ends in (
+            ("huge-success-body", HugeSuccessBody, True),
+            ("gzip-bomb-success", GzipBombSuccess, False),
+            ("endless-success-body", EndlessSuccessBody, False),
+            ("dripping-success-body", DrippingSuccessBody, False),
+        )
     ),
     described("remaining-above-limit", RemainingAboveLimit, caught_by="rate-limit-headers"),
     described("reset-in-milliseconds", ResetInMilliseconds, caught_by="rate-limit-headers"),

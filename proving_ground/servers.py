@@ -26,6 +26,12 @@ class BundledServer:
     # False for a fault only a sequence of answers shows (the suite's memory finds it; a check
     # that sees one answer at a time, as schemathesis' do, cannot).
     seen_in_one_answer: bool = True
+    # True for a fault that is crossing one of the suite's own bounds (the answer deadline, the
+    # size bound), which schemathesis does not have: its runs are not required to name it.
+    crosses_a_bound: bool = False
+    # False for a server whose answers never end: schemathesis reads an answer whole, so a run
+    # of it against this server would not end either (the matrix does not run one).
+    ends_its_answers: bool = True
 
     @property
     def faulty(self) -> bool:
@@ -39,6 +45,8 @@ def described(
     *,
     caught_by: str | None = None,
     seen_in_one_answer: bool = True,
+    crosses_a_bound: bool = False,
+    ends_its_answers: bool = True,
 ) -> BundledServer:
     """A bundled server whose description is its class's docstring."""
     return BundledServer(
@@ -47,6 +55,8 @@ def described(
         build=server,
         caught_by=caught_by,
         seen_in_one_answer=seen_in_one_answer,
+        crosses_a_bound=crosses_a_bound,
+        ends_its_answers=ends_its_answers,
     )
 
 

@@ -1,0 +1,30 @@
+"""Against servers whose answers never end, drip or inflate, the suite reaches a verdict and names
+the bound that was crossed (how fast, and in how much memory, `make bench` measures).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support import run_module
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("server", "flags", "bound"),
+    [
+        ("gzip-bomb-success", (), "the size bound, --max-answer-bytes"),
+        ("endless-success-body", (), "the size bound, --max-answer-bytes"),
+        ("huge-success-body", (), "the size bound, --max-answer-bytes"),
+        ("dripping-success-body", ("--answer-deadline", "2"), "the answer deadline"),
+    ],
+)
+def test_the_suite_names_the_bound_and_reaches_a_verdict(
+    server: str, flags: tuple[str, ...], bound: str
+) -> None:
+    result = run_module(
+        "conformance", "--server", server, "--max-examples", "5", *flags, timeout=120
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "FAIL  robustness" in result.stdout
+    assert f"({bound}" in result.stdout
