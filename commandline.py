@@ -12,6 +12,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -66,12 +67,20 @@ class StartError(Exception):
     """A server process did not start; the message says why, in one line."""
 
 
+@dataclass(frozen=True)
+class Started:
+    """A server process: the first line it printed (where it listens), and its process ID."""
+
+    first_line: str
+    pid: int
+
+
 @contextmanager
-def server_process(module: str, *arguments: str) -> Iterator[str]:
+def server_process(module: str, *arguments: str) -> Iterator[Started]:
     """Run `python -m MODULE ARGUMENTS...` as its own process until the block ends.
 
-    Yields the first line it prints (a server announces where it listens there); stops it with
-    SIGINT afterwards, and kills it if it does not stop within 10 s.
+    Yields the first line it prints (a server announces where it listens there) and its process
+    ID; stops it with SIGINT afterwards, and kills it if it does not stop within 10 s.
     """
     # The server's log goes to a file: a pipe nobody reads would fill up and stall the server.
     log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - closed in the finally below
@@ -95,7 +104,7 @@ def server_process(module: str, *arguments: str) -> Iterator[str]:
             err = log.read().strip()
             reason = err.splitlines()[-1] if err else "it printed nothing"
             raise StartError(f"{' '.join((module, *arguments))} did not start: {reason}")
-        yield line
+        yield Started(line, process.pid)
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGINT)

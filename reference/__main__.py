@@ -12,7 +12,7 @@ from contract import DOCUMENT, Contract, ContractError
 from contract import load as load_contract
 from reference.app import ReferenceServer
 from reference.fixtures import FixtureError, Fixtures, demo_fixtures, load_fixtures
-from reference.serving import base_url, bind_loopback, uvicorn_server
+from reference.serving import base_url, bind_loopback, run_until_stopped, uvicorn_server
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -96,14 +96,10 @@ def main(argv: list[str] | None = None) -> int:
     level = logging.WARNING if arguments.quiet else logging.INFO
     logging.basicConfig(level=level, format="%(asctime)s %(message)s")
     url = base_url(sock)
-    print(describe(fixtures, url, contract), flush=True)
     server = uvicorn_server(ReferenceServer(fixtures, contract=contract).app)
-    try:
-        server.run(sockets=[sock])
-    except KeyboardInterrupt:
-        pass  # uvicorn shuts down gracefully, then re-raises the signal it caught
-    finally:
-        sock.close()
+    run_until_stopped(
+        server, sock, announce=lambda: print(describe(fixtures, url, contract), flush=True)
+    )
     print("Reference server stopped.", flush=True)
     return 0
 

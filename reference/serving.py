@@ -2,17 +2,35 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import logging
+import resource
+import signal
 import socket
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from types import FrameType
+from typing import Any
 
+import h11
 import uvicorn
 from starlette.types import ASGIApp
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 LOOPBACK = "127.0.0.1"
 STARTUP_SECONDS = 10
 BACKLOG = 2048
+# A connection must bring a complete request within this long of opening or of its last answer.
+REQUEST_SECONDS = 10.0
+KEEP_ALIVE_SECONDS = 5
+# Past this many simultaneous connections and requests, uvicorn answers 503 and closes.
+MAX_CONNECTIONS = 1000
+ACCEPT_REPORT_SECONDS = 10.0
+
+log = logging.getLogger("reference")
 
 
 def bind_loopback(port: int = 0) -> socket.socket:
@@ -40,28 +58,142 @@ def base_url(sock: socket.socket) -> str:
     return f"http://{host}:{port}"
 
 
+class GuardedProtocol(H11Protocol):
+    """uvicorn's HTTP/1.1 protocol, guarded against clients that hold a connection for nothing.
+
+    Every connection must deliver a complete request within `REQUEST_SECONDS` of opening, and
+    of its previous answer; one that sends nothing, half a request line, or a body that never
+    ends is closed then (uvicorn's own keep-alive timeout closes idle connections sooner). Bytes
+    that are not valid HTTP get a JSON 400 where an answer can still be written.
+    """
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._guard: asyncio.TimerHandle | None = None
+        self._arm()
+
+    def _arm(self) -> None:
+        if self._guard is not None:
+            self._guard.cancel()
+        self._guard = self.loop.call_later(REQUEST_SECONDS, self._expire)
+
+    def _expire(self) -> None:
+        answering = self.cycle is not None and not self.cycle.response_complete
+        if answering:
+            self._arm()  # the application is answering: its own time, not the client's
+        elif not self.transport.is_closing():
+            self.transport.close()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        self._arm()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._guard is not None:
+            self._guard.cancel()
+        super().connection_lost(exc)
+
+    def send_400_response(self, msg: str) -> None:
+        body = json.dumps({"message": msg.rstrip(".")}).encode()
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            (b"connection", b"close"),
+        ]
+        for event in (
+            h11.Response(status_code=400, headers=headers, reason=b"Bad Request"),
+            h11.Data(data=body),
+            h11.EndOfMessage(),
+        ):
+            self.transport.write(self.conn.send(event) or b"")
+        self.transport.close()
+
+
 class ReadyServer(uvicorn.Server):
-    """A uvicorn server that sets `ready` once it accepts connections."""
+    """A uvicorn server that sets `ready` once it accepts connections, and reports failed
+    accepts (out of file descriptors) once a burst, with a count, instead of a traceback each.
+    """
 
     def __init__(self, config: uvicorn.Config) -> None:
         super().__init__(config)
         self.ready = threading.Event()
+        self.refused_accepts = 0
+        self._last_report = 0.0
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        asyncio.get_running_loop().set_exception_handler(self._loop_error)
         await super().startup(sockets=sockets)
         self.ready.set()
 
+    def _loop_error(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        if "accept" not in str(context.get("message", "")):
+            loop.default_exception_handler(context)
+            return
+        self.refused_accepts += 1
+        now = time.monotonic()
+        if now - self._last_report >= ACCEPT_REPORT_SECONDS:
+            self._last_report = now
+            error = context.get("exception")
+            log.warning(
+                "cannot accept connections (%s); %d refused so far; retrying",
+                getattr(error, "strerror", None) or type(error).__name__,
+                self.refused_accepts,
+            )
+
 
 def uvicorn_server(app: ASGIApp) -> ReadyServer:
-    """A quiet uvicorn server for the app (the app logs its own requests)."""
+    """A quiet uvicorn server for the app (the app logs its own requests), guarded against
+    clients that hold connections, and with a cap on simultaneous connections past which new
+    ones get uvicorn's 503.
+    """
     config = uvicorn.Config(
         app,
+        http=GuardedProtocol,
         log_level="warning",
         access_log=False,
         lifespan="off",
         timeout_graceful_shutdown=2,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        limit_concurrency=MAX_CONNECTIONS,
     )
     return ReadyServer(config)
+
+
+def raise_file_limit() -> None:
+    """Let the process hold as many connections as the system allows it (each is a file)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else 65_536
+    if soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+
+
+class Stopped(Exception):
+    """SIGTERM arrived: stop as on Ctrl-C."""
+
+
+def run_until_stopped(
+    server: ReadyServer, sock: socket.socket, *, announce: Callable[[], None]
+) -> None:
+    """Announce, then serve until Ctrl-C or SIGTERM, either of which stops the server gracefully
+    and returns, also when it arrives during the announcement.
+
+    uvicorn catches both signals while it runs and raises the caught one again once it has shut
+    down; SIGTERM's default would then kill the process, so it is turned into an exception here.
+    """
+
+    def on_sigterm(signum: int, frame: FrameType | None) -> None:
+        raise Stopped
+
+    previous = signal.signal(signal.SIGTERM, on_sigterm)
+    raise_file_limit()
+    try:
+        announce()
+        server.run(sockets=[sock])
+    except (KeyboardInterrupt, Stopped):
+        pass  # uvicorn shut down gracefully, then raised the signal it caught again
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        sock.close()
 
 
 @contextmanager
