@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -29,8 +30,9 @@ sys.path[:0] = [str(ROOT / "client"), str(ROOT / "generated" / "braze-cdi-client
 
 from braze_cdi_sync import AsyncCdiClient, CdiClient  # noqa: E402
 
-from commandline import Parser, StartError, exit_with, server_process  # noqa: E402
+from commandline import Parser, Started, StartError, exit_with, server_process  # noqa: E402
 from reference.fixtures import DEMO_INTEGRATIONS, DEMO_KEY  # noqa: E402
+from reference.serving import REQUEST_SECONDS, raise_file_limit  # noqa: E402
 from tools import generate  # noqa: E402
 
 HEADERS = {"Authorization": f"Bearer {DEMO_KEY}"}
@@ -45,6 +47,8 @@ class Sizes:
     blocks: int
     load_requests: int
     load_integrations: int
+    idle_connections: int
+    distinct_requests: int
     mutants: bool
 
 
@@ -54,10 +58,19 @@ FULL = Sizes(
     blocks=5,
     load_requests=20_000,
     load_integrations=200,
+    idle_connections=2_000,
+    distinct_requests=100_000,
     mutants=True,
 )
 SMOKE = Sizes(
-    examples=5, client_calls=20, blocks=2, load_requests=500, load_integrations=20, mutants=False
+    examples=5,
+    client_calls=20,
+    blocks=2,
+    load_requests=500,
+    load_integrations=20,
+    idle_connections=50,
+    distinct_requests=1_000,
+    mutants=False,
 )
 
 
@@ -88,24 +101,24 @@ def _python(*arguments: str, check: bool = True) -> tuple[float, subprocess.Comp
     return seconds, result
 
 
-def reference_server(
-    *, config: Path | None = None, quiet: bool = True
-) -> AbstractContextManager[str]:
+@contextmanager
+def reference_server(*, config: Path | None = None, quiet: bool = True) -> Iterator[str]:
     """The reference server in its own process (so it has its own core); yields its URL."""
+    with reference_process(config=config, quiet=quiet) as started:
+        yield started.first_line.split()[-1]
+
+
+def reference_process(
+    *, config: Path | None = None, quiet: bool = True
+) -> AbstractContextManager[Started]:
+    """The reference server in its own process: its first line and its process ID."""
     options = [
         "--port",
         "0",
         *(["--config", str(config)] if config else []),
         *(["--quiet"] if quiet else []),
     ]
-    return _url_of(server_process("reference", *options))
-
-
-@contextmanager
-def _url_of(process: AbstractContextManager[str]) -> Iterator[str]:
-    """The base URL a started reference server names at the end of its first line."""
-    with process as first_line:
-        yield first_line.split()[-1]
+    return server_process("reference", *options)
 
 
 # 1. make generate.
@@ -248,17 +261,17 @@ def bench_client(sizes: Sizes) -> list[Line]:
 
 
 async def _load(
-    url: str, paths: list[str], *, connections: int
+    url: str, paths: list[str], *, connections: int, keys: list[str] | None = None
 ) -> tuple[float, Counter[tuple[str, int]]]:
     host, port = url.removeprefix("http://").split(":")
-    queue = iter(paths)
+    queue = iter(zip(paths, keys or [DEMO_KEY] * len(paths), strict=True))
     counts: Counter[tuple[str, int]] = Counter()
-    head = f"Host: {host}\r\nAuthorization: Bearer {DEMO_KEY}\r\nContent-Length: 0\r\n\r\n"
 
     async def worker() -> None:
         reader, writer = await asyncio.open_connection(host, int(port))
         try:
-            for path in queue:
+            for path, key in queue:
+                head = f"Host: {host}\r\nAuthorization: Bearer {key}\r\nContent-Length: 0\r\n\r\n"
                 writer.write(f"POST {path} HTTP/1.1\r\n{head}".encode())
                 status = int((await reader.readline()).split()[1])
                 length = 0
@@ -311,6 +324,87 @@ def bench_server(sizes: Sizes) -> list[Line]:
     return lines
 
 
+def _rss_kib(pid: int) -> int:
+    """A process's resident memory, from /proc."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no VmRSS for process {pid}")
+
+
+async def _held_idle(url: str, count: int) -> tuple[float, float, float]:
+    """Latency of a new client's trigger with no idle connection held, and with `count` held;
+    and how long the held ones lasted before the server closed them.
+    """
+    host, port = url.removeprefix("http://").split(":")
+    path = f"/cdi/integrations/{DEMO_INTEGRATIONS[0]}/sync"
+    await _load(url, [path], connections=1)  # warm up: the first answer pays for imports
+    alone, _ = await _load(url, [path], connections=1)
+    idle = [await asyncio.open_connection(host, int(port)) for _ in range(count)]
+    crowded, _ = await _load(url, [path], connections=1)
+    started = time.perf_counter()
+    await asyncio.gather(*(reader.read() for reader, _ in idle))  # EOF: the server closed it
+    held = time.perf_counter() - started
+    for _, writer in idle:
+        writer.close()
+    return alone, crowded, held
+
+
+def bench_hostile(sizes: Sizes) -> list[Line]:
+    """Idle connections held against the server; its memory over distinct IDs and keys."""
+    raise_file_limit()
+    with reference_process() as started:
+        url = started.first_line.split()[-1]
+        alone, crowded, held = asyncio.run(_held_idle(url, sizes.idle_connections))
+        before = _rss_kib(started.pid)
+        count = sizes.distinct_requests
+        paths = [f"/cdi/integrations/{uuid.uuid4()}/sync" for _ in range(count)]
+        keys = [DEMO_KEY if i % 2 else f"unknown-{uuid.uuid4()}" for i in range(count)]
+        seconds, _ = asyncio.run(_load(url, paths, connections=20, keys=keys))
+        after = _rss_kib(started.pid)
+    return [
+        Line(
+            f"reference server, a new client while {sizes.idle_connections:,} idle connections "
+            "are held",
+            f"{crowded * 1000:.1f} ms",
+            f"{alone * 1000:.1f} ms with none held; the idle ones closed after {held:.1f} s "
+            f"(guard: {REQUEST_SECONDS:g} s)",
+        ),
+        Line(
+            f"reference server memory over {count:,} requests, each a new ID, half new keys",
+            f"{before / 1024:.1f} MiB before, {after / 1024:.1f} MiB after",
+            f"{(after - before) / 1024:+.1f} MiB; {count / seconds:.0f} requests/s",
+        ),
+    ]
+
+
+def bench_suite_bounds(sizes: Sizes) -> list[Line]:
+    """Seconds and peak memory of the suite against servers that bomb, never end, or drip."""
+    names = ["gzip-bomb-success"]
+    if sizes.mutants:
+        names += ["endless-success-body", "dripping-success-body", "redirects-elsewhere"]
+    lines = []
+    for name in names:
+        command = [sys.executable, "-m", "conformance", "--server", name, "--max-examples", "5"]
+        started = time.perf_counter()
+        process = subprocess.Popen(  # noqa: S603 - our own module
+            command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+        )
+        out = process.stdout.read() if process.stdout else ""
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        verdict = out.strip().splitlines()[-1].split(":")[0] if out.strip() else "no verdict"
+        lines.append(
+            Line(
+                f"conformance suite vs {name} (a proving-ground server)",
+                f"{seconds:.1f} s, {usage.ru_maxrss / 1024:.0f} MiB peak",
+                f"{verdict}, exit {os.waitstatus_to_exitcode(status)}; "
+                "target: a verdict in under 90 s and 1 GiB",
+            )
+        )
+    return lines
+
+
 # 5. The kill matrix.
 
 
@@ -342,7 +436,14 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     sizes = SMOKE if arguments.smoke else FULL
     try:
-        lines = [*bench_generate(), *bench_suite(sizes), *bench_client(sizes), *bench_server(sizes)]
+        lines = [
+            *bench_generate(),
+            *bench_suite(sizes),
+            *bench_client(sizes),
+            *bench_server(sizes),
+            *bench_hostile(sizes),
+            *bench_suite_bounds(sizes),
+        ]
         if sizes.mutants:
             lines += bench_mutants()
     except (RuntimeError, StartError) as error:

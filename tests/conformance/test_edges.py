@@ -4,7 +4,6 @@ and the user's exported variables never leaking into runs against bundled server
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from dataclasses import replace
 
@@ -70,20 +69,21 @@ def test_unknown_limited_key_is_exit_2(reference_url: str) -> None:
 
 
 def test_unavailable_server_is_exit_2_at_once() -> None:
+    seen: list[str] = []
+
     async def unavailable(request: Request) -> Response:
+        seen.append(request.url.path)
         return HTMLResponse("<html><body>503 Service Temporarily Unavailable</body></html>", 503)
 
     app = Starlette(routes=[Route("/{path:path}", unavailable, methods=["GET", "POST"])])
     with serve_in_thread(app) as url:
-        started = time.perf_counter()
         code, out, err = suite(url)
-        seconds = time.perf_counter() - started
     assert code == 2, out + err
     assert err.startswith("conformance: could not judge: the server is unavailable")
     assert "503 <html>" in err
     assert err.count("\n") == 1
     assert out == ""
-    assert seconds < 30  # one request, not a whole run
+    assert len(seen) == 1  # one request, not a whole run
 
 
 def test_unwritable_report_path_is_exit_2_before_any_request() -> None:
@@ -136,19 +136,17 @@ class AlwaysBusy(ReferenceServer):
 
 def test_a_sync_never_seen_to_start_is_skipped_not_passed() -> None:
     with serve_in_thread(AlwaysBusy(demo_fixtures()).app) as url:
-        started = time.perf_counter()
         code, out, err = suite(url, "--integration-id", DEMO_INTEGRATIONS[0], "--busy-wait", "6")
-        seconds = time.perf_counter() - started
     assert code == 0, out + err
     for name in ("documented-request", "concurrency", "sync-lifecycle"):
         assert f"SKIP  {name}" in out
     assert "the integration was syncing throughout the 6 s the suite waited" in out
     assert "waiting 5 s for the running sync of" in err  # a progress line while it waits
-    assert 6 <= seconds < 60
 
 
 def test_waiting_for_the_rate_limit_prints_progress() -> None:
-    tight = replace(demo_fixtures(), rate_limit=20, rate_window_seconds=3)
+    # 10 requests per 4 s: the run (about 48 requests) must wait however fast it goes.
+    tight = replace(demo_fixtures(), rate_limit=10, rate_window_seconds=4)
     with serve_in_thread(ReferenceServer(tight).app) as url:
         code, out, err = suite(url, "--integration-id", DEMO_INTEGRATIONS[0])
     assert code == 0, out + err

@@ -79,8 +79,8 @@ def changed_contract(tmp_path: Path) -> Path:
 @pytest.mark.slow
 def test_server_and_suite_follow_a_changed_contract(changed_contract: Path) -> None:
     arguments = ("--port", "0", "--braze-limits", "--quiet", "--contract", str(changed_contract))
-    with server_process("reference", *arguments) as first_line:
-        url = first_line.split()[-1]
+    with server_process("reference", *arguments) as server:
+        url = server.first_line.split()[-1]
         trigger = f"{url}/cdi/integrations/{DEMO_INTEGRATIONS[0]}/sync"
         headers = {"Authorization": f"Bearer {DEMO_KEY}"}
         with httpx.Client() as client:

@@ -16,6 +16,9 @@ def test_smoke_run_prints_every_measurement() -> None:
         "| client: one call, braze_cdi_sync.CdiClient |",
         "| client: async throughput, 20 in flight, shared pool |",
         "| reference server, 50 concurrent clients, no request log (--quiet) |",
+        "| reference server, a new client while 50 idle connections are held |",
+        "| reference server memory over 1,000 requests, each a new ID, half new keys |",
+        "| conformance suite vs gzip-bomb-success (a proving-ground server) |",
     ):
         assert row in result.stdout
     assert "one 202 per integration: exactly" in result.stdout
