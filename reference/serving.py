@@ -26,8 +26,9 @@ BACKLOG = 2048
 # A connection must bring a complete request within this long of opening or of its last answer.
 REQUEST_SECONDS = 10.0
 KEEP_ALIVE_SECONDS = 5
-# Past this many simultaneous connections and requests, uvicorn answers 503 and closes.
-MAX_CONNECTIONS = 1000
+# Past this many simultaneous connections and requests (or half the open-file limit, if lower),
+# uvicorn answers 503 and closes.
+MAX_CONNECTIONS = 10_000
 ACCEPT_REPORT_SECONDS = 10.0
 
 log = logging.getLogger("reference")
@@ -146,6 +147,7 @@ def uvicorn_server(app: ASGIApp) -> ReadyServer:
     clients that hold connections, and with a cap on simultaneous connections past which new
     ones get uvicorn's 503.
     """
+    files = raise_file_limit()
     config = uvicorn.Config(
         app,
         http=GuardedProtocol,
@@ -154,17 +156,20 @@ def uvicorn_server(app: ASGIApp) -> ReadyServer:
         lifespan="off",
         timeout_graceful_shutdown=2,
         timeout_keep_alive=KEEP_ALIVE_SECONDS,
-        limit_concurrency=MAX_CONNECTIONS,
+        limit_concurrency=min(MAX_CONNECTIONS, files // 2),
     )
     return ReadyServer(config)
 
 
-def raise_file_limit() -> None:
-    """Let the process hold as many connections as the system allows it (each is a file)."""
+def raise_file_limit() -> int:
+    """Let the process hold as many connections as the system allows it (each is a file); the
+    open-file limit it has then.
+    """
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     wanted = hard if hard != resource.RLIM_INFINITY else 65_536
     if soft < wanted:
         resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+    return max(soft, wanted)
 
 
 class Stopped(Exception):
@@ -185,7 +190,6 @@ def run_until_stopped(
         raise Stopped
 
     previous = signal.signal(signal.SIGTERM, on_sigterm)
-    raise_file_limit()
     try:
         announce()
         server.run(sockets=[sock])

@@ -4,7 +4,9 @@ gets JSON, a crowd of idle connections does not lock a new client out, SIGTERM s
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import signal
 import socket
 import subprocess
@@ -80,12 +82,15 @@ def test_malformed_http_gets_a_json_400(quick_guard: str) -> None:
 
 
 def test_a_crowd_of_idle_connections_does_not_lock_a_new_client_out(quick_guard: str) -> None:
-    crowd = [_connect(quick_guard) for _ in range(300)]
+    serving.raise_file_limit()  # this process holds both ends of every connection
+    crowd = [_connect(quick_guard) for _ in range(2_000)]
     try:
         response = httpx.post(
             quick_guard + TRIGGER, headers={"Authorization": f"Bearer {DEMO_KEY}"}, timeout=10
         )
         assert response.status_code == 202
+        # ...and the crowd is closed by the guard, not held for good.
+        assert all(_closed_within(connection, 5) for connection in crowd[:20])
     finally:
         for connection in crowd:
             connection.close()
@@ -106,3 +111,40 @@ def test_sigterm_stops_the_server_with_exit_0_and_its_last_line() -> None:
     assert process.returncode == 0, err
     assert out.rstrip().endswith("Reference server stopped.")
     assert "Traceback" not in err
+
+
+def test_failed_accepts_are_logged_once_a_burst_with_a_count(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    server = serving.uvicorn_server(ReferenceServer(demo_fixtures()).app)
+    loop = asyncio.new_event_loop()
+    try:
+        context = {
+            "message": "socket.accept() out of system resource",
+            "exception": OSError(24, "Too many open files"),
+        }
+        with caplog.at_level(logging.WARNING, logger="reference"):
+            for _ in range(50):
+                server._loop_error(loop, context)
+    finally:
+        loop.close()
+    assert server.refused_accepts == 50
+    lines = [record.getMessage() for record in caplog.records]
+    assert lines == ["cannot accept connections (Too many open files); 1 refused so far; retrying"]
+    assert not any(record.exc_info for record in caplog.records)
+
+
+def test_past_the_connection_cap_a_new_client_gets_503_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(serving, "MAX_CONNECTIONS", 5)
+    with serving.serve_in_thread(ReferenceServer(demo_fixtures()).app) as url:
+        crowd = [_connect(url) for _ in range(10)]
+        try:
+            response = httpx.post(
+                url + TRIGGER, headers={"Authorization": f"Bearer {DEMO_KEY}"}, timeout=10
+            )
+        finally:
+            for connection in crowd:
+                connection.close()
+    assert response.status_code == 503
