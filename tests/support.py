@@ -26,3 +26,14 @@ def run_module(
         env={**environment, **(env or {})},
         check=False,
     )
+
+
+def start_module(*arguments: str) -> subprocess.Popen[str]:
+    """`python -m ARGUMENTS...` started from the repository root, its output in pipes."""
+    return subprocess.Popen(
+        [sys.executable, "-m", *arguments],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )

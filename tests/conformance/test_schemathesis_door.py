@@ -47,6 +47,19 @@ def schemathesis_run(url: str, *, key: str = DEMO_KEY) -> subprocess.CompletedPr
     )
 
 
+def pytest_example(environment: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`pytest examples/test_braze_contract.py` from the root, as the README prints it."""
+    return subprocess.run(
+        [*PYTEST_EXAMPLE, "-p", "no:cacheprovider"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
 @pytest.fixture
 def served(request: pytest.FixtureRequest) -> Iterator[str]:
     """A server of the class the test names (`@pytest.mark.parametrize("served", [...])`), which
@@ -137,22 +150,8 @@ def test_schemathesis_never_prints_the_key(served: str) -> None:
     ("served", "passes"), [(ReferenceServer, True), (ReflectsKey, False)], indirect=["served"]
 )
 def test_the_pytest_example_gives_the_same_verdict(served: str, passes: bool) -> None:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "examples/test_braze_contract.py",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-        ],
-        cwd=ROOT,
-        env=_environment(BASE_URL=served, TOKEN=DEMO_KEY, INTEGRATION_ID=DEMO_INTEGRATIONS[0]),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    result = pytest_example(
+        _environment(BASE_URL=served, TOKEN=DEMO_KEY, INTEGRATION_ID=DEMO_INTEGRATIONS[0])
     )
     assert (result.returncode == 0) is passes, result.stdout[-3000:]
     if not passes:
@@ -160,23 +159,7 @@ def test_the_pytest_example_gives_the_same_verdict(served: str, passes: bool) ->
 
 
 def test_the_pytest_example_says_when_base_url_is_missing() -> None:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "examples/test_braze_contract.py",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-        ],
-        cwd=ROOT,
-        env=_environment(TOKEN=DEMO_KEY),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = pytest_example(_environment(TOKEN=DEMO_KEY))
     assert result.returncode == 1
     assert "Failed: set BASE_URL to the server to test" in result.stdout
 

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from commandline import ROOT
 from contract import load as load_contract
 from reference import __main__ as cli
 from reference.fixtures import (
@@ -20,16 +18,11 @@ from reference.fixtures import (
     load_fixtures,
 )
 from reference.serving import bind_loopback
+from tests.support import start_module
 
 
 def test_serve_answers_the_seed_request_then_stops_on_ctrl_c() -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "reference", "--port", "0"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = start_module("reference", "--port", "0")
     try:
         assert process.stdout is not None
         banner = [process.stdout.readline() for _ in range(7)]

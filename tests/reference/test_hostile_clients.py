@@ -9,17 +9,15 @@ import json
 import logging
 import signal
 import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from commandline import ROOT
 from reference import serving
 from reference.app import ReferenceServer
 from reference.fixtures import DEMO_INTEGRATIONS, DEMO_KEY, demo_fixtures
+from tests.support import start_module
 
 TRIGGER = f"/cdi/integrations/{DEMO_INTEGRATIONS[0]}/sync"
 
@@ -97,13 +95,7 @@ def test_a_crowd_of_idle_connections_does_not_lock_a_new_client_out(quick_guard:
 
 
 def test_sigterm_stops_the_server_with_exit_0_and_its_last_line() -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "reference", "--port", "0"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = start_module("reference", "--port", "0")
     assert process.stdout is not None
     process.stdout.readline()  # the first line: it listens
     process.send_signal(signal.SIGTERM)
