@@ -15,6 +15,7 @@ SERVE_FLAGS ?=
 BASE_URL ?=
 BASE ?=
 INTEGRATION_ID ?=
+BUDGET ?=
 CONFORMANCE_FLAGS ?=
 export TOKEN LIMITED_TOKEN
 
@@ -52,8 +53,8 @@ test: lint-spec lint ## Run every check CI runs: spec lint, code lint, the test 
 serve: $(VENV_STAMP) ## Run the reference server on 127.0.0.1:PORT (8080); SERVE_FLAGS="--braze-limits" etc.; Ctrl-C stops
 	$(PY) -m reference --port $(PORT) $(SERVE_FLAGS)
 
-conformance: $(VENV_STAMP) ## Run the suite against the bundled reference server, or BASE_URL= [INTEGRATION_ID=] with TOKEN exported; exits 0 or 2 (bin/conformance: 0, 1 or 2)
-	$(PY) -m conformance $(if $(BASE_URL),--base-url $(BASE_URL)) $(if $(INTEGRATION_ID),--integration-id $(INTEGRATION_ID)) $(CONFORMANCE_FLAGS)
+conformance: $(VENV_STAMP) ## Run the suite against the bundled reference server, or BASE_URL= [INTEGRATION_ID=] [BUDGET=] with TOKEN exported; exits 0 or 2 (bin/conformance: 0, 1 or 2)
+	$(PY) -m conformance $(if $(BASE_URL),--base-url $(BASE_URL)) $(if $(INTEGRATION_ID),--integration-id $(INTEGRATION_ID)) $(if $(BUDGET),--budget $(BUDGET)) $(CONFORMANCE_FLAGS)
 
 mutants: $(VENV_STAMP) ## The kill matrix: the suite and plain schemathesis against every server of the proving ground
 	$(PY) -m proving_ground.matrix

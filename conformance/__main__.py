@@ -17,8 +17,8 @@ from pathlib import Path
 from commandline import Parser, StartError, exit_with, positive, seconds, server_process
 from conformance.report import render, write_junit
 from conformance.run import CannotJudge, Options, mask_secrets
-from conformance.suite import is_loopback, judge, side_effects
-from contract import DOCUMENT, ContractError
+from conformance.suite import default_budget, is_loopback, judge, side_effects
+from contract import DOCUMENT, Contract, ContractError
 from contract import load as load_contract
 
 EXIT_CONFORMANT, EXIT_BROKEN, EXIT_CANNOT_JUDGE = 0, 1, 2
@@ -80,6 +80,12 @@ def parser() -> argparse.ArgumentParser:
         help="seconds the whole run may take; requests past it are not sent (default 1800)",
     )
     command.add_argument(
+        "--budget",
+        type=positive,
+        help="the most requests the run sends; every probe fits, generated requests get the rest "
+        "(default: no bound on loopback; elsewhere the documented limit less a tenth, 18)",
+    )
+    command.add_argument(
         "--busy-wait",
         type=seconds,
         default=60.0,
@@ -91,7 +97,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 @contextmanager
-def _target(arguments: argparse.Namespace) -> Iterator[Options]:
+def _target(arguments: argparse.Namespace, contract: Contract) -> Iterator[Options]:
     """The server to judge and what to judge it with; a bundled server runs until the block ends.
 
     A bundled server announces its URL and demo keys; the environment's TOKEN, LIMITED_TOKEN and
@@ -107,7 +113,11 @@ def _target(arguments: argparse.Namespace) -> Iterator[Options]:
         "run_seconds": arguments.run_deadline,
     }
     if arguments.base_url:
+        budget = arguments.budget
+        if budget is None and not is_loopback(arguments.base_url):
+            budget = default_budget(contract)
         yield Options(
+            budget=budget,
             base_url=arguments.base_url,
             token=arguments.token or os.environ.get("TOKEN") or "",
             limited_token=arguments.limited_token or os.environ.get("LIMITED_TOKEN") or None,
@@ -124,6 +134,7 @@ def _target(arguments: argparse.Namespace) -> Iterator[Options]:
             integration_id=arguments.integration_id or served["integration_id"],
             limited_token_lacks_permission=not arguments.limited_token
             and served["limited_token_lacks_permission"],
+            budget=arguments.budget,
             **common,
         )
 
@@ -172,10 +183,10 @@ def main(argv: list[str] | None = None) -> int:
         return _cannot_judge(str(error))
     token = limited = None
     try:
-        with _target(arguments) as options:
+        with _target(arguments, contract) as options:
             token, limited = options.token, options.limited_token
             if not is_loopback(options.base_url):
-                print(side_effects(options), flush=True)
+                print(side_effects(options, contract), flush=True)
             result = judge(options, contract, progress=_progress)
     except (CannotJudge, ContractError) as error:
         return _cannot_judge(str(error))

@@ -48,6 +48,9 @@ class Options:
     answer_seconds: float = 30.0
     max_answer_bytes: int = 1024 * 1024
     run_seconds: float = 1800.0
+    # The most requests the run sends (None: as many as the full run needs). With a budget, every
+    # probe sends its compact set first and generated requests get what is left.
+    budget: int | None = None
     # True when the limited key is known to lack the permission (a bundled server's demo key): a
     # server that lets it through is then judged, not taken for a key that has the permission.
     limited_token_lacks_permission: bool = False
@@ -206,6 +209,11 @@ class Run:
             path_parameters={"integration_id": quote(integration_id, safe="")},
             headers=headers,
         )
+
+    @property
+    def compact(self) -> bool:
+        """Whether the probes send their compact sets, to fit a budget."""
+        return self.options.budget is not None
 
     def made_up_id(self) -> str:
         """An integration ID no server can know: a fresh random UUID."""

@@ -65,15 +65,30 @@ def is_loopback(base_url: str) -> bool:
         return False
 
 
-def side_effects(options: Options) -> str:
+def default_budget(contract: Contract) -> int:
+    """The budget for a host that is not loopback: one window of the documented limit, less a
+    tenth (at least 2) left for the workspace's own pipelines.
+    """
+    limit = contract.trigger.rate_limit.limit
+    return max(1, limit - max(2, limit // 10))
+
+
+def side_effects(options: Options, contract: Contract) -> str:
     """What a run will do to the server, said up front for non-loopback hosts."""
     syncs = (
         f"may start up to 2 real syncs of integration {options.integration_id}"
         if options.integration_id
         else "starts no sync (no INTEGRATION_ID given)"
     )
+    rule = contract.trigger.rate_limit
+    amount = (
+        f"at most {options.budget} requests (--budget; the documented limit is {rule.limit} per "
+        f"{rule.window_seconds} s)"
+        if options.budget is not None
+        else f"about {options.max_examples + 45} requests"
+    )
     return (
-        f"This run sends about {options.max_examples + 45} requests to {options.base_url} "
+        f"This run sends {amount} to {options.base_url} "
         f"and {syncs}; it waits out the rate limit instead of exceeding it, and stops sending "
         f"after {options.run_seconds:g} s (--run-deadline)."
     )
@@ -130,10 +145,14 @@ def _snippet(text: str, length: int = 80) -> str:
 def explore(run: Run, *, seed: int) -> None:
     """Property-based exploration: requests generated from the document, judged by the observers."""
     strategy = run.operation.as_strategy(headers={"Authorization": f"Bearer {run.options.token}"})
+    left = run.sender.budget_left
+    examples = run.options.max_examples if left is None else min(run.options.max_examples, left)
+    if examples < 1:
+        return
 
     @given(strategy)
     @settings(
-        max_examples=run.options.max_examples,
+        max_examples=examples,
         database=None,
         deadline=None,
         phases=[Phase.explicit, Phase.generate],
@@ -149,18 +168,23 @@ def explore(run: Run, *, seed: int) -> None:
     hypothesis.seed(seed)(one)()
 
 
-def odd_inputs(run: Run) -> None:
-    """Odd IDs and headers, for the robustness and conformance observers."""
-    for integration_id in ODD_IDS:
+def odd_inputs(run: Run) -> int:
+    """Odd IDs and headers, for the robustness and conformance observers (within the budget)."""
+    left = run.sender.budget_left
+    odd_ids = ODD_IDS if left is None else ODD_IDS[:left]
+    for integration_id in odd_ids:
         exchange = run.sender.send(
             run.case(integration_id, key=run.options.token), label="odd integration ID"
         )
         judge_unknown_id(run, exchange, strict=False)
-    for headers in ODD_HEADERS:
+    left = run.sender.budget_left
+    odd_headers = ODD_HEADERS if left is None else ODD_HEADERS[:left]
+    for headers in odd_headers:
         run.sender.send(
             run.case(run.made_up_id(), key=run.options.token, extra_headers=headers),
             label=f"odd header {next(iter(headers))}",
         )
+    return len(odd_ids) + len(odd_headers)
 
 
 def judge(
@@ -187,6 +211,7 @@ def judge(
             answer_seconds=options.answer_seconds, max_answer_bytes=options.max_answer_bytes
         ),
         run_seconds=options.run_seconds,
+        budget=options.budget,
     )
     run = Run(
         options=options,
@@ -200,10 +225,23 @@ def judge(
         evidence = gather_evidence(run)
         for check in PROBES:
             check.function(run.recorder(check.name), run, evidence)
+        odd_sent = odd_inputs(run)
         explore(run, seed=seed)
-        odd_inputs(run)
     finally:
         sender.close()
+    if options.budget is not None:
+        unexplored = options.max_examples - run.generated_cases
+        run.note(
+            f"the budget of {options.budget} requests (--budget): {sender.requests_sent} sent; "
+            f"not explored because of it: {max(0, unexplored)} of {options.max_examples} "
+            f"generated requests, {len(ODD_IDS) + len(ODD_HEADERS) - odd_sent} of "
+            f"{len(ODD_IDS) + len(ODD_HEADERS)} odd inputs"
+            + (
+                f", {sender.requests_over_budget} planned requests"
+                if sender.requests_over_budget
+                else ""
+            )
+        )
     if sender.requests_not_sent:
         run.note(
             f"the run reached its bound of {options.run_seconds:g} s (--run-deadline); "

@@ -91,12 +91,16 @@ class Sender:
         progress: Callable[[str], None] = lambda line: None,
         bounds: bounded.Bounds | None = None,
         run_seconds: float = float("inf"),
+        budget: int | None = None,
     ) -> None:
         self.contract = contract
         self.bounds = bounds or bounded.Bounds()
         self.run_seconds = run_seconds
         self._stop_at = time.monotonic() + run_seconds
         self.requests_not_sent = 0
+        self.budget = budget
+        self.requests_over_budget = 0
+        self._reserved = 0
         self.base_url = base_url.rstrip("/")
         self.observe = observe
         self.progress = progress
@@ -162,27 +166,43 @@ class Sender:
         sequential: bool,
         paced: bool = True,
     ) -> Exchange:
+        refusal = self._refusal()
+        if refusal is not None:
+            return Exchange(label, case, None, refusal, time.time(), sequential, sent=False)
         if paced:
             self._pace()
         sent_at = time.time()
-        if time.monotonic() >= self._stop_at:
-            with self._lock:
-                self.requests_not_sent += 1
-            reason = (
-                f"not sent: the run reached its bound of {self.run_seconds:g} s (--run-deadline)"
-            )
-            return Exchange(label, case, None, reason, sent_at, sequential, sent=False)
         response, error = bounded.call(
             case, base_url=self.base_url, session=session, bounds=self.bounds
         )
         exchange = Exchange(label, case, response, error, sent_at, sequential)
         with self._lock:
             self.requests_sent += 1
-            self._remember_budget(exchange)
+            self._remember_window(exchange)
             self.observe(exchange)
         return exchange
 
-    def _remember_budget(self, exchange: Exchange) -> None:
+    @property
+    def budget_left(self) -> int | None:
+        """Requests the budget still allows (None: no budget)."""
+        return None if self.budget is None else max(0, self.budget - self._reserved)
+
+    def _refusal(self) -> str | None:
+        """Why a request may not be sent (the run's bound passed, the budget spent), or None; a
+        request that may be sent takes its place in the budget at once, so that simultaneous ones
+        never exceed it together.
+        """
+        with self._lock:
+            if time.monotonic() >= self._stop_at:
+                self.requests_not_sent += 1
+                return f"not sent: the run reached its bound of {self.run_seconds:g} s"
+            if self.budget is not None and self._reserved >= self.budget:
+                self.requests_over_budget += 1
+                return f"not sent: the budget of {self.budget} requests was spent (--budget)"
+            self._reserved += 1
+            return None
+
+    def _remember_window(self, exchange: Exchange) -> None:
         remaining = exchange.header_int("X-RateLimit-Remaining")
         reset = exchange.header_int("X-RateLimit-Reset")
         if remaining is not None and reset is not None:

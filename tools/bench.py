@@ -31,7 +31,8 @@ sys.path[:0] = [str(ROOT / "client"), str(ROOT / "generated" / "braze-cdi-client
 from braze_cdi_sync import AsyncCdiClient, CdiClient  # noqa: E402
 
 from commandline import Parser, Started, StartError, exit_with, server_process  # noqa: E402
-from reference.fixtures import DEMO_INTEGRATIONS, DEMO_KEY  # noqa: E402
+from contract import load as load_contract  # noqa: E402
+from reference.fixtures import DEMO_INTEGRATIONS, DEMO_KEY, DEMO_LIMITED_KEY  # noqa: E402
 from reference.serving import REQUEST_SECONDS, raise_file_limit  # noqa: E402
 from tools import generate  # noqa: E402
 
@@ -109,7 +110,7 @@ def reference_server(*, config: Path | None = None, quiet: bool = True) -> Itera
 
 
 def reference_process(
-    *, config: Path | None = None, quiet: bool = True
+    *, config: Path | None = None, quiet: bool = True, braze_limits: bool = False
 ) -> AbstractContextManager[Started]:
     """The reference server in its own process: its first line and its process ID."""
     options = [
@@ -117,6 +118,7 @@ def reference_process(
         "0",
         *(["--config", str(config)] if config else []),
         *(["--quiet"] if quiet else []),
+        *(["--braze-limits"] if braze_limits else []),
     ]
     return server_process("reference", *options)
 
@@ -405,6 +407,38 @@ def bench_suite_bounds(sizes: Sizes) -> list[Line]:
     return lines
 
 
+def bench_budget(sizes: Sizes) -> list[Line]:
+    """Requests and seconds to a verdict against Braze's own limit: the full run and --budget 20."""
+    window = load_contract().trigger.rate_limit
+    runs = [("--budget 20", ["--budget", "20"])]
+    if sizes.mutants:
+        runs.insert(0, ("the full run (100 generated)", []))
+    lines = []
+    for label, flags in runs:
+        with reference_process(quiet=True, braze_limits=True) as started:
+            url = started.first_line.split()[-1]
+            environment = {**os.environ, "TOKEN": DEMO_KEY, "LIMITED_TOKEN": DEMO_LIMITED_KEY}
+            command = [sys.executable, "-m", "conformance", "--base-url", url, "--seed", "1"]
+            command += ["--integration-id", DEMO_INTEGRATIONS[0], *flags]
+            began = time.perf_counter()
+            result = subprocess.run(  # noqa: S603 - our own module
+                command, cwd=ROOT, env=environment, capture_output=True, text=True, check=False
+            )
+            seconds = time.perf_counter() - began
+        verdict = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else "none"
+        found = re.search(r"; (\d+) requests", verdict)
+        requests = int(found.group(1)) if found else 0
+        lines.append(
+            Line(
+                f"suite vs reference with Braze's limit ({window.limit} per "
+                f"{window.window_seconds} s), {label}",
+                f"{requests} requests, {seconds:.1f} s to {verdict.split(':')[0]}",
+                f"{requests / window.limit:.1f}x the one-window minimum of {window.limit} requests",
+            )
+        )
+    return lines
+
+
 # 5. The kill matrix.
 
 
@@ -443,6 +477,7 @@ def main(argv: list[str] | None = None) -> int:
             *bench_server(sizes),
             *bench_hostile(sizes),
             *bench_suite_bounds(sizes),
+            *bench_budget(sizes),
         ]
         if sizes.mutants:
             lines += bench_mutants()

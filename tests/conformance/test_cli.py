@@ -164,7 +164,7 @@ def test_non_loopback_host_is_told_what_will_happen_before_any_request(
     sent_before_notice: list[int] = []
 
     def run_and_record(options: object, contract: object, **_: object) -> object:
-        sent_before_notice.append(capsys.readouterr().out.count("This run sends about"))
+        sent_before_notice.append(capsys.readouterr().out.count("This run sends at most 18"))
         raise CannotJudge("stopped by the test before any request")
 
     monkeypatch.setattr(cli, "is_loopback", lambda url: False)

@@ -108,7 +108,8 @@ def test_loopback_detection(url: str, loopback: bool) -> None:
 
 def test_side_effects_name_the_integration_and_the_sync_count() -> None:
     text = side_effects(
-        Options(base_url="https://example.invalid", token="k", integration_id="abc")
+        Options(base_url="https://example.invalid", token="k", integration_id="abc"), CONTRACT
     )
     assert "may start up to 2 real syncs of integration abc" in text
-    assert "starts no sync" in side_effects(Options(base_url="https://example.invalid", token="k"))
+    options = Options(base_url="https://example.invalid", token="k")
+    assert "starts no sync" in side_effects(options, CONTRACT)

@@ -19,6 +19,7 @@ def test_smoke_run_prints_every_measurement() -> None:
         "| reference server, a new client while 50 idle connections are held |",
         "| reference server memory over 1,000 requests, each a new ID, half new keys |",
         "| conformance suite vs gzip-bomb-success (a proving-ground server) |",
+        "| suite vs reference with Braze's limit (20 per 60 s), --budget 20 |",
     ):
         assert row in result.stdout
     assert "one 202 per integration: exactly" in result.stdout

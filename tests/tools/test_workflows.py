@@ -50,3 +50,18 @@ def test_workflow_runs_lint_drift_tests_and_review() -> None:
         "GITHUB_STEP_SUMMARY",
     ):
         assert step in text
+
+
+def test_canary_runs_the_suite_nightly_with_secrets_and_keeps_its_report() -> None:
+    text = (ROOT / ".github" / "workflows" / "canary.yml").read_text()
+    for part in (
+        "schedule:",
+        "workflow_dispatch:",
+        "secrets.BRAZE_TOKEN",
+        "secrets.BRAZE_LIMITED_TOKEN",
+        "bin/conformance --junit-xml",
+        "actions/upload-artifact",
+        "GITHUB_STEP_SUMMARY",
+    ):
+        assert part in text, part
+    assert "--budget" not in text  # a host elsewhere gets the default budget: one window

@@ -1,0 +1,81 @@
+"""`--budget N`: the run never sends more than N requests, every probe fits in one window of the
+documented limit, and what was not explored because of the budget is said.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pytest
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from conformance.run import Options
+from conformance.suite import default_budget, side_effects
+from contract import Contract
+from reference.app import ReferenceServer
+from reference.fixtures import DEMO_INTEGRATIONS, DEMO_KEY, DEMO_LIMITED_KEY, demo_fixtures
+from reference.serving import serve_in_thread
+from tests.support import run_module
+
+KEYS = {"TOKEN": DEMO_KEY, "LIMITED_TOKEN": DEMO_LIMITED_KEY}
+
+
+class Counting:
+    """An ASGI wrapper that counts the HTTP requests an application receives."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.requests = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            self.requests += 1
+        await self.app(scope, receive, send)
+
+
+@pytest.fixture(params=[20, 60], ids=["Braze's 20 a minute", "10 a minute, so answers are 429"])
+def braze_limited(request: pytest.FixtureRequest) -> Iterator[tuple[str, Counting]]:
+    limit = 20 if request.param == 20 else 10
+    counting = Counting(ReferenceServer(replace(demo_fixtures(), rate_limit=limit)).app)
+    with serve_in_thread(counting) as url:
+        yield url, counting
+
+
+def test_the_budget_is_never_exceeded(braze_limited: tuple[str, Counting]) -> None:
+    url, counting = braze_limited
+    result = run_module(
+        *("conformance", "--base-url", url, "--integration-id", DEMO_INTEGRATIONS[0]),
+        *("--budget", "20", "--seed", "4", "--busy-wait", "0"),
+        env=KEYS,
+        timeout=200,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert counting.requests <= 20
+    assert "the budget of 20 requests (--budget): 20 sent" in result.stdout
+
+
+def test_every_probe_fits_one_window_without_a_wait() -> None:
+    limited = replace(demo_fixtures(), rate_limit=20)
+    counting = Counting(ReferenceServer(limited).app)
+    with serve_in_thread(counting) as url:
+        result = run_module(
+            *("conformance", "--base-url", url, "--integration-id", DEMO_INTEGRATIONS[0]),
+            *("--budget", "20", "--seed", "4"),
+            env=KEYS,
+            timeout=120,
+        )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "SKIP" not in result.stdout  # every check, every probe among them, judged
+    assert "of it waiting" not in result.stdout  # no wait for a reset
+    assert "waiting" not in result.stderr
+    assert counting.requests <= 20
+    assert "not explored because of it: 100 of 100 generated requests" in result.stdout
+
+
+def test_hosts_elsewhere_get_a_budget_that_leaves_room_in_one_window(contract: Contract) -> None:
+    assert default_budget(contract) == 18  # 20 a minute, less a tenth (at least 2)
+    options = Options(base_url="https://rest.iad-01.braze.com", token="k", budget=18)
+    assert "at most 18 requests (--budget; the documented limit is 20 per 60 s)" in (
+        side_effects(options, contract)
+    )
