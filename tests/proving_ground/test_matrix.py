@@ -15,8 +15,9 @@ python_module = run_module
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)  # the whole matrix: 47 servers, four runs each where answers end
 def test_full_matrix_catches_every_fault_and_flags_no_valid_server() -> None:
-    result = python_module("proving_ground.matrix")
+    result = run_module("proving_ground.matrix", timeout=1700)
     assert result.returncode == 0, result.stdout + result.stderr
     assert (
         f"Suite: {len(FAULTY)}/{len(FAULTY)} faulty servers caught by their named check, "
