@@ -88,7 +88,8 @@ class KeyHintHeader(ReferenceServer):
     async def trigger(self, request: Request) -> Response:
         response = await super().trigger(request)
         _, _, key = request.headers.get("authorization", "").partition(" ")
-        response.headers["X-Key-Hint"] = key[:4] + "..."
+        # Letters and digits only: a generated key may hold bytes no header value may carry.
+        response.headers["X-Key-Hint"] = "".join(c for c in key[:4] if c.isalnum()) + "..."
         return response
 
 
