@@ -22,7 +22,7 @@ export TOKEN LIMITED_TOKEN
 export REDOCLY_TELEMETRY := off
 export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
 
-.PHONY: help bootstrap lint-spec lint test serve conformance mutants generate bench review
+.PHONY: help bootstrap lint-spec lint test serve conformance mutants generate bench review docs
 
 help: ## Show the targets and what they do
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -65,5 +65,8 @@ generate: $(VENV_STAMP) ## Write generated/braze-cdi-client from the contract (n
 bench: $(VENV_STAMP) ## Print the benchmark table (generate, suite vs plain schemathesis, client, server, mutants)
 	$(PY) -m tools.bench
 
-review: bootstrap ## Report lint, breaking changes, client diff against BASE (default: merge base with main); writes build/reference.html
+review: bootstrap ## Report lint, every contract change by level, client diff and regeneration need against BASE (default: merge base with main); writes build/reference.html
 	$(PY) -m tools.review $(if $(BASE),--base $(BASE))
+
+docs: $(VENV_STAMP) ## Write build/reference.html: the contract as one static page, no scripts, readable offline
+	$(PY) -m tools.render
