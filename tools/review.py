@@ -1,13 +1,15 @@
 """`python -m tools.review [--base REF]` (`make review`): one Markdown report for a contract change.
 
 1. lint results (as `make lint-spec`);
-2. every difference between the document at BASE and the working tree, breaking or not, with the
-   rule that decided (tools/specdiff.py);
-3. the generated client's change: files, and public functions and classes added, removed, changed;
-4. a rendered HTML reference, written to build/reference.html.
+2. every difference between the document at BASE and the working tree, one row per change at its
+   source, with its level (breaking, warning, info), the rule that decided, the values before and
+   after, and the operations and answers it reaches (tools/specdiff.py);
+3. the generated client's change (files, and public functions and classes added, removed,
+   changed), and whether `generated/` must be regenerated before CI's drift check passes;
+4. the contract as a static HTML page with no scripts, written to build/reference.html.
 
-Exit 1 on a breaking change that is not acknowledged by raising the major part of info.version, or
-on lint problems; 2 when BASE cannot be read.
+Exit 1 on lint problems, on an unclassified change, or on a breaking change that is not
+acknowledged by raising the major part of info.version; 2 when BASE cannot be read.
 """
 
 from __future__ import annotations
@@ -24,11 +26,11 @@ import yaml
 
 from commandline import Parser, exit_with
 from contract import DOCUMENT
-from tools import generate, lint_spec, specdiff
+from tools import generate, lint_spec, render, specdiff
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENT_PATH = "openapi/openapi.yaml"
-REFERENCE_HTML = ROOT / "build" / "reference.html"
+REFERENCE_HTML = render.OUTPUT
 
 
 class ReviewError(Exception):
@@ -90,8 +92,8 @@ def public_api(package: Path) -> dict[str, str]:
     return api
 
 
-def client_change(base_text: str) -> list[str]:
-    """Markdown lines describing how the generated client changes."""
+def client_change(base_text: str) -> tuple[list[str], list[str]]:
+    """Markdown lines on how the generated client changes, and on whether generated/ is current."""
     with tempfile.TemporaryDirectory() as folder:
         base_document = Path(folder) / "base.yaml"
         base_document.write_text(base_text)
@@ -99,10 +101,11 @@ def client_change(base_text: str) -> list[str]:
             old = generate.generate_into(Path(folder) / "old", document=base_document)
             new = generate.generate_into(Path(folder) / "new", document=DOCUMENT)
         except generate.GenerationError as error:
-            return [f"The client could not be generated: {error}"]
+            return [f"The client could not be generated: {error}"], []
         old_files, new_files = generate.tree(old), generate.tree(new)
         old_api = public_api(old / "braze_cdi_client")
         new_api = public_api(new / "braze_cdi_client")
+        stale_files = generate.differences(new, generate.GENERATED / generate.PACKAGE)
     lines = [f"- file {kind}: `{name}`" for kind, name in _differences(old_files, new_files)]
     for kind, name in _differences(old_api, new_api):
         if kind == "removed":
@@ -111,7 +114,30 @@ def client_change(base_text: str) -> list[str]:
             lines.append(f"- added `{name}`: `{new_api[name]}`")
         else:
             lines.append(f"- **changed** `{name}`: `{old_api[name]}` → `{new_api[name]}`")
-    return lines or ["No change."]
+    return lines or ["No change."], regeneration(stale_files)
+
+
+def regeneration(stale_files: list[str]) -> list[str]:
+    """Whether generated/ matches the contract, as CI's drift check (`generate --check`) sees it."""
+    stamp = generate.STAMP
+    stale_stamp = not stamp.exists() or stamp.read_text().strip() != generate.inputs_digest()
+    if not stale_files and not stale_stamp:
+        return ["`generated/` matches the contract: nothing to regenerate."]
+    changed = sorted(
+        {line.split("/", 1)[1] for line in stale_files if line.startswith("+++ generated/")}
+    )
+    what = (
+        f"its code differs from a fresh generation ({len(changed)} file(s): "
+        + ", ".join(f"`{name}`" for name in changed[:5])
+        + (", …" if len(changed) > 5 else "")
+        + ")"
+        if stale_files
+        else "only `generated/INPUTS.sha256` is stale (the code itself would not change)"
+    )
+    return [
+        f"**Regenerate the client:** {what}. Run `make generate` and commit `generated/`; "
+        "CI's drift check fails until then."
+    ]
 
 
 def _differences(old: Mapping[str, object], new: Mapping[str, object]) -> Iterator[tuple[str, str]]:
@@ -126,22 +152,13 @@ def _differences(old: Mapping[str, object], new: Mapping[str, object]) -> Iterat
 
 
 def render_docs() -> str:
-    """Build the HTML reference with Redocly; a line saying where it is, or why not."""
-    REFERENCE_HTML.parent.mkdir(exist_ok=True)
-    result = lint_spec.run_tool(
-        [
-            lint_spec.node_tool("redocly"),
-            "build-docs",
-            str(DOCUMENT),
-            "--output",
-            str(REFERENCE_HTML),
-        ]
+    """Write the static HTML reference; a line saying where it is."""
+    where = render.write(REFERENCE_HTML)
+    return (
+        f"Rendered HTML reference: `{where.relative_to(ROOT)}`: one static page with no scripts "
+        "and nothing fetched from the network; every operation, response, message, permission "
+        "and rate limit is in the HTML itself."
     )
-    if result.returncode != 0:
-        words = result.stderr.strip().splitlines()
-        return f"The HTML reference could not be built: {words[-1] if words else 'no output'}"
-    where = REFERENCE_HTML.relative_to(ROOT)
-    return f"Rendered HTML reference: `{where}` (prerendered; open it in a browser)."
 
 
 def review(base: str) -> tuple[str, int]:
@@ -152,8 +169,9 @@ def review(base: str) -> tuple[str, int]:
     reports = lint_spec.lint(DOCUMENT)
     problems = sum(len(report.problems) for report in reports)
     changes = specdiff.classify(old, new)
-    breaking = [change for change in changes if change.breaking]
+    counts = specdiff.count(changes)
     acknowledged = specdiff.acknowledged(old, new)
+    client, regenerate = client_change(base_text)
     lines = [f"# Contract review against `{base}`", "", "## 1. Lint", ""]
     for report in reports:
         found = f"{len(report.problems)} problem(s)" if report.problems else "clean"
@@ -163,20 +181,14 @@ def review(base: str) -> tuple[str, int]:
             for problem in report.problems
         ]
     lines += ["", "## 2. Contract changes", ""]
-    if not changes:
-        lines.append("No change to the contract.")
-    else:
-        lines += ["| change | where | rule | verdict |", "| --- | --- | --- | --- |"]
-        for item in changes:
-            verdict = "**breaking**" if item.breaking else "non-breaking"
-            lines.append(
-                f"| {item.change.kind} | `{item.change.where}` | {item.rule} | {verdict} |"
-            )
+    lines += change_table(changes) if changes else ["No change to the contract."]
     lines += [
         "",
         "## 3. Generated client",
         "",
-        *client_change(base_text),
+        *client,
+        "",
+        *regenerate,
         "",
         "## 4. Reference docs",
         "",
@@ -185,27 +197,84 @@ def review(base: str) -> tuple[str, int]:
         "## Verdict",
         "",
     ]
+    verdict, status = judge(
+        changes,
+        counts,
+        problems=problems,
+        acknowledged=acknowledged,
+        version=new.get("info", {}).get("version"),
+    )
+    lines += verdict
+    if regenerate and not regenerate[0].startswith("`generated/` matches"):
+        lines.append("Before merging: run `make generate` and commit `generated/`.")
+    return "\n".join(lines), status
+
+
+def change_table(changes: list[specdiff.Change]) -> list[str]:
+    """One row per change, worst level first, then by where it is."""
+    order = {level: index for index, level in enumerate((specdiff.UNCLASSIFIED, *specdiff.LEVELS))}
+    rows = sorted(changes, key=lambda change: (order[change.level], change.path))
+    lines = [
+        "| level | rule | where | before → after | reaches |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for change in rows:
+        level = change.level if change.level == "info" else f"**{change.level}**"
+        cells = (
+            level,
+            f"`{change.rule}`",
+            f"`{change.where}`",
+            _cell(change.values),
+            _cell(specdiff.reaches(change)),
+        )
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def judge(
+    changes: list[specdiff.Change],
+    counts: dict[str, int],
+    *,
+    problems: int,
+    acknowledged: bool,
+    version: object,
+) -> tuple[list[str], int]:
+    """The verdict lines and the exit status."""
+    lines: list[str] = []
     status = 0
     if problems:
         lines.append(f"FAILED: {problems} lint problem(s).")
         status = 1
-    if breaking and not acknowledged:
-        rules = ", ".join(sorted({item.rule for item in breaking}))
+    if counts[specdiff.UNCLASSIFIED]:
         lines.append(
-            f"FAILED: {len(breaking)} breaking change(s) ({rules}) not acknowledged; raise the "
-            f"major part of info.version (now {new.get('info', {}).get('version')}) if intended."
+            f"FAILED: {counts[specdiff.UNCLASSIFIED]} unclassified change(s): no rule in "
+            "tools/specdiff.py knows them; add one (with its test) before this can merge."
         )
         status = 1
-    elif breaking:
+    breaking = sorted({change.rule for change in changes if change.level == "breaking"})
+    if breaking and not acknowledged:
         lines.append(
-            f"Breaking change(s) acknowledged by the major version {new['info']['version']}."
+            f"FAILED: {counts['breaking']} breaking change(s) ({', '.join(breaking)}) not "
+            f"acknowledged; raise the major part of info.version (now {version}) if intended."
+        )
+        status = 1
+    summary = ", ".join(f"{counts[level]} {level}" for level in specdiff.LEVELS)
+    if breaking and acknowledged:
+        summary = summary.replace(
+            f"{counts['breaking']} breaking",
+            f"{counts['breaking']} breaking (acknowledged by the major version {version})",
         )
     if status == 0:
-        kinds = "breaking (acknowledged)" if breaking else "non-breaking"
         lines.append(
-            f"PASSED: {len(changes)} change(s), all {kinds}." if changes else "PASSED: no change."
+            f"PASSED: {len(changes)} change(s): {summary}." if changes else "PASSED: no change."
         )
-    return "\n".join(lines), status
+    else:
+        lines.append(f"Changes: {summary}, {counts[specdiff.UNCLASSIFIED]} unclassified.")
+    return lines, status
 
 
 def main(argv: list[str] | None = None) -> int:

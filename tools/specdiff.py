@@ -1,580 +1,842 @@
-"""Classify every difference between two versions of the contract as breaking or not.
+"""Classify every difference between two versions of the contract: breaking, warning or info.
 
-Both documents are dereferenced first (so a moved `$ref` with identical meaning is no change), and
-lists with an identity (servers by URL, parameters by location and name, `required` and `enum` as
-sets) become mappings. The structural diff then yields changes at the highest level where a key
-appears or disappears; each change is classified by the first rule in `RULES` that matches it.
+The diff reads both documents as OpenAPI, not as plain trees: it walks the paths, operations,
+parameters, request bodies, responses, headers, media types and schemas of each, so every change
+is judged where it is and in its direction:
+
+- on the request side (parameters, request bodies), narrowing what a server accepts is breaking
+  and widening it is not;
+- on the response side (statuses, headers, bodies), widening what a server may send is breaking
+  for clients and narrowing it is not.
+
+A change inside a component (a shared schema, response, header or parameter) is reported once, at
+the component, with the operations and responses it reaches. Its direction comes from those uses;
+a component used on both sides gets the stricter verdict. A `$ref` that points elsewhere but means
+the same is no change. Every change is judged by exactly one named rule in `RULES`; a change no
+rule knows is `unclassified`, and the review fails until a rule exists for it.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
-DOC_KEYS = {
+import yaml
+
+METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+LEVELS = ("breaking", "warning", "info")
+UNCLASSIFIED = "unclassified"
+SIDES = ("request", "response")
+
+DOCUMENTATION = {
     "description",
     "summary",
+    "title",
     "example",
     "examples",
     "externalDocs",
     "x-codeSamples",
     "tags",
-    "title",
+    "deprecated",
+    "$comment",
     "contact",
     "license",
-    "deprecated",
+    "termsOfService",
 }
-Path = tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Change:
-    """One difference: `added`, `removed` or `changed` at a path of the normalised document."""
-
-    kind: str
-    path: Path
-    old: Any = None
-    new: Any = None
-
-    @property
-    def where(self) -> str:
-        """The path, readable."""
-        return " > ".join(self.path)
-
-
-@dataclass(frozen=True)
-class Classified:
-    """A change with the rule that judged it."""
-
-    change: Change
-    rule: str
-    breaking: bool
-
-
-# Normalisation.
-
-
-def dereference(document: dict[str, Any]) -> dict[str, Any]:
-    """The document with every local `$ref` replaced by what it points to."""
-
-    def resolve(pointer: str) -> Any:
-        node: Any = document
-        for part in pointer.removeprefix("#/").split("/"):
-            node = node[part.replace("~1", "/").replace("~0", "~")]
-        return node
-
-    def walk(node: Any, seen: tuple[str, ...]) -> Any:
-        if isinstance(node, dict):
-            reference = node.get("$ref")
-            if isinstance(reference, str) and reference.startswith("#/") and reference not in seen:
-                return walk(resolve(reference), (*seen, reference))
-            return {key: walk(value, seen) for key, value in node.items()}
-        if isinstance(node, list):
-            return [walk(item, seen) for item in node]
-        return node
-
-    result: dict[str, Any] = walk(document, ())
-    return result
-
-
-def _as_set(values: list[Any]) -> dict[str, bool]:
-    return {json.dumps(value, sort_keys=True): True for value in values}
-
-
-def normalise(node: Any, parent: str = "") -> Any:
-    """Turn lists with an identity into mappings, recursively.
-
-    `type: string` and `type: [string]` mean the same, so both become the set {string}.
-    """
-    if isinstance(node, dict):
-        return {key: normalise(value, key) for key, value in node.items()}
-    if parent == "type" and isinstance(node, str):
-        return _as_set([node])
-    if not isinstance(node, list):
-        return node
-    if parent == "servers":
-        return {str(item.get("url")): normalise(item) for item in node}
-    if parent == "parameters":
-        return {f"{item.get('in')}:{item.get('name')}": normalise(item) for item in node}
-    if parent in {"required", "enum", "type", "tags", "security"}:
-        return _as_set(node)
-    return [normalise(item) for item in node]
-
-
-def _parameters_on_operations(document: dict[str, Any]) -> None:
-    """Path-level parameters apply to every operation of the path: put them there."""
-    for item in document.get("paths", {}).values():
-        shared = item.pop("parameters", []) if isinstance(item, dict) else []
-        for method, operation in item.items():
-            if method in METHODS and isinstance(operation, dict):
-                own = {(p.get("in"), p.get("name")) for p in operation.get("parameters", [])}
-                inherited = [p for p in shared if (p.get("in"), p.get("name")) not in own]
-                operation["parameters"] = [*inherited, *operation.get("parameters", [])]
-
-
-def prepare(document: dict[str, Any]) -> dict[str, Any]:
-    """Dereference and normalise; components are dropped (they show where they are used)."""
-    resolved = dereference(document)
-    _parameters_on_operations(resolved)
-    schemes = resolved.get("components", {}).get("securitySchemes", {})
-    resolved.pop("components", None)
-    resolved["securitySchemes"] = schemes
-    prepared: dict[str, Any] = normalise(resolved)
-    return prepared
-
-
-# The structural diff.
-
-
-def diff(old: Any, new: Any, path: Path = ()) -> list[Change]:
-    """Changes from old to new, at the highest level where keys appear or disappear."""
-    if isinstance(old, dict) and isinstance(new, dict):
-        changes: list[Change] = []
-        for key in old.keys() | new.keys():
-            if key not in new:
-                changes.append(Change("removed", (*path, key), old=old[key]))
-            elif key not in old:
-                changes.append(Change("added", (*path, key), new=new[key]))
-            else:
-                changes += diff(old[key], new[key], (*path, key))
-        return sorted(changes, key=lambda change: change.path)
-    if old != new:
-        return [Change("changed", path, old=old, new=new)]
-    return []
-
-
-# The rules.
-
-
-def _operation(path: Path) -> bool:
-    return len(path) >= 3 and path[0] == "paths" and path[2] in METHODS
-
-
-def _at(path: Path, pattern: str) -> bool:
-    """Whether the path matches a pattern of its parts, `*` matching any one part."""
-    parts = pattern.split("/")
-    return len(path) == len(parts) and all(p in {"*", q} for p, q in zip(parts, path, strict=True))
-
-
-def _response_side(path: Path) -> bool:
-    return _operation(path) and "responses" in path
-
-
-def _request_side(path: Path) -> bool:
-    return _operation(path) and ("parameters" in path or "requestBody" in path)
-
-
-def _is_success(status: str) -> bool:
-    return status.startswith("2")
-
-
-def _tighter(change: Change) -> bool:
-    """Whether a numeric constraint became stricter (or appeared)."""
-    key = change.path[-1] if change.path else ""
-    if change.kind == "added":
-        return True
-    if change.kind != "changed" or not isinstance(change.old, int | float):
-        return False
-    if key in {"minLength", "minimum", "minItems", "exclusiveMinimum"}:
-        return bool(change.new > change.old)
-    return bool(change.new < change.old)
-
-
-Matcher = Callable[[Change], bool]
+LOWER_BOUNDS = {"minLength", "minimum", "exclusiveMinimum", "minItems", "minProperties"}
+UPPER_BOUNDS = {"maxLength", "maximum", "exclusiveMaximum", "maxItems", "maxProperties"}
+MISSING: Any = object()
 
 
 @dataclass(frozen=True)
 class Rule:
-    """A named rule: which changes it matches, and whether they break clients or servers."""
+    """A named verdict on one kind of change, with its reason and its counterpart in oasdiff."""
 
     name: str
-    breaking: bool
-    matches: Matcher
+    level: str
     why: str
+    oasdiff: str
+    differs: str = ""
 
 
-CONSTRAINTS = {
-    "minLength",
-    "maxLength",
-    "minimum",
-    "maximum",
-    "minItems",
-    "maxItems",
-    "exclusiveMinimum",
-    "exclusiveMaximum",
+@dataclass(frozen=True)
+class Use:
+    """Where a component is used: the side and the operation (with its status, for answers)."""
+
+    side: str
+    operation: str
+    part: str
+
+
+@dataclass(frozen=True)
+class Change:
+    """One difference, at its source, with the rule that judged it and what it reaches."""
+
+    rule: str
+    path: tuple[str, ...]
+    old: Any = MISSING
+    new: Any = MISSING
+    reaches: tuple[Use, ...] = ()
+
+    @property
+    def level(self) -> str:
+        """breaking, warning, info, or unclassified."""
+        rule = RULES.get(self.rule)
+        return rule.level if rule else UNCLASSIFIED
+
+    @property
+    def where(self) -> str:
+        """The source of the change, readable."""
+        return " > ".join(self.path)
+
+    @property
+    def values(self) -> str:
+        """Before → after, compact."""
+        return f"{_show(self.old)} → {_show(self.new)}"
+
+
+def _show(value: Any, limit: int = 60) -> str:
+    if value is MISSING:
+        return "(none)"
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+RULES_FILE = Path(__file__).with_name("review_rules.yaml")
+
+
+def load_rules(path: Path = RULES_FILE) -> list[Rule]:
+    """The rule table, in the order the README shows it."""
+    entries = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return [
+        Rule(
+            name=str(entry["name"]),
+            level=str(entry["level"]),
+            why=str(entry["why"]),
+            oasdiff=str(entry["oasdiff"]),
+            differs=str(entry.get("differs", "")),
+        )
+        for entry in entries
+    ]
+
+
+RULE_LIST = load_rules()
+RULES: dict[str, Rule] = {rule.name: rule for rule in RULE_LIST}
+SEVERITY = {UNCLASSIFIED: 3, "breaking": 2, "warning": 1, "info": 0}
+
+
+# Reading the document.
+
+
+def _pointer(reference: str) -> tuple[str, ...]:
+    return tuple(
+        part.replace("~1", "/").replace("~0", "~")
+        for part in reference.removeprefix("#/").split("/")
+    )
+
+
+def _lookup(document: Any, reference: str) -> Any:
+    node = document
+    for part in _pointer(reference):
+        if not isinstance(node, dict) or part not in node:
+            return MISSING
+        node = node[part]
+    return node
+
+
+def resolve(document: dict[str, Any], node: Any) -> Any:
+    """The node with its local `$ref` chain followed (siblings of a `$ref` are dropped)."""
+    for _ in range(32):
+        if not (isinstance(node, dict) and isinstance(node.get("$ref"), str)):
+            return node
+        if not node["$ref"].startswith("#/"):
+            return node
+        node = _lookup(document, node["$ref"])
+    return node
+
+
+def _component(reference: str) -> str | None:
+    """`components/<kind>/<name>` for a local reference to a component, else None."""
+    parts = _pointer(reference)
+    if len(parts) >= 3 and parts[0] == "components":
+        return "/".join(parts[:3])
+    return None
+
+
+def operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(path, method, operation) for every operation."""
+    for path, item in sorted((document.get("paths") or {}).items()):
+        if isinstance(item, dict):
+            for method in METHODS:
+                if isinstance(item.get(method), dict):
+                    yield path, method, item[method]
+
+
+def label(path: str, method: str) -> str:
+    """How an operation is named in the report."""
+    return f"{method.upper()} {path}"
+
+
+def parameters(document: dict[str, Any], path: str, method: str) -> dict[str, Any]:
+    """The operation's parameters with the path's, keyed `in:name` (the operation's win)."""
+    item = document["paths"][path]
+    result: dict[str, Any] = {}
+    for parameter in [*item.get("parameters", []), *item[method].get("parameters", [])]:
+        resolved = resolve(document, parameter)
+        if isinstance(resolved, dict):
+            result[f"{resolved.get('in')}:{resolved.get('name')}"] = parameter
+    return result
+
+
+def uses(document: dict[str, Any]) -> dict[str, set[Use]]:
+    """For every component: the operations, sides and parts that use it, directly or not."""
+    found: dict[str, set[Use]] = defaultdict(set)
+
+    def walk(node: Any, use: Use, seen: frozenset[str]) -> None:
+        if isinstance(node, dict):
+            reference = node.get("$ref")
+            if isinstance(reference, str) and reference.startswith("#/"):
+                component = _component(reference)
+                if component:
+                    found[component].add(use)
+                if reference not in seen:
+                    walk(_lookup(document, reference), use, seen | {reference})
+            for key, value in node.items():
+                if key != "$ref":
+                    walk(value, use, seen)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item, use, seen)
+
+    for path, method, operation in operations(document):
+        name = label(path, method)
+        for parameter in parameters(document, path, method).values():
+            walk(parameter, Use("request", name, "request"), frozenset())
+        walk(operation.get("requestBody"), Use("request", name, "request"), frozenset())
+        for status, response in sorted((operation.get("responses") or {}).items()):
+            walk(response, Use("response", name, str(status)), frozenset())
+    return found
+
+
+# The diff.
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where changes are found: on which sides, reaching which operations and answers."""
+
+    sides: frozenset[str]
+    reaches: tuple[Use, ...]
+    unused: bool = False
+
+
+def _allowed(value: Any) -> set[str] | None:
+    """A set of values as comparable strings; None for no constraint."""
+    if value is MISSING:
+        return None
+    items = value if isinstance(value, list) else [value]
+    return {json.dumps(item, sort_keys=True) for item in items}
+
+
+def _movement(old: set[str] | None, new: set[str] | None) -> str:
+    """How a set of allowed things moved: None means anything is allowed."""
+    if old is None:
+        return "narrowed"
+    if new is None:
+        return "widened"
+    if new < old:
+        return "narrowed"
+    if new > old:
+        return "widened"
+    return "changed"
+
+
+def _json_types(value: Any) -> set[str]:
+    if isinstance(value, bool):
+        return {"boolean"}
+    if isinstance(value, int):
+        return {"integer", "number"}
+    names = {float: "number", str: "string", list: "array", dict: "object", type(None): "null"}
+    return {names.get(type(value), "object")}
+
+
+def _types(schema: dict[str, Any]) -> set[str] | None:
+    """The types a schema allows: its `type`, or what its `const` or `enum` values imply."""
+    if "type" in schema:
+        declared = schema["type"]
+        return set(declared) if isinstance(declared, list) else {str(declared)}
+    if "const" in schema:
+        return _json_types(schema["const"])
+    if isinstance(schema.get("enum"), list):
+        return set().union(*(_json_types(value) for value in schema["enum"]))
+    return None
+
+
+def _type_movement(old: dict[str, Any], new: dict[str, Any]) -> str:
+    """How `type` moved, counting the type its values imply where no `type` was written.
+
+    Adding `type: integer` beside `const: success` is a change of type, not a narrowing.
+    """
+    before, after = _types(old), _types(new)
+    if before is not None and before == after:
+        return _movement(_allowed(old.get("type", MISSING)), _allowed(new.get("type", MISSING)))
+    return _movement(before, after)
+
+
+def _bound_movement(key: str, old: Any, new: Any) -> str | None:
+    if old is MISSING:
+        return "narrowed"
+    if new is MISSING:
+        return "widened"
+    if not isinstance(old, int | float) or not isinstance(new, int | float):
+        return None
+    if key in LOWER_BOUNDS:
+        return "narrowed" if new > old else "widened"
+    return "narrowed" if new < old else "widened"
+
+
+def _openness(value: Any) -> str:
+    if value is MISSING or value is True or value == {}:
+        return "any"
+    if value is False:
+        return "none"
+    return "schema"
+
+
+OPENNESS_MOVES = {
+    ("any", "none"): "narrowed",
+    ("any", "schema"): "narrowed",
+    ("schema", "none"): "narrowed",
+    ("none", "any"): "widened",
+    ("none", "schema"): "widened",
+    ("schema", "any"): "widened",
 }
 
-RULES: list[Rule] = [
-    Rule(
-        "documentation",
-        False,
-        lambda c: (
-            any(part in DOC_KEYS for part in c.path[1:])
-            or c.path[:1] == ("tags",)
-            or c.path[:1] == ("externalDocs",)
-        ),
-        "prose, examples and tags change no behaviour",
-    ),
-    Rule("version", False, lambda c: c.path == ("info", "version"), "the contract's own version"),
-    Rule("info", False, lambda c: c.path[:1] == ("info",), "metadata"),
-    Rule(
-        "server-removed",
-        True,
-        lambda c: _at(c.path, "servers/*") and c.kind == "removed",
-        "clients configured for that host lose it",
-    ),
-    Rule(
-        "server-added",
-        False,
-        lambda c: _at(c.path, "servers/*") and c.kind == "added",
-        "a new host changes nothing for existing clients",
-    ),
-    Rule(
-        "path-removed",
-        True,
-        lambda c: _at(c.path, "paths/*") and c.kind == "removed",
-        "every operation of the path disappears",
-    ),
-    Rule(
-        "path-added",
-        False,
-        lambda c: _at(c.path, "paths/*") and c.kind == "added",
-        "new operations break no client",
-    ),
-    Rule(
-        "operation-removed",
-        True,
-        lambda c: _operation(c.path) and len(c.path) == 3 and c.kind == "removed",
-        "clients calling it fail",
-    ),
-    Rule(
-        "operation-added",
-        False,
-        lambda c: _operation(c.path) and len(c.path) == 3 and c.kind == "added",
-        "new operations break no client",
-    ),
-    Rule(
-        "permission-changed",
-        True,
-        lambda c: _operation(c.path) and c.path[3:4] == ("x-braze-permission",),
-        "existing keys may lack the new permission",
-    ),
-    Rule(
-        "security-changed",
-        True,
-        lambda c: (
-            (_operation(c.path) and c.path[3:4] == ("security",))
-            or c.path[:1] in {("security",), ("securitySchemes",)}
-        ),
-        "clients authenticate differently",
-    ),
-    Rule(
-        "success-status-changed",
-        True,
-        lambda c: (
-            _operation(c.path)
-            and len(c.path) == 5
-            and c.path[3] == "responses"
-            and _is_success(c.path[4])
-            and c.kind in {"added", "removed"}
-        ),
-        "clients expect the documented success status",
-    ),
-    Rule(
-        "response-removed",
-        True,
-        lambda c: (
-            _operation(c.path)
-            and len(c.path) == 5
-            and c.path[3] == "responses"
-            and c.kind == "removed"
-        ),
-        "clients and test doubles rely on the documented answer",
-    ),
-    Rule(
-        "response-added",
-        False,
-        lambda c: (
-            _operation(c.path)
-            and len(c.path) == 5
-            and c.path[3] == "responses"
-            and c.kind == "added"
-        ),
-        "a newly documented error answer; clients already handle undocumented ones",
-    ),
-    Rule(
-        "parameter-removed",
-        True,
-        lambda c: (
-            _operation(c.path)
-            and len(c.path) == 5
-            and c.path[3] == "parameters"
-            and c.kind == "removed"
-        ),
-        "clients send a parameter the server no longer takes",
-    ),
-    Rule(
-        "required-parameter-added",
-        True,
-        lambda c: (
-            _operation(c.path)
-            and len(c.path) == 5
-            and c.path[3] == "parameters"
-            and c.kind == "added"
-            and bool((c.new or {}).get("required"))
-        ),
-        "existing clients do not send it",
-    ),
-    Rule(
-        "optional-parameter-added",
-        False,
-        lambda c: (
-            _operation(c.path)
-            and len(c.path) == 5
-            and c.path[3] == "parameters"
-            and c.kind == "added"
-        ),
-        "existing clients may leave it out",
-    ),
-    Rule(
-        "parameter-became-required",
-        True,
-        lambda c: (
-            _request_side(c.path)
-            and c.path[-1] == "required"
-            and c.path[3] == "parameters"
-            and len(c.path) == 6
-            and bool(c.new)
-        ),
-        "existing clients may not send it",
-    ),
-    Rule(
-        "required-request-body-added",
-        True,
-        lambda c: (
-            _operation(c.path)
-            and c.path[3:] == ("requestBody",)
-            and c.kind == "added"
-            and bool((c.new or {}).get("required"))
-        ),
-        "existing clients send no body",
-    ),
-    Rule(
-        "required-request-field-added",
-        True,
-        lambda c: (
-            _request_side(c.path)
-            and c.kind == "added"
-            and (
-                (len(c.path) >= 2 and c.path[-2] == "required")
-                or (c.path[-1] == "required" and isinstance(c.new, dict))
+
+@dataclass
+class Differ:
+    """Walks two versions of the contract side by side and collects the changes."""
+
+    old_document: dict[str, Any]
+    new_document: dict[str, Any]
+    changes: list[Change] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.uses: dict[str, set[Use]] = defaultdict(set)
+        for document in (self.old_document, self.new_document):
+            for component, found in uses(document).items():
+                self.uses[component] |= found
+
+    # Recording.
+
+    def emit(
+        self, rule: str, path: tuple[str, ...], scope: Scope, old: Any = MISSING, new: Any = MISSING
+    ) -> None:
+        """Record a change; `{side}` in the rule is filled in for each side, the worst kept."""
+        if scope.unused and rule not in {"documentation", "component-added", "component-removed"}:
+            rule = "unused-component-changed"
+        if "{side}" in rule:
+            candidates = [rule.format(side=side) for side in sorted(scope.sides)]
+            rule = max(candidates, key=_severity) if candidates else UNCLASSIFIED
+        self.changes.append(Change(rule, path, old, new, scope.reaches))
+
+    def unknown(self, path: tuple[str, ...], scope: Scope, old: Any, new: Any) -> None:
+        """A change no rule knows."""
+        self.changes.append(Change(UNCLASSIFIED, path, old, new, scope.reaches))
+
+    def pair(
+        self, old: Any, new: Any, path: tuple[str, ...], scope: Scope
+    ) -> tuple[Any, Any] | None:
+        """Both sides with references followed; None when both use the same component.
+
+        A change to that component is reported at the component itself. Keys beside the same
+        `$ref` (3.1 allows a description there) are compared as documentation.
+        """
+        if (
+            isinstance(old, dict)
+            and isinstance(new, dict)
+            and isinstance(old.get("$ref"), str)
+            and old.get("$ref") == new.get("$ref")
+        ):
+            for key in sorted((old.keys() | new.keys()) - {"$ref"}):
+                before, after = old.get(key, MISSING), new.get(key, MISSING)
+                if before != after:
+                    if key in DOCUMENTATION:
+                        self.emit("documentation", (*path, key), scope, before, after)
+                    else:
+                        self.unknown((*path, key), scope, before, after)
+            return None
+        return resolve(self.old_document, old), resolve(self.new_document, new)
+
+    # The document.
+
+    def run(self) -> list[Change]:
+        """Every change between the two documents."""
+        old, new = self.old_document, self.new_document
+        everywhere = Scope(frozenset(), ())
+        for key in sorted(old.keys() | new.keys()):
+            before, after = old.get(key, MISSING), new.get(key, MISSING)
+            if before == after:
+                continue
+            if key == "paths":
+                self.paths(before or {}, after or {})
+            elif key == "components":
+                self.components(before or {}, after or {})
+            elif key == "servers":
+                self.servers(before or [], after or [])
+            elif key == "info":
+                self.info(before or {}, after or {})
+            elif key == "security":
+                self.emit("security-changed", (key,), everywhere, before, after)
+            elif key in DOCUMENTATION:
+                self.emit("documentation", (key,), everywhere, before, after)
+            else:
+                self.unknown((key,), everywhere, before, after)
+        return self.changes
+
+    def info(self, old: dict[str, Any], new: dict[str, Any]) -> None:
+        everywhere = Scope(frozenset(), ())
+        for key in sorted(old.keys() | new.keys()):
+            before, after = old.get(key, MISSING), new.get(key, MISSING)
+            if before != after:
+                rule = "version-changed" if key == "version" else "documentation"
+                self.emit(rule, ("info", key), everywhere, before, after)
+
+    def servers(self, old: list[Any], new: list[Any]) -> None:
+        everywhere = Scope(frozenset(), ())
+        before = {str(server.get("url")): server for server in old if isinstance(server, dict)}
+        after = {str(server.get("url")): server for server in new if isinstance(server, dict)}
+        for url in sorted(before.keys() | after.keys()):
+            path = ("servers", url)
+            if url not in after:
+                self.emit("server-removed", path, everywhere, before[url])
+            elif url not in before:
+                self.emit("server-added", path, everywhere, new=after[url])
+            else:
+                for key in sorted(before[url].keys() | after[url].keys()):
+                    a, b = before[url].get(key, MISSING), after[url].get(key, MISSING)
+                    if a == b or key == "url":
+                        continue
+                    if key in DOCUMENTATION:
+                        self.emit("documentation", (*path, key), everywhere, a, b)
+                    else:
+                        self.unknown((*path, key), everywhere, a, b)
+
+    def paths(self, old: dict[str, Any], new: dict[str, Any]) -> None:
+        for path in sorted(old.keys() | new.keys()):
+            before, after = old.get(path) or {}, new.get(path) or {}
+            for key in sorted((before.keys() | after.keys()) - {*METHODS, "parameters"}):
+                a, b = before.get(key, MISSING), after.get(key, MISSING)
+                if a != b:
+                    scope = Scope(frozenset(), ())
+                    if key in DOCUMENTATION:
+                        self.emit("documentation", ("paths", path, key), scope, a, b)
+                    else:
+                        self.unknown(("paths", path, key), scope, a, b)
+            for method in METHODS:
+                a, b = before.get(method), after.get(method)
+                name = label(path, method)
+                scope = Scope(frozenset(SIDES), (Use("", name, ""),))
+                if isinstance(a, dict) and not isinstance(b, dict):
+                    self.emit("endpoint-removed", (name,), scope, a.get("operationId", name))
+                elif isinstance(b, dict) and not isinstance(a, dict):
+                    self.emit("endpoint-added", (name,), scope, new=b.get("operationId", name))
+                elif isinstance(a, dict) and isinstance(b, dict):
+                    self.operation(path, method)
+
+    def operation(self, path: str, method: str) -> None:
+        old = self.old_document["paths"][path][method]
+        new = self.new_document["paths"][path][method]
+        name = label(path, method)
+        here = (name,)
+        scope = Scope(frozenset(SIDES), (Use("", name, ""),))
+        before_parameters = parameters(self.old_document, path, method)
+        after_parameters = parameters(self.new_document, path, method)
+        if before_parameters != after_parameters:
+            self.parameters(before_parameters, after_parameters, (*here, "parameters"), name)
+        for key in sorted((old.keys() | new.keys()) - {"parameters"}):
+            a, b = old.get(key, MISSING), new.get(key, MISSING)
+            if a == b:
+                continue
+            where = (*here, key)
+            if key in DOCUMENTATION:
+                self.emit("documentation", where, scope, a, b)
+            elif key == "operationId":
+                self.emit("operation-id-changed", where, scope, a, b)
+            elif key == "x-braze-permission":
+                self.emit("permission-changed", where, scope, a, b)
+            elif key == "x-braze-rate-limit":
+                self.emit(_rate_limit_rule(a, b), where, scope, a, b)
+            elif key == "security":
+                self.emit("security-changed", where, scope, a, b)
+            elif key == "requestBody":
+                self.request_body(
+                    a, b, where, Scope(frozenset({"request"}), (Use("request", name, "request"),))
+                )
+            elif key == "responses":
+                self.responses(
+                    a if a is not MISSING else {}, b if b is not MISSING else {}, where, name
+                )
+            else:
+                self.unknown(where, scope, a, b)
+
+    # The request side.
+
+    def parameters(
+        self, old: dict[str, Any], new: dict[str, Any], path: tuple[str, ...], name: str
+    ) -> None:
+        scope = Scope(frozenset({"request"}), (Use("request", name, "request"),))
+        for key in sorted(old.keys() | new.keys()):
+            where = (*path, key)
+            if key not in new:
+                self.emit("request-parameter-removed", where, scope, old[key])
+            elif key not in old:
+                required = bool(resolve(self.new_document, new[key]).get("required"))
+                rule = "request-parameter-added-required" if required else "request-parameter-added"
+                self.emit(rule, where, scope, new=new[key])
+            elif old[key] != new[key]:
+                self.parameter(old[key], new[key], where, scope)
+
+    def parameter(self, old: Any, new: Any, path: tuple[str, ...], scope: Scope) -> None:
+        resolved = self.pair(old, new, path, scope)
+        if resolved is None:
+            return
+        old, new = resolved
+        for key in sorted(old.keys() | new.keys()):
+            a, b = old.get(key, MISSING), new.get(key, MISSING)
+            if a == b:
+                continue
+            where = (*path, key)
+            if key in DOCUMENTATION:
+                self.emit("documentation", where, scope, a, b)
+            elif key == "required":
+                became = "required" if b is True else "optional"
+                self.emit(f"request-parameter-became-{became}", where, scope, a, b)
+            elif key == "schema":
+                self.schema(a, b, where, scope)
+            else:
+                self.unknown(where, scope, a, b)
+
+    def request_body(self, old: Any, new: Any, path: tuple[str, ...], scope: Scope) -> None:
+        if old is MISSING:
+            required = bool(resolve(self.new_document, new).get("required"))
+            rule = "request-body-added-required" if required else "request-body-added"
+            self.emit(rule, path, scope, new=new)
+            return
+        if new is MISSING:
+            self.emit("request-body-removed", path, scope, old)
+            return
+        resolved = self.pair(old, new, path, scope)
+        if resolved is None:
+            return
+        old, new = resolved
+        for key in sorted(old.keys() | new.keys()):
+            a, b = old.get(key, MISSING), new.get(key, MISSING)
+            if a == b:
+                continue
+            where = (*path, key)
+            if key in DOCUMENTATION:
+                self.emit("documentation", where, scope, a, b)
+            elif key == "required":
+                became = "required" if b is True else "optional"
+                self.emit(f"request-body-became-{became}", where, scope, a, b)
+            elif key == "content":
+                self.content(a or {}, b or {}, where, scope, "request")
+            else:
+                self.unknown(where, scope, a, b)
+
+    # The response side.
+
+    def responses(
+        self, old: dict[str, Any], new: dict[str, Any], path: tuple[str, ...], name: str
+    ) -> None:
+        for status in sorted(old.keys() | new.keys(), key=str):
+            kind = "success" if str(status).startswith("2") else "error"
+            where = (*path, str(status))
+            scope = Scope(frozenset({"response"}), (Use("response", name, str(status)),))
+            if status not in new:
+                self.emit(f"response-{kind}-status-removed", where, scope, old[status])
+            elif status not in old:
+                self.emit(f"response-{kind}-status-added", where, scope, new=new[status])
+            elif old[status] != new[status]:
+                self.response(old[status], new[status], where, scope)
+
+    def response(self, old: Any, new: Any, path: tuple[str, ...], scope: Scope) -> None:
+        resolved = self.pair(old, new, path, scope)
+        if resolved is None:
+            return
+        old, new = resolved
+        for key in sorted(old.keys() | new.keys()):
+            a, b = old.get(key, MISSING), new.get(key, MISSING)
+            if a == b:
+                continue
+            where = (*path, key)
+            if key in DOCUMENTATION:
+                self.emit("documentation", where, scope, a, b)
+            elif key == "headers":
+                self.headers(
+                    a if a is not MISSING else {}, b if b is not MISSING else {}, where, scope
+                )
+            elif key == "content":
+                self.content(
+                    a if a is not MISSING else {},
+                    b if b is not MISSING else {},
+                    where,
+                    scope,
+                    "response",
+                )
+            elif key == "links":
+                self.emit("response-links-changed", where, scope, a, b)
+            else:
+                self.unknown(where, scope, a, b)
+
+    def headers(
+        self, old: dict[str, Any], new: dict[str, Any], path: tuple[str, ...], scope: Scope
+    ) -> None:
+        before = {name.lower(): value for name, value in old.items()}
+        after = {name.lower(): value for name, value in new.items()}
+        for name in sorted(before.keys() | after.keys()):
+            where = (*path, name)
+            if name not in after:
+                required = bool(resolve(self.old_document, before[name]).get("required"))
+                kind = "required" if required else "optional"
+                self.emit(f"response-{kind}-header-removed", where, scope, before[name])
+            elif name not in before:
+                self.emit("response-header-added", where, scope, new=after[name])
+            elif before[name] != after[name]:
+                self.header(before[name], after[name], where, scope)
+
+    def header(self, old: Any, new: Any, path: tuple[str, ...], scope: Scope) -> None:
+        resolved = self.pair(old, new, path, scope)
+        if resolved is None:
+            return
+        old, new = resolved
+        for key in sorted(old.keys() | new.keys()):
+            a, b = old.get(key, MISSING), new.get(key, MISSING)
+            if a == b:
+                continue
+            where = (*path, key)
+            if key in DOCUMENTATION:
+                self.emit("documentation", where, scope, a, b)
+            elif key == "required":
+                became = "required" if b is True else "optional"
+                self.emit(f"response-header-became-{became}", where, scope, a, b)
+            elif key == "schema":
+                self.schema(a, b, where, scope)
+            else:
+                self.unknown(where, scope, a, b)
+
+    # Both sides.
+
+    def content(
+        self,
+        old: dict[str, Any],
+        new: dict[str, Any],
+        path: tuple[str, ...],
+        scope: Scope,
+        side: str,
+    ) -> None:
+        for media in sorted(old.keys() | new.keys()):
+            where = (*path, media)
+            if media not in new:
+                self.emit(f"{side}-media-type-removed", where, scope, old[media])
+            elif media not in old:
+                self.emit(f"{side}-media-type-added", where, scope, new=new[media])
+            elif old[media] != new[media]:
+                self.media(old[media], new[media], where, scope)
+
+    def media(
+        self, old: dict[str, Any], new: dict[str, Any], path: tuple[str, ...], scope: Scope
+    ) -> None:
+        for key in sorted(old.keys() | new.keys()):
+            a, b = old.get(key, MISSING), new.get(key, MISSING)
+            if a == b:
+                continue
+            where = (*path, key)
+            if key in DOCUMENTATION:
+                self.emit("documentation", where, scope, a, b)
+            elif key == "schema":
+                self.schema(a, b, where, scope)
+            else:
+                self.unknown(where, scope, a, b)
+
+    def schema(self, old: Any, new: Any, path: tuple[str, ...], scope: Scope) -> None:
+        """Keyword by keyword; `{side}` rules are judged by the scope's direction."""
+        if old is MISSING or new is MISSING:
+            self.unknown(path, scope, old, new)
+            return
+        resolved = self.pair(old, new, path, scope)
+        if resolved is None:
+            return
+        old, new = resolved
+        if not isinstance(old, dict) or not isinstance(new, dict):
+            if old != new:
+                self.unknown(path, scope, old, new)
+            return
+        for key in sorted(old.keys() | new.keys()):
+            a, b = old.get(key, MISSING), new.get(key, MISSING)
+            if a == b:
+                continue
+            if key in {"type", "enum", "required"} and _allowed(a) == _allowed(b):
+                continue  # sets: order, and `type: string` against `type: [string]`, mean nothing
+            if key == "type":
+                movement = _type_movement(old, new)
+                self.emit(f"{{side}}-type-{movement}", (*path, key), scope, a, b)
+            else:
+                self.keyword(key, a, b, (*path, key), scope)
+
+    def keyword(self, key: str, a: Any, b: Any, where: tuple[str, ...], scope: Scope) -> None:
+        """One schema keyword that differs (`type` is judged with the whole schema)."""
+        rule = _keyword_rule(key, a, b)
+        if rule:
+            self.emit(rule, where, scope, a, b)
+        elif key == "properties" and all(isinstance(v, dict) or v is MISSING for v in (a, b)):
+            self.properties(
+                a if a is not MISSING else {}, b if b is not MISSING else {}, where, scope
             )
-        ),
-        "existing clients do not send the field",
-    ),
-    Rule(
-        "rate-limit-lowered",
-        True,
-        lambda c: (
-            _operation(c.path)
-            and c.path[3:4] == ("x-braze-rate-limit",)
-            and c.kind == "changed"
-            and c.path[-1] != "scope"
-            and _lowered(c)
-        ),
-        "clients paced for the old limit get 429s",
-    ),
-    Rule(
-        "rate-limit-raised",
-        False,
-        lambda c: (
-            _operation(c.path)
-            and c.path[3:4] == ("x-braze-rate-limit",)
-            and c.kind == "changed"
-            and c.path[-1] != "scope"
-        ),
-        "a higher limit or a shorter window breaks no client",
-    ),
-    Rule(
-        "rate-limit-redefined",
-        True,
-        lambda c: _operation(c.path) and c.path[3:4] == ("x-braze-rate-limit",),
-        "the limit's scope changed, or it appeared or vanished",
-    ),
-    # Request side: narrowing what is accepted breaks clients that send the old values.
-    Rule(
-        "request-type-narrowed",
-        True,
-        lambda c: (
-            _request_side(c.path)
-            and len(c.path) >= 2
-            and c.path[-2] == "type"
-            and c.kind == "removed"
-        ),
-        "values of the removed type are refused",
-    ),
-    Rule(
-        "request-enum-narrowed",
-        True,
-        lambda c: (
-            _request_side(c.path)
-            and (
-                (len(c.path) >= 2 and c.path[-2] == "enum" and c.kind == "removed")
-                or (c.path[-1] == "enum" and c.kind == "added")
-            )
-        ),
-        "values no longer listed are refused",
-    ),
-    Rule(
-        "request-const-changed",
-        True,
-        lambda c: (
-            _request_side(c.path) and c.path[-1] == "const" and c.kind in {"added", "changed"}
-        ),
-        "other values are refused",
-    ),
-    Rule(
-        "request-format-changed",
-        True,
-        lambda c: (
-            _request_side(c.path)
-            and c.path[-1] in {"format", "pattern"}
-            and c.kind in {"added", "changed"}
-        ),
-        "values outside the new format are refused",
-    ),
-    Rule(
-        "request-constraint-tightened",
-        True,
-        lambda c: _request_side(c.path) and c.path[-1] in CONSTRAINTS and _tighter(c),
-        "values that were valid are refused",
-    ),
-    # Response side: widening what may come back breaks clients that parse the old shape.
-    Rule(
-        "response-property-removed",
-        True,
-        lambda c: (
-            _response_side(c.path)
-            and len(c.path) >= 2
-            and c.path[-2] == "properties"
-            and c.kind == "removed"
-        ),
-        "clients read the field",
-    ),
-    Rule(
-        "response-field-no-longer-required",
-        True,
-        lambda c: (
-            _response_side(c.path)
-            and len(c.path) >= 2
-            and c.path[-2] == "required"
-            and c.kind == "removed"
-        ),
-        "clients rely on the field being present",
-    ),
-    Rule(
-        "response-header-removed",
-        True,
-        lambda c: (
-            _response_side(c.path)
-            and len(c.path) >= 2
-            and c.path[-2] == "headers"
-            and c.kind == "removed"
-        ),
-        "clients read the header",
-    ),
-    Rule(
-        "response-media-type-removed",
-        True,
-        lambda c: (
-            _response_side(c.path)
-            and len(c.path) >= 2
-            and c.path[-2] == "content"
-            and c.kind == "removed"
-        ),
-        "clients parse that media type",
-    ),
-    Rule(
-        "response-type-widened",
-        True,
-        lambda c: (
-            _response_side(c.path)
-            and len(c.path) >= 2
-            and c.path[-2] == "type"
-            and c.kind == "added"
-        ),
-        "clients do not expect the new type",
-    ),
-    Rule(
-        "response-enum-widened",
-        True,
-        lambda c: (
-            _response_side(c.path)
-            and len(c.path) >= 2
-            and c.path[-2] == "enum"
-            and c.kind == "added"
-        ),
-        "clients do not expect the new value",
-    ),
-    Rule(
-        "response-const-changed",
-        True,
-        lambda c: (
-            _response_side(c.path) and c.path[-1] == "const" and c.kind in {"changed", "removed"}
-        ),
-        "clients compare with the old value",
-    ),
-    Rule(
-        "response-format-changed",
-        True,
-        lambda c: (
-            _response_side(c.path)
-            and c.path[-1] in {"format", "pattern"}
-            and c.kind in {"changed", "removed"}
-        ),
-        "clients parse the old format",
-    ),
-    Rule(
-        "response-extended",
-        False,
-        lambda c: _response_side(c.path) and c.kind == "added",
-        "new optional fields, headers, or required fields clients may ignore",
-    ),
-    Rule(
-        "response-narrowed",
-        False,
-        lambda c: _response_side(c.path),
-        "the server promises more than before; clients are unaffected",
-    ),
-    Rule(
-        "request-widened",
-        False,
-        lambda c: _request_side(c.path),
-        "the server accepts more than before; clients are unaffected",
-    ),
-    Rule("unclassified", False, lambda _: True, "no rule knows this change: review it by hand"),
-]
+        elif (
+            key in {"items", "additionalProperties"} and isinstance(a, dict) and isinstance(b, dict)
+        ):
+            self.schema(a, b, where, scope)
+        else:
+            self.unknown(where, scope, a, b)
+
+    def properties(
+        self, old: dict[str, Any], new: dict[str, Any], path: tuple[str, ...], scope: Scope
+    ) -> None:
+        for name in sorted(old.keys() | new.keys()):
+            where = (*path, name)
+            if name not in new:
+                self.emit("{side}-property-removed", where, scope, old[name])
+            elif name not in old:
+                self.emit("{side}-property-added", where, scope, new=new[name])
+            elif old[name] != new[name]:
+                self.schema(old[name], new[name], where, scope)
+
+    # Components: each change once, at its source.
+
+    def components(self, old: dict[str, Any], new: dict[str, Any]) -> None:
+        walkers = {
+            "schemas": self.schema,
+            "parameters": self.parameter,
+            "headers": self.header,
+            "responses": self.response,
+            "requestBodies": self.request_body,
+            "securitySchemes": self.security_scheme,
+        }
+        whole = {"examples": "documentation", "links": "response-links-changed"}
+        for kind in sorted(old.keys() | new.keys()):
+            before, after = old.get(kind) or {}, new.get(kind) or {}
+            for name in sorted(before.keys() | after.keys()):
+                a, b = before.get(name, MISSING), after.get(name, MISSING)
+                if a == b:
+                    continue
+                where = ("components", kind, name)
+                found = self.uses.get("/".join(where), set())
+                scope = Scope(
+                    frozenset(use.side for use in found),
+                    tuple(sorted(found, key=lambda use: (use.operation, use.part))),
+                    # Security schemes are named by `security`, never by `$ref`.
+                    unused=not found and kind != "securitySchemes",
+                )
+                if a is MISSING:
+                    self.emit("component-added", where, scope, new=b)
+                elif b is MISSING:
+                    self.emit("component-removed", where, scope, a)
+                elif kind in whole:
+                    self.emit(whole[kind], where, scope, a, b)
+                elif kind in walkers:
+                    walkers[kind](a, b, where, scope)
+                else:
+                    self.unknown(where, scope, a, b)
+
+    def security_scheme(self, old: Any, new: Any, path: tuple[str, ...], scope: Scope) -> None:
+        if not isinstance(old, dict) or not isinstance(new, dict):
+            self.emit("security-changed", path, scope, old, new)
+            return
+        for key in sorted(old.keys() | new.keys()):
+            a, b = old.get(key, MISSING), new.get(key, MISSING)
+            if a != b:
+                rule = "documentation" if key in DOCUMENTATION else "security-changed"
+                self.emit(rule, (*path, key), Scope(scope.sides, scope.reaches), a, b)
 
 
-def _lowered(change: Change) -> bool:
-    key = change.path[-1]
-    if not isinstance(change.old, int | float) or not isinstance(change.new, int | float):
-        return True
-    return bool(change.new < change.old) if key == "limit" else bool(change.new > change.old)
+def _keyword_rule(key: str, a: Any, b: Any) -> str | None:
+    """The rule for a schema keyword judged on its own values, or None."""
+    if key in DOCUMENTATION:
+        return "documentation"
+    if key in LOWER_BOUNDS | UPPER_BOUNDS:
+        movement = _bound_movement(key, a, b)
+        return f"{{side}}-bound-{movement}" if movement else None
+    if key in {"pattern", "format"}:
+        movement = "narrowed" if a is MISSING else "widened" if b is MISSING else "changed"
+        return f"{{side}}-format-{movement}"
+    if key in {"enum", "const"}:
+        return f"{{side}}-values-{_movement(_allowed(a), _allowed(b))}"
+    if key == "required" and all(isinstance(v, list) or v is MISSING for v in (a, b)):
+        before, after = _allowed(a) or set(), _allowed(b) or set()
+        movement = "narrowed" if after > before else "widened" if after < before else "changed"
+        return f"{{side}}-required-{movement}"
+    if key == "additionalProperties":
+        move = OPENNESS_MOVES.get((_openness(a), _openness(b)))
+        return f"{{side}}-additional-properties-{move}" if move else None
+    if key == "default":
+        return "{side}-default-changed"
+    return None
 
 
-def classify(old_document: dict[str, Any], new_document: dict[str, Any]) -> list[Classified]:
-    """Every change between the documents, each with the first rule that matches it."""
-    old, new = prepare(old_document), prepare(new_document)
-    result = []
-    for change in diff(old, new):
-        rule = next(rule for rule in RULES if rule.matches(change))
-        result.append(Classified(change, rule.name, rule.breaking))
+def _severity(rule: str) -> int:
+    known = RULES.get(rule)
+    return SEVERITY[known.level if known else UNCLASSIFIED]
+
+
+def _rate_limit_rule(old: Any, new: Any) -> str:
+    if not isinstance(old, dict) or not isinstance(new, dict):
+        return "rate-limit-redefined"
+    if old.keys() != new.keys() or old.get("scope") != new.get("scope"):
+        return "rate-limit-redefined"
+    limit_old, limit_new = old.get("limit"), new.get("limit")
+    window_old, window_new = old.get("window-seconds"), new.get("window-seconds")
+    numbers = (limit_old, limit_new, window_old, window_new)
+    if not all(isinstance(number, int | float) for number in numbers):
+        return "rate-limit-redefined"
+    if limit_new < limit_old or window_new > window_old:  # type: ignore[operator]
+        return "rate-limit-lowered"
+    return "rate-limit-raised"
+
+
+def classify(old_document: dict[str, Any], new_document: dict[str, Any]) -> list[Change]:
+    """Every change between the documents, each at its source and judged by one rule."""
+    return Differ(old_document, new_document).run()
+
+
+def count(changes: Iterable[Change]) -> dict[str, int]:
+    """How many changes there are of each level (breaking, warning, info, unclassified)."""
+    result = dict.fromkeys((*LEVELS, UNCLASSIFIED), 0)
+    for change in changes:
+        result[change.level] += 1
     return result
+
+
+def reaches(change: Change) -> str:
+    """The operations and answers a change reaches, grouped by operation."""
+    grouped: dict[str, list[str]] = defaultdict(list)
+    for use in change.reaches:
+        if use.part and use.part not in grouped[use.operation]:
+            grouped[use.operation].append(use.part)
+        else:
+            grouped.setdefault(use.operation, [])
+    if not grouped:
+        return "(no operation)" if change.rule == "unused-component-changed" else "the document"
+    return "; ".join(
+        f"{operation}: {', '.join(parts)}" if parts else operation
+        for operation, parts in grouped.items()
+    )
 
 
 def major(version: object) -> int | None:
@@ -588,3 +850,16 @@ def acknowledged(old_document: dict[str, Any], new_document: dict[str, Any]) -> 
     old = major(old_document.get("info", {}).get("version"))
     new = major(new_document.get("info", {}).get("version"))
     return old is not None and new is not None and new > old
+
+
+def rule_table() -> list[str]:
+    """The Markdown table of every rule, as the README shows it."""
+    lines = [
+        "| rule | level | why | oasdiff | where it differs |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    lines += [
+        f"| `{rule.name}` | {rule.level} | {rule.why} | {rule.oasdiff} | {rule.differs or '—'} |"
+        for rule in RULE_LIST
+    ]
+    return lines
