@@ -102,11 +102,18 @@ def test_description_edit_passes_and_says_to_regenerate(clone: Path, contract: P
 
 
 def test_removed_error_status_is_a_warning_that_passes(clone: Path, contract: Path) -> None:
-    edit(contract, lambda d: d["paths"][PATH]["post"]["responses"].pop("404"))
+    def remove_404(document: dict[str, Any]) -> None:
+        document["paths"][PATH]["post"]["responses"].pop("404")
+        document["components"]["responses"].pop("NotFound")
+        for example in ("IntegrationNotFound", "InvalidUrl"):
+            document["components"]["examples"].pop(example)
+
+    edit(contract, remove_404)
     result = review(clone, "--base", "HEAD")
     assert result.returncode == 0, result.stdout
     assert "| **warning** | `response-error-status-removed` |" in result.stdout
-    assert "PASSED: 1 change(s): 0 breaking, 1 warning, 0 info." in result.stdout
+    assert "| info | `component-removed` | `components > responses > NotFound` |" in result.stdout
+    assert "PASSED: 4 change(s): 0 breaking, 1 warning, 3 info." in result.stdout
 
 
 def test_unclassified_change_fails_even_with_a_major_bump(clone: Path, contract: Path) -> None:
@@ -131,13 +138,14 @@ def test_generated_client_change_is_listed(clone: Path, contract: Path) -> None:
 
 
 def test_major_version_bump_acknowledges_a_breaking_change(clone: Path, contract: Path) -> None:
-    def remove_202_and_bump(document: dict[str, Any]) -> None:
-        document["paths"][PATH]["post"]["responses"].pop("202")
+    def lower_limit_and_bump(document: dict[str, Any]) -> None:
+        document["paths"][PATH]["post"]["x-braze-rate-limit"]["limit"] = 10
         document["info"]["version"] = "2.0.0"
 
-    edit(contract, remove_202_and_bump)
+    edit(contract, lower_limit_and_bump)
     result = review(clone, "--base", "HEAD")
     assert result.returncode == 0, result.stdout
+    assert "| **breaking** | `rate-limit-lowered` |" in result.stdout
     assert (
         "PASSED: 2 change(s): 1 breaking (acknowledged by the major version 2.0.0), 0 warning, "
         "1 info." in result.stdout
