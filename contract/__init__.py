@@ -8,6 +8,7 @@ fact of Braze's again. It reads YAML only, so it loads no HTTP library and no se
 from contract.model import (
     DOCUMENT,
     Contract,
+    JobFacts,
     ContractError,
     Operation,
     RateLimitRule,
@@ -18,6 +19,7 @@ from contract.model import (
 __all__ = [
     "DOCUMENT",
     "Contract",
+    "JobFacts",
     "ContractError",
     "Operation",
     "RateLimitRule",

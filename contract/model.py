@@ -18,6 +18,8 @@ import yaml
 DOCUMENT = Path(__file__).resolve().parent.parent / "openapi" / "openapi.yaml"
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 TRIGGER = "triggerIntegrationSync"
+LIST_INTEGRATIONS = "listIntegrations"
+JOB_SYNC_STATUS = "listJobSyncStatus"
 
 
 class ContractError(Exception):
@@ -39,6 +41,7 @@ class Messages:
     another_job_in_progress: str
     over_rate_limit: str
     internal_server_error: str
+    invalid_cursor: str
 
 
 # Which example of `components.examples` holds each message: the document's names, not Braze's.
@@ -120,6 +123,20 @@ class Operation:
 
 
 @dataclass(frozen=True)
+class JobFacts:
+    """What the document says of sync jobs and of the pages that list them."""
+
+    statuses: tuple[str, ...]
+    running: frozenset[str]
+    page_size: int
+
+    @property
+    def ended(self) -> tuple[str, ...]:
+        """The statuses of a job that has ended, in the document's order."""
+        return tuple(status for status in self.statuses if status not in self.running)
+
+
+@dataclass(frozen=True)
 class Contract:
     """Everything the project takes from the document, and the parsed document itself."""
 
@@ -130,11 +147,22 @@ class Contract:
     messages: Messages
     example_ids: tuple[str, ...]
     servers: tuple[tuple[str, str], ...]
+    jobs: JobFacts
 
     @property
     def trigger(self) -> Operation:
         """The Trigger a sync operation."""
         return self.operation(TRIGGER)
+
+    @property
+    def list_integrations(self) -> Operation:
+        """The List integrations operation."""
+        return self.operation(LIST_INTEGRATIONS)
+
+    @property
+    def job_sync_status(self) -> Operation:
+        """The List job sync status operation."""
+        return self.operation(JOB_SYNC_STATUS)
 
     def operation(self, operation_id: str) -> Operation:
         """The operation with this operationId."""
@@ -216,7 +244,21 @@ def from_document(document: Mapping[str, Any], *, source: Path = DOCUMENT) -> Co
             (str(server["url"]), str(server.get("description", "")))
             for server in document.get("servers", ())
         ),
+        jobs=_jobs(document),
     )
+
+
+def _jobs(document: Mapping[str, Any]) -> JobFacts:
+    status = _dig(document, "components", "schemas", "JobStatus")
+    statuses = tuple(str(value) for value in status.get("enum", ()))
+    running = frozenset(str(value) for value in status.get("x-braze-running", ()))
+    if not statuses or not running or not running <= set(statuses):
+        raise ContractError("JobStatus needs an enum and x-braze-running values from it")
+    results = _dig(document, "components", "schemas", "JobSyncStatusList", "properties", "results")
+    page_size = results.get("maxItems") if isinstance(results, Mapping) else None
+    if not isinstance(page_size, int) or page_size < 1:
+        raise ContractError("JobSyncStatusList.results needs maxItems (the page size)")
+    return JobFacts(statuses=statuses, running=running, page_size=page_size)
 
 
 @lru_cache(maxsize=8)

@@ -105,7 +105,8 @@ def contract_facts(contract: Contract) -> str:
         "",
         "Written by `make generate` from openapi/openapi.yaml: each message from the named example",
         "of components.examples, permissions and rate limits from each operation's x-braze-*",
-        "extensions, the REST hosts from servers.",
+        "extensions, the job statuses and page size from the job schemas, the REST hosts from",
+        "servers.",
         '"""',
         "",
         "from typing import Final",
@@ -123,6 +124,15 @@ def contract_facts(contract: Contract) -> str:
             f"{prefix}_RATE_LIMIT: Final = {rule.limit!r}",
             f"{prefix}_RATE_WINDOW_SECONDS: Final = {rule.window_seconds!r}",
         ]
+    jobs = contract.jobs
+    lines += [
+        "",
+        "# Sync jobs (components.schemas.JobStatus): every status, those of a job still running",
+        "# (x-braze-running), and the page size of the lists (maxItems of their results).",
+        f"JOB_STATUSES: Final = {json.dumps(list(jobs.statuses))}",
+        f"RUNNING_JOB_STATUSES: Final = {json.dumps(sorted(jobs.running))}",
+        f"PAGE_SIZE: Final = {jobs.page_size!r}",
+    ]
     lines += ["", "# Instance name (the server's description up to its first space) to REST host."]
     lines.append("SERVERS: Final = {")
     for url, description in contract.servers:

@@ -1,4 +1,4 @@
-"""A client library for accessing Braze Cloud Data Ingestion – Trigger a sync"""
+"""A client library for accessing Braze Cloud Data Ingestion – trigger a sync and watch it"""
 
 from .client import AuthenticatedClient, Client
 

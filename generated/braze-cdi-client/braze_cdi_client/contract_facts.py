@@ -2,7 +2,8 @@
 
 Written by `make generate` from openapi/openapi.yaml: each message from the named example
 of components.examples, permissions and rate limits from each operation's x-braze-*
-extensions, the REST hosts from servers.
+extensions, the job statuses and page size from the job schemas, the REST hosts from
+servers.
 """
 
 from typing import Final
@@ -16,10 +17,23 @@ INVALID_URL_MESSAGE: Final = "Invalid URL"
 ANOTHER_JOB_IN_PROGRESS_MESSAGE: Final = "Another job is in progress"
 OVER_RATE_LIMIT_MESSAGE: Final = "Over rate limit"
 INTERNAL_SERVER_ERROR_MESSAGE: Final = "Internal Server Error"
+INVALID_CURSOR_MESSAGE: Final = "Invalid cursor"
 
 TRIGGER_INTEGRATION_SYNC_PERMISSION: Final = "cdi.integration_sync"
 TRIGGER_INTEGRATION_SYNC_RATE_LIMIT: Final = 20
 TRIGGER_INTEGRATION_SYNC_RATE_WINDOW_SECONDS: Final = 60
+LIST_INTEGRATIONS_PERMISSION: Final = "cdi.integration_list"
+LIST_INTEGRATIONS_RATE_LIMIT: Final = 50
+LIST_INTEGRATIONS_RATE_WINDOW_SECONDS: Final = 60
+LIST_JOB_SYNC_STATUS_PERMISSION: Final = "cdi.integration_job_status"
+LIST_JOB_SYNC_STATUS_RATE_LIMIT: Final = 100
+LIST_JOB_SYNC_STATUS_RATE_WINDOW_SECONDS: Final = 60
+
+# Sync jobs (components.schemas.JobStatus): every status, those of a job still running
+# (x-braze-running), and the page size of the lists (maxItems of their results).
+JOB_STATUSES: Final = ["running", "success", "partial", "error", "config_error"]
+RUNNING_JOB_STATUSES: Final = ["running"]
+PAGE_SIZE: Final = 10
 
 # Instance name (the server's description up to its first space) to REST host.
 SERVERS: Final = {
