@@ -139,7 +139,7 @@ class ReflectsKey(ReferenceServer):
 class PermissionNotChecked(ReferenceServer):
     """A key without the trigger's permission may trigger syncs."""
 
-    def is_permitted(self, key: ApiKey) -> bool:
+    def is_permitted(self, key: ApiKey, operation: Operation) -> bool:
         return True
 
 

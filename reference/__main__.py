@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from commandline import Parser, exit_with, port
@@ -18,7 +19,7 @@ from reference.serving import base_url, bind_loopback, run_until_stopped, uvicor
 def _parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="python -m reference",
-        description="Serve the reference implementation of Trigger a sync on 127.0.0.1.",
+        description="Serve the reference implementation of the CDI operations on 127.0.0.1.",
     )
     parser.add_argument("--port", type=port, default=8080, help="port on 127.0.0.1 (0: any free)")
     parser.add_argument(
@@ -31,8 +32,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--braze-limits",
         action="store_true",
-        help="Braze's documented limit from the contract, 20 requests per 60 s "
-        "(overrides --rate-limit, --rate-window)",
+        help="each operation's documented limit from the contract (trigger 20, list 50, "
+        "job status 100 per 60 s; overrides --rate-limit, --rate-window)",
     )
     parser.add_argument("--contract", type=Path, default=DOCUMENT, help=argparse.SUPPRESS)
     return parser
@@ -48,31 +49,33 @@ def fixtures_from(arguments: argparse.Namespace, contract: Contract) -> Fixtures
         "rate_limit": arguments.rate_limit,
         "rate_window_seconds": arguments.rate_window,
     }
-    fixtures = Fixtures(
-        keys=fixtures.keys,
-        integrations=fixtures.integrations,
-        **{
-            name: value if value is not None else getattr(fixtures, name)
-            for name, value in overrides.items()
-        },
+    fixtures = replace(
+        fixtures, **{name: value for name, value in overrides.items() if value is not None}
     )
     return fixtures.with_braze_limits(contract) if arguments.braze_limits else fixtures
 
 
 def describe(fixtures: Fixtures, url: str, contract: Contract) -> str:
     """What `make serve` prints: where it listens and what it knows."""
-    permission = contract.trigger.permission
-    lines = [f"Reference server for Trigger a sync at {url}", "Keys (demo values, not secrets):"]
+    lines = [
+        f"Reference server for the CDI operations at {url}",
+        "Keys (demo values, not secrets):",
+    ]
     for name, key in fixtures.keys.items():
-        has = "with" if permission in key.permissions else "WITHOUT"
-        lines.append(f"  {name}  (workspace {key.workspace}, {has} {permission})")
-    lines.append("Integrations:")
+        permissions = ", ".join(sorted(key.permissions)) or "no permission"
+        lines.append(f"  {name}  (workspace {key.workspace}: {permissions})")
+    lines.append("Integrations (syncs end as shown):")
     lines.extend(
-        f"  {identifier}  (workspace {ws})" for identifier, ws in fixtures.integrations.items()
+        f"  {identifier}  (workspace {ws}, {fixtures.outcome_for(identifier).status})"
+        for identifier, ws in fixtures.integrations.items()
+    )
+    limits = "; ".join(
+        f"{operation.operation_id} {limit} per {window} s"
+        for operation in contract.operations.values()
+        for limit, window in [fixtures.limit_for(operation.operation_id)]
     )
     lines.append(
-        f"Syncs run {fixtures.sync_seconds:g} s; rate limit {fixtures.rate_limit} requests per "
-        f"{fixtures.rate_window_seconds} s and workspace. Ctrl-C stops."
+        f"Syncs run {fixtures.sync_seconds:g} s. Rate limits per workspace: {limits}. Ctrl-C stops."
     )
     return "\n".join(lines)
 

@@ -1,32 +1,46 @@
-"""The reference server: the contract of "Trigger a sync" made executable.
+"""The reference server: the contract's three CDI operations made executable.
 
-It is built from the contract model: the route, the method, the permission, the documented limit
-and every message come from `openapi/openapi.yaml` (the message names below are the document's
-named examples). Every request to the operation is answered by the first rule that applies:
+It is built from the contract model: the routes, the methods, the permissions, the documented
+limits, the job statuses, the page size and every message come from `openapi/openapi.yaml` (the
+message names below are the document's named examples).
+
+A trigger is answered by the first rule that applies:
 
 1. no key, or an unknown key: 401 `InvalidApiKey` (no rate-limit headers: no workspace is known);
 2. a key without the operation's `x-braze-permission`: 403 `AccessDenied`;
-3. the workspace over its rate limit: 429 `OverRateLimit`;
+3. the workspace over the operation's rate limit: 429 `OverRateLimit`;
 4. an integration ID that is not a UUID (this server's rule; Braze documents none):
    400 `InvalidIntegrationId`; a UUID the key's workspace has no integration for: 404
    `IntegrationNotFound`;
 5. a sync of that integration already running: 429 `AnotherJobInProgress`;
-6. otherwise 202 `SyncAccepted`, and a sync that runs for the configured duration.
+6. otherwise 202 `SyncAccepted`, and a job that is `running` for the configured time and then
+   ends as the integration's configured outcome (`success` unless configured otherwise).
 
-Every request after authentication counts against its workspace's fixed window and every answer
-to it carries X-RateLimit-Limit, -Remaining and -Reset. Other methods get 405 with `Allow`,
-unknown paths 404 `InvalidUrl`; every body is JSON.
+The two reads follow steps 1 to 3 (each with its own permission and its own rate limit), then
+answer an unreadable `cursor` 400 `InvalidCursor`; the job status then checks the ID as in step 4.
+Both answer pages of the contract's page size, in a stable order (integrations by ID, jobs newest
+first), with opaque cursors and a `Link` header as documented. Each integration starts with a
+history of ended jobs.
+
+Every request after authentication counts against its workspace's fixed window for that
+operation and every answer to it carries X-RateLimit-Limit, -Remaining and -Reset. Other methods
+get 405 with `Allow`, unknown paths 404 `InvalidUrl`; every body is JSON.
 
 Each step is a method, so that a faulty server can be this server with exactly one method changed.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import logging
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -35,9 +49,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from contract import Contract
+from contract import Contract, Operation
 from contract import load as load_contract
-from reference.fixtures import ApiKey, Fixtures
+from reference.fixtures import ApiKey, Fixtures, Outcome
 
 UUID_PATTERN = re.compile(
     r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE
@@ -61,6 +75,38 @@ class _Window:
     count: int
 
 
+@dataclass(frozen=True)
+class Admitted:
+    """A request past authentication, permission and rate limit."""
+
+    key: ApiKey
+    state: RateState
+
+
+@dataclass(frozen=True)
+class Job:
+    """One sync of an integration: when it started, when it ends, and how."""
+
+    sequence: int
+    started: float
+    ends: float
+    outcome: Outcome
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list: its items and the cursors of its neighbours."""
+
+    items: list[dict[str, Any]]
+    prev: str | None
+    next: str | None
+
+
+def iso(moment: float) -> str:
+    """An ISO 8601 time in UTC, to the second."""
+    return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 class ReferenceServer:
     """The reference implementation; `app` is its ASGI application."""
 
@@ -76,17 +122,38 @@ class ReferenceServer:
         self.fixtures = fixtures
         self.clock = clock
         self.syncs_started = 0
-        self._windows: dict[str, _Window] = {}
-        self._running_until: dict[str, float] = {}
+        self._windows: dict[tuple[str, str], _Window] = {}
+        self._jobs: dict[str, list[Job]] = {}
+        self._sequence = 0
+        self._seed_history()
         self.app: ASGIApp = _RequestLog(self._build_app())
 
     def _build_app(self) -> Starlette:
+        contract = self.contract
         return Starlette(
             routes=[
-                Route(self.contract.trigger.path, self.trigger, methods=self.trigger_methods())
+                Route(contract.trigger.path, self.trigger, methods=self.trigger_methods()),
+                Route(
+                    contract.list_integrations.path,
+                    self.list_integrations,
+                    methods=[contract.list_integrations.method],
+                ),
+                Route(
+                    contract.job_sync_status.path,
+                    self.job_sync_status,
+                    methods=[contract.job_sync_status.method],
+                ),
             ],
             exception_handlers={HTTPException: self._http_error},
         )
+
+    def _seed_history(self) -> None:
+        """Each integration starts with `history` ended jobs, an hour apart, the last 1 h ago."""
+        now = self.clock()
+        for identifier in sorted(self.fixtures.integrations):
+            for age in range(self.fixtures.history, 0, -1):
+                started = now - age * 3600
+                self._add_job(identifier, started, started + 120)
 
     def trigger_methods(self) -> list[str]:
         """The methods that trigger a sync: the contract's, and no other."""
@@ -102,14 +169,10 @@ class ReferenceServer:
     async def trigger(self, request: Request) -> Response:
         """Answer one trigger by the first rule that applies (see the module docstring)."""
         messages = self.messages
-        key = self.authenticate(request)
-        if key is None:
-            return self.error_response(401, messages.invalid_api_key)
-        state = self.count_request(key.workspace)
-        if not self.is_permitted(key):
-            return self.error_response(403, messages.access_denied, state=state)
-        if state.over:
-            return self.error_response(429, messages.over_rate_limit, state=state)
+        admitted = self.admit(request, self.contract.trigger)
+        if isinstance(admitted, Response):
+            return admitted
+        key, state = admitted.key, admitted.state
         integration_id = request.path_params["integration_id"]
         if not self.is_well_formed(integration_id):
             return self.error_response(400, messages.invalid_integration_id, state=state)
@@ -126,20 +189,34 @@ class ReferenceServer:
             return None
         return self.fixtures.keys.get(token.strip())
 
-    def is_permitted(self, key: ApiKey) -> bool:
-        """Whether the key may trigger syncs."""
-        return self.contract.trigger.permission in key.permissions
+    def admit(self, request: Request, operation: Operation) -> Admitted | Response:
+        """Steps 1 to 3 for any operation: the key, its permission, the operation's limit.
 
-    def count_request(self, workspace: str) -> RateState:
-        """Count one request against the workspace's fixed window and report the window."""
+        The refusal, or the key with its rate-limit window.
+        """
+        key = self.authenticate(request)
+        if key is None:
+            return self.error_response(401, self.messages.invalid_api_key)
+        state = self.count_request(key.workspace, operation)
+        if not self.is_permitted(key, operation):
+            return self.error_response(403, self.messages.access_denied, state=state)
+        if state.over:
+            return self.error_response(429, self.messages.over_rate_limit, state=state)
+        return Admitted(key, state)
+
+    def is_permitted(self, key: ApiKey, operation: Operation) -> bool:
+        """Whether the key has the operation's permission."""
+        return operation.permission in key.permissions
+
+    def count_request(self, workspace: str, operation: Operation) -> RateState:
+        """Count one request against the workspace's window for the operation; report it."""
         now = self.clock()
-        size = self.fixtures.rate_window_seconds
+        limit, size = self.fixtures.limit_for(operation.operation_id)
         start = int(now // size) * size
-        window = self._windows.get(workspace)
+        window = self._windows.get((workspace, operation.operation_id))
         if window is None or window.start != start:
-            window = self._windows[workspace] = _Window(start, 0)
+            window = self._windows[(workspace, operation.operation_id)] = _Window(start, 0)
         window.count += 1
-        limit = self.fixtures.rate_limit
         return RateState(
             limit=limit,
             remaining=max(0, limit - window.count),
@@ -164,14 +241,157 @@ class ReferenceServer:
 
     def is_running(self, integration_id: str) -> bool:
         """Whether a sync of the integration is running now."""
-        return self._running_until.get(integration_id.lower(), 0.0) > self.clock()
+        now = self.clock()
+        return any(job.ends > now for job in self._jobs.get(integration_id.lower(), ()))
 
     def mark_running(self, integration_id: str) -> None:
         """Record that a sync of the integration starts now and runs for the configured time."""
         identifier = integration_id.lower()
-        self._running_until[identifier] = self.clock() + self.fixtures.sync_seconds
+        now = self.clock()
+        self._add_job(identifier, now, now + self.fixtures.sync_seconds)
         self.syncs_started += 1
         log.info("sync of %s started; runs %.1f s", identifier, self.fixtures.sync_seconds)
+
+    def _add_job(self, identifier: str, started: float, ends: float) -> None:
+        self._sequence += 1
+        job = Job(self._sequence, started, ends, self.fixtures.outcome_for(identifier))
+        self._jobs.setdefault(identifier, []).append(job)
+
+    # The two reads.
+
+    async def list_integrations(self, request: Request) -> Response:
+        """Answer one page of the workspace's integrations."""
+        admitted = self.admit(request, self.contract.list_integrations)
+        if isinstance(admitted, Response):
+            return admitted
+        key, state = admitted.key, admitted.state
+        items = [
+            (identifier, self.integration_view(identifier))
+            for identifier, workspace in sorted(self.fixtures.integrations.items())
+            if workspace == key.workspace
+        ]
+        page = self.page(items, request.query_params.get("cursor"), scope="integrations")
+        if page is None:
+            return self.error_response(400, self.messages.invalid_cursor, state=state)
+        return self.page_response(page, request, state)
+
+    async def job_sync_status(self, request: Request) -> Response:
+        """Answer one page of an integration's jobs, newest first."""
+        admitted = self.admit(request, self.contract.job_sync_status)
+        if isinstance(admitted, Response):
+            return admitted
+        key, state = admitted.key, admitted.state
+        integration_id = request.path_params["integration_id"]
+        identifier = integration_id.lower()
+        jobs = sorted(self._jobs.get(identifier, ()), key=lambda job: -job.sequence)
+        now = self.clock()
+        items = [(f"{job.sequence:012d}", self.job_view(job, now)) for job in jobs]
+        page = self.page(items, request.query_params.get("cursor"), scope=f"jobs:{identifier}")
+        if page is None:
+            return self.error_response(400, self.messages.invalid_cursor, state=state)
+        if not self.is_well_formed(integration_id):
+            return self.error_response(400, self.messages.invalid_integration_id, state=state)
+        if not self.is_known(key, integration_id):
+            return self.error_response(404, self.messages.integration_not_found, state=state)
+        return self.page_response(page, request, state)
+
+    def integration_view(self, identifier: str) -> dict[str, Any]:
+        """An integration as the list shows it."""
+        jobs = self._jobs.get(identifier, [])
+        last = max(jobs, key=lambda job: job.sequence) if jobs else None
+        now = self.clock()
+        view: dict[str, Any] = {
+            "integration_id": identifier,
+            "app_group_id": self.fixtures.integrations[identifier],
+            "integration_name": f"Integration {identifier[:8]}",
+            "integration_type": "users",
+            "integration_status": "active",
+            "contact_emails": "data-team@example.com",
+            "warehouse_type": "snowflake",
+        }
+        if last is not None:
+            view["last_job_start_time"] = iso(last.started)
+            view["last_job_status"] = self.job_view(last, now)["job_status"]
+            view["last_updated_at"] = iso(min(last.ends, now))
+        return view
+
+    def job_view(self, job: Job, now: float) -> dict[str, Any]:
+        """A job as the status list shows it: running until it ends, then its outcome."""
+        if job.ends > now:
+            return {
+                "job_status": sorted(self.contract.jobs.running)[0],
+                "sync_start_time": iso(job.started),
+            }
+        return {
+            "job_status": job.outcome.status,
+            "sync_start_time": iso(job.started),
+            "sync_finish_time": iso(job.ends),
+            "last_timestamp_synced": iso(job.started - 60),
+            "rows_synced": job.outcome.rows_synced,
+            "rows_failed_with_errors": job.outcome.rows_failed_with_errors,
+        }
+
+    # Paging: opaque cursors over a stable order.
+
+    def page(
+        self, items: Sequence[tuple[str, dict[str, Any]]], cursor: str | None, *, scope: str
+    ) -> Page | None:
+        """The page a cursor names (the first without one), or None if it cannot be read."""
+        size = self.contract.jobs.page_size
+        keys = [key for key, _ in items]
+        if cursor is None:
+            chosen = list(range(min(size, len(items))))
+        else:
+            decoded = self.decode_cursor(cursor, scope)
+            if decoded is None:
+                return None
+            direction, anchor = decoded
+            if direction == "next":
+                after = [index for index, key in enumerate(keys) if key > anchor]
+                chosen = after[:size]
+            else:
+                before = [index for index, key in enumerate(keys) if key < anchor]
+                chosen = before[-size:]
+        prev = next_ = None
+        if chosen and chosen[0] > 0:
+            prev = self.encode_cursor(scope, "prev", keys[chosen[0]])
+        if chosen and chosen[-1] < len(items) - 1:
+            next_ = self.encode_cursor(scope, "next", keys[chosen[-1]])
+        return Page([items[index][1] for index in chosen], prev, next_)
+
+    def encode_cursor(self, scope: str, direction: str, anchor: str) -> str:
+        """An opaque cursor: which list, which way, from which item."""
+        raw = json.dumps([scope, direction, anchor], separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    def decode_cursor(self, cursor: str, scope: str) -> tuple[str, str] | None:
+        """(direction, anchor) of a cursor of this list, or None if it is not one."""
+        try:
+            raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+            named, direction, anchor = json.loads(raw)
+        except (ValueError, TypeError, binascii.Error):
+            return None
+        if named != scope or direction not in {"prev", "next"} or not isinstance(anchor, str):
+            return None
+        return direction, anchor
+
+    def link_header(self, page: Page, request: Request) -> str | None:
+        """The Link header of a page: relative URLs, prev then next; None when neither."""
+        parts = [
+            f'<{request.url.path}?cursor={cursor}>; rel="{relation}"'
+            for relation, cursor in (("prev", page.prev), ("next", page.next))
+            if cursor is not None
+        ]
+        return ",".join(parts) or None
+
+    def page_response(self, page: Page, request: Request, state: RateState) -> Response:
+        """200 with the page's items, `message: success` and the Link header."""
+        headers = self.rate_limit_headers(state)
+        link = self.link_header(page, request)
+        if link is not None:
+            headers["Link"] = link
+        body = {"results": page.items, "message": self.messages.sync_accepted}
+        return JSONResponse(body, status_code=200, headers=headers)
 
     # How answers look.
 

@@ -556,13 +556,13 @@ class Differ:
         self, old: dict[str, Any], new: dict[str, Any], path: tuple[str, ...], name: str
     ) -> None:
         for status in sorted(old.keys() | new.keys(), key=str):
-            kind = "success" if str(status).startswith("2") else "error"
+            kind = "response-success" if str(status).startswith("2") else "response-error"
             where = (*path, str(status))
             scope = Scope(frozenset({"response"}), (Use("response", name, str(status)),))
             if status not in new:
-                self.emit(f"response-{kind}-status-removed", where, scope, old[status])
+                self.emit(f"{kind}-status-removed", where, scope, old[status])
             elif status not in old:
-                self.emit(f"response-{kind}-status-added", where, scope, new=new[status])
+                self.emit(f"{kind}-status-added", where, scope, new=new[status])
             elif old[status] != new[status]:
                 self.response(old[status], new[status], where, scope)
 

@@ -183,7 +183,7 @@ def test_other_method_gets_405_with_allow_post(client: TestClient, method: str) 
     assert response.headers["allow"] == "POST"
 
 
-@pytest.mark.parametrize("path", ["/", "/cdi/integrations", "/cdi/integrations//sync", "/x%2Fy"])
+@pytest.mark.parametrize("path", ["/", "/cdi/integration", "/cdi/integrations//sync", "/x%2Fy"])
 def test_unknown_path_gets_404_invalid_url_as_json(client: TestClient, path: str) -> None:
     response = client.post(path, headers=FULL)
     assert (response.status_code, response.json()) == (404, {"message": "Invalid URL"})

@@ -24,6 +24,9 @@ Edit = Callable[[Document], None]
 BEFORE: Document = yaml.safe_load(DOCUMENT.read_text())
 PATH = "/cdi/integrations/{integration_id}/sync"
 SYNC = f"POST {PATH}"
+LIST = "GET /cdi/integrations"
+STATUS = "GET /cdi/integrations/{integration_id}/job_sync_status"
+ERRORS = "400, 401, 403, 404, 429, 5XX"
 
 
 def nothing(_: Document) -> None:
@@ -321,13 +324,13 @@ def test_dropping_min_length_from_the_error_message_is_one_breaking_row_at_its_s
     )
     assert change.level == "breaking"
     assert change.where == "components > schemas > Error > properties > message > minLength"
-    assert specdiff.reaches(change) == f"{SYNC}: 400, 401, 403, 404, 429, 5XX"
+    assert specdiff.reaches(change) == f"{LIST}: {ERRORS}; {STATUS}: {ERRORS}; {SYNC}: {ERRORS}"
 
 
 def test_a_pattern_row_shows_both_patterns() -> None:
     [change] = rows(at_request({"type": "string", "pattern": "^[a-z]+$"}))
     assert change.values == '(none) → "^[a-z]+$"'
-    assert specdiff.reaches(change) == f"{SYNC}: request"
+    assert specdiff.reaches(change) == f"{STATUS}: request; {SYNC}: request"
 
 
 def test_a_type_beside_a_const_of_another_type_is_a_type_change() -> None:
@@ -364,7 +367,7 @@ def test_a_component_used_on_both_sides_gets_the_stricter_verdict() -> None:
     case = Case("", lambda d: component(d, "schemas", "Name").__setitem__("maxLength", 9), shared)
     [change] = specdiff.classify(*pair(case))
     assert (change.rule, change.level) == ("request-bound-narrowed", "breaking")
-    assert specdiff.reaches(change) == f"{SYNC}: 202, request"
+    assert specdiff.reaches(change) == f"{STATUS}: request; {SYNC}: 202, request"
 
 
 def test_an_unknown_keyword_is_unclassified() -> None:
