@@ -1,4 +1,4 @@
-"""`python -m conformance`: hold a server to the Trigger a sync contract.
+"""`python -m conformance`: hold a server to the Braze CDI contract.
 
 Exit codes: 0 conformant; 1 at least one promise broken; 2 could not judge (bad arguments, an
 unreachable server, a rejected key), with a one-line reason.
@@ -29,7 +29,7 @@ def parser() -> argparse.ArgumentParser:
     command = Parser(
         prog="python -m conformance",
         description=(
-            "Check a server against the Trigger a sync contract (openapi/openapi.yaml). "
+            "Check a server against the Braze CDI contract (openapi/openapi.yaml). "
             "Keys may also come from the environment variables TOKEN and LIMITED_TOKEN, "
             "which keeps them out of process listings; the server and the integration from "
             "BASE_URL and INTEGRATION_ID. Runs against a bundled server (--server, or neither "
@@ -52,6 +52,20 @@ def parser() -> argparse.ArgumentParser:
     )
     command.add_argument(
         "--limited-token", help="a key lacking the trigger's permission (env LIMITED_TOKEN)"
+    )
+    command.add_argument(
+        "--limited-permissions",
+        type=permission_list,
+        help="the permissions LIMITED_TOKEN has, comma-separated (env LIMITED_PERMISSIONS; "
+        "'' for none): the permission check then expects 403 from exactly the operations that "
+        "ask for another",
+    )
+    command.add_argument(
+        "--job-wait",
+        type=seconds,
+        default=120.0,
+        help="how long to wait for the started sync to end, as the job status shows it "
+        "(default 120 s)",
     )
     command.add_argument("--junit-xml", type=Path, help="also write a JUnit XML report here")
     command.add_argument("--seed", type=int, help="seed for generated requests (default: random)")
@@ -111,6 +125,7 @@ def _target(arguments: argparse.Namespace, contract: Contract) -> Iterator[Optio
         "answer_seconds": arguments.answer_deadline,
         "max_answer_bytes": arguments.max_answer_bytes,
         "run_seconds": arguments.run_deadline,
+        "job_wait_seconds": arguments.job_wait,
     }
     if arguments.base_url:
         budget = arguments.budget
@@ -122,6 +137,7 @@ def _target(arguments: argparse.Namespace, contract: Contract) -> Iterator[Optio
             token=arguments.token or os.environ.get("TOKEN") or "",
             limited_token=arguments.limited_token or os.environ.get("LIMITED_TOKEN") or None,
             integration_id=arguments.integration_id or os.environ.get("INTEGRATION_ID") or None,
+            limited_permissions=_limited_permissions(arguments, contract),
             **common,
         )
         return
@@ -134,9 +150,27 @@ def _target(arguments: argparse.Namespace, contract: Contract) -> Iterator[Optio
             integration_id=arguments.integration_id or served["integration_id"],
             limited_token_lacks_permission=not arguments.limited_token
             and served["limited_token_lacks_permission"],
+            limited_permissions=arguments.limited_permissions
+            if arguments.limited_token
+            else frozenset(served["limited_token_permissions"]),
             budget=arguments.budget,
             **common,
         )
+
+
+def permission_list(text: str) -> frozenset[str]:
+    """A comma-separated list of permissions ('' for none)."""
+    return frozenset(part.strip() for part in text.split(",") if part.strip())
+
+
+def _limited_permissions(
+    arguments: argparse.Namespace, contract: Contract
+) -> frozenset[str] | None:
+    """What the user says LIMITED_TOKEN has, from the flag or LIMITED_PERMISSIONS, or None."""
+    if arguments.limited_permissions is not None:
+        return frozenset(arguments.limited_permissions)
+    raw = os.environ.get("LIMITED_PERMISSIONS")
+    return None if raw is None else permission_list(raw)
 
 
 def _writable(path: Path) -> str | None:
@@ -165,6 +199,17 @@ def _problem(arguments: argparse.Namespace) -> str | None:
     return None
 
 
+def _unknown_permission(options: Options, contract: Contract) -> str | None:
+    """A permission named for LIMITED_TOKEN that no operation asks for, or None."""
+    unknown = sorted((options.limited_permissions or frozenset()) - contract.permissions())
+    if unknown:
+        return (
+            f"--limited-permissions names {unknown[0]!r}, which no operation asks for; "
+            f"known: {', '.join(sorted(contract.permissions()))}"
+        )
+    return None
+
+
 def _progress(line: str) -> None:
     print(f"conformance: {line}", file=sys.stderr, flush=True)
 
@@ -185,6 +230,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with _target(arguments, contract) as options:
             token, limited = options.token, options.limited_token
+            if reason := _unknown_permission(options, contract):
+                return _cannot_judge(reason)
             if not is_loopback(options.base_url):
                 print(side_effects(options, contract), flush=True)
             result = judge(options, contract, progress=_progress)

@@ -11,6 +11,8 @@ catches, which a test enforces.
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -26,9 +28,10 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from conformance import judgements
-from conformance.evidence import Evidence
+from conformance.evidence import MAX_PAGES, Evidence, cursor_of, parse_link, read_all_pages, results
 from conformance.run import Recorder, Run
-from conformance.transport import Exchange
+from conformance.transport import Case, Exchange, window_of
+from contract import Operation as ContractOperation
 
 ODD_AUTHENTICATION_ID = "odd id \u00fc!"
 OTHER_METHODS: tuple[HttpMethod, ...] = ("GET", "PUT", "PATCH", "DELETE")
@@ -86,9 +89,26 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def operation_of(run: Run, exchange: Exchange) -> ContractOperation:
+    """The contract's operation an exchange was sent to (the trigger for undocumented methods)."""
+    path = exchange.case.operation.path
+    method = exchange.case.method.upper()
+    for operation in run.contract.operations.values():
+        if operation.path == path and operation.method == method:
+            return operation
+    return next(
+        (op for op in run.contract.operations.values() if op.path == path), run.contract.trigger
+    )
+
+
 def sent_id(exchange: Exchange) -> str:
     """The integration ID an exchange was sent for, decoded."""
-    return unquote(str((exchange.case.path_parameters or {}).get("integration_id", "")))
+    return id_of(exchange.case)
+
+
+def id_of(case: Case) -> str:
+    """The integration ID of a request, decoded ("" when it has none)."""
+    return unquote(str((case.path_parameters or {}).get("integration_id", "")))
 
 
 # Observers.
@@ -97,7 +117,10 @@ def sent_id(exchange: Exchange) -> str:
 @observer("response-conformance")
 def response_conformance(check: Recorder, run: Run, exchange: Exchange) -> None:
     """Every answer's status, content type, headers and body conform to the document."""
-    if exchange.response is None or exchange.case.method.upper() != run.operation.method.upper():
+    operation = exchange.case.operation
+    if exchange.response is None or exchange.case.method.upper() not in run.contract.methods_at(
+        operation.path
+    ):
         return
     check.applied()
     failures: list[Failure] = []
@@ -141,7 +164,7 @@ def rate_limit_headers(check: Recorder, run: Run, exchange: Exchange) -> None:
     if not any(response.headers.get(name.lower()) for name in judgements.RATE_HEADERS):
         return
     check.applied()
-    window = run.contract.trigger.rate_limit.window_seconds
+    window = operation_of(run, exchange).rate_limit.window_seconds
     problems = judgements.rate_limit_problems(response, sent_at=exchange.sent_at, window=window)
     for problem in problems:
         _record(check, exchange, problem)
@@ -151,7 +174,7 @@ def rate_limit_headers(check: Recorder, run: Run, exchange: Exchange) -> None:
     limit, remaining, reset = (int(value or 0) for value in values)
     # What one answer cannot show: the limit holds still and Remaining falls within a window.
     received = f"Limit {limit}, Remaining {remaining}, Reset {reset}"
-    memory = run.rate_window
+    memory = run.rate_window(window_of(exchange.case))
     if memory.first_limit is None:
         memory.first_limit = limit
     elif limit != memory.first_limit:
@@ -347,25 +370,59 @@ def authentication(check: Recorder, run: Run, evidence: Evidence) -> None:
 
 @probe("permission")
 def permission(check: Recorder, run: Run, evidence: Evidence) -> None:
-    """A key without the operation's permission is answered 403."""
-    if run.options.limited_token is None:
+    """Each operation asks for its own permission: a key without it is answered 403, with it not."""
+    limited = run.options.limited_token
+    if limited is None:
         check.skip("no LIMITED_TOKEN given")
         return
+    trigger = run.contract.trigger
     # Compact: the real ID only (the preflight has seen the key refused for a made-up one).
     targets = [run.target_id()] if run.compact else [run.made_up_id(), run.target_id()]
     for integration_id in targets:
         exchange = run.sender.send(
-            run.case(integration_id, key=run.options.limited_token),
-            label="key lacking the permission",
+            run.case(integration_id, key=limited), label="key lacking the trigger's permission"
         )
         _expect_status(
             check,
             run,
             exchange,
             status=403,
-            what=f"A key without {run.contract.trigger.permission} was not refused with 403",
+            what=f"A key without {trigger.permission} was not refused with 403",
             expected=f"403 {run.contract.messages.access_denied}",
         )
+    has = run.options.limited_permissions
+    if has is None:
+        run.note(
+            "permission: the reads were not tried with LIMITED_TOKEN (say which permissions it "
+            "has with --limited-permissions)"
+        )
+        return
+    reads: list[tuple[ContractOperation, str | None]] = [
+        (run.contract.list_integrations, None),
+        (run.contract.job_sync_status, run.target_id()),
+    ]
+    for operation, read_id in reads:
+        exchange = run.sender.send(
+            run.read_case(operation.operation_id, key=limited, integration_id=read_id),
+            label=f"LIMITED_TOKEN on {operation.operation_id}",
+        )
+        if not run.sender.judgeable(exchange):
+            continue
+        check.applied()
+        if operation.permission in has and exchange.status in {401, 403}:
+            check.fail(
+                exchange,
+                what=f"A key with {operation.permission} was refused by {operation.operation_id}",
+                expected=f"an answer other than 401 or 403: the key has {operation.permission}, "
+                "the one permission this operation asks for",
+            )
+        elif operation.permission not in has and exchange.status != 403:
+            check.fail(
+                exchange,
+                what=f"A key without {operation.permission} was not refused with 403 by "
+                f"{operation.operation_id}",
+                expected=f"403 {run.contract.messages.access_denied}",
+            )
 
 
 def _expect_status(
@@ -448,6 +505,261 @@ def judge_unknown_id(run: Run, exchange: Exchange, *, strict: bool) -> None:
             expected=f"400 {messages.invalid_integration_id} "
             f"or 404 {messages.integration_not_found}",
         )
+
+
+@probe("job-status")
+def job_status(check: Recorder, run: Run, evidence: Evidence) -> None:
+    """After a 202 the job status shows a running job, then an ended one; then triggers start."""
+    if evidence.missing is not None:
+        check.skip(evidence.missing)
+        return
+    if evidence.started is None or not evidence.status_while_running:
+        check.skip("no trigger of the integration was accepted, so no sync was seen to start")
+        return
+    pages = evidence.status_while_running
+    jobs = _jobs_of(check, run, pages, when="right after a sync started")
+    if jobs is None:
+        return
+    running = [job for job in jobs if job.get("job_status") in run.contract.jobs.running]
+    check.applied()
+    if not running:
+        check.fail(
+            pages[0],
+            what="The job status showed no running job right after a trigger was answered 202",
+            expected="a job with job_status " + " or ".join(sorted(run.contract.jobs.running)),
+            received=_statuses(jobs),
+        )
+        return
+    if run.compact:
+        run.note("job-status: with a budget, the end of the sync was not awaited")
+        return
+    started_at = running[0].get("sync_start_time")
+    ended = _wait_for_end(check, run, started_at)
+    if ended is None:
+        return
+    integration_id = run.options.integration_id or ""
+    exchange = run.sender.send(
+        run.documented_case(integration_id),
+        label="Braze's documented request, after the job status showed the sync ended",
+    )
+    if not run.sender.judgeable(exchange):
+        return
+    check.applied()
+    in_progress = run.contract.messages.another_job_in_progress
+    if exchange.status == 429 and exchange.message == in_progress:
+        check.fail(
+            exchange,
+            what=f"A trigger got 429 {in_progress} though the job status shows no running job",
+            expected="202: the job status says the last sync ended "
+            f"({ended.get('job_status')}), so nothing is in progress",
+        )
+
+
+JOB_POLL_SECONDS = 1.0
+
+
+def _wait_for_end(check: Recorder, run: Run, started_at: object) -> dict[str, object] | None:
+    """Read the job status until no job runs; the job that ended, or None (reported)."""
+    deadline = time.monotonic() + run.options.job_wait_seconds
+    operation_id = run.contract.job_sync_status.operation_id
+    while True:
+        run.sender.wait(
+            JOB_POLL_SECONDS, reason="for the sync the suite started to end (--job-wait)"
+        )
+        pages = read_all_pages(
+            run,
+            operation_id,
+            integration_id=run.options.integration_id,
+            label="the job status, waiting for the sync to end",
+            max_pages=MAX_PAGES,
+        )
+        jobs = _jobs_of(check, run, pages, when="while the sync ran")
+        if jobs is None:
+            return None
+        if not any(job.get("job_status") in run.contract.jobs.running for job in jobs):
+            break
+        if time.monotonic() >= deadline:
+            run.note(
+                f"job-status: the sync was still running after {run.options.job_wait_seconds:g} s "
+                "(--job-wait; Braze promises no duration), so its end was not judged"
+            )
+            return None
+    check.applied()
+    same = [
+        job for job in jobs if started_at is not None and job.get("sync_start_time") == started_at
+    ]
+    if started_at is not None and not same:
+        check.fail(
+            pages[0],
+            what="The job seen running is gone from the job status",
+            expected=f"a job with sync_start_time {started_at} and an ended job_status",
+            received=_statuses(jobs),
+        )
+        return None
+    return same[0] if same else jobs[0] if jobs else {}
+
+
+def _jobs_of(
+    check: Recorder, run: Run, pages: tuple[Exchange, ...] | list[Exchange], *, when: str
+) -> list[dict[str, object]] | None:
+    """Every job on the pages, or None after recording why they could not be read."""
+    jobs: list[dict[str, object]] = []
+    for page in pages:
+        if not run.sender.judgeable(page):
+            return None
+        items = results(page)
+        if items is None:
+            check.fail(
+                page,
+                what=f"The job status of the integration could not be read {when}",
+                expected="200 with the integration's jobs in `results`",
+            )
+            return None
+        jobs += items
+    return jobs
+
+
+def _statuses(jobs: list[dict[str, object]]) -> str:
+    shown = ", ".join(str(job.get("job_status")) for job in jobs[:10])
+    return f"job_status values: {shown or 'no job at all'}"
+
+
+BAD_CURSOR = "conformance-not-a-cursor"
+
+
+@probe("paging")
+def paging(check: Recorder, run: Run, evidence: Evidence) -> None:
+    """Lists come in full pages (fewer only on the last), linked by Link prev/next, items once."""
+    contract = run.contract
+    lists: list[tuple[str, str, str | None]] = [
+        ("the integrations", contract.list_integrations.operation_id, None)
+    ]
+    if run.options.integration_id is not None:
+        lists.append(
+            ("the jobs", contract.job_sync_status.operation_id, run.options.integration_id)
+        )
+    for name, operation_id, integration_id in lists:
+        pages = read_all_pages(
+            run,
+            operation_id,
+            integration_id=integration_id,
+            label=f"the list of {name}",
+            max_pages=2 if run.compact else MAX_PAGES,
+        )
+        _judge_pages(
+            check, run, name, pages, identity="integration_id" if integration_id is None else None
+        )
+        if len(pages) >= 2 and integration_id is None and not run.compact:
+            # (jobs may end between two reads, which changes their items: integrations only)
+            _judge_prev(check, run, name=name, pages=pages, operation_id=operation_id)
+    exchange = run.sender.send(
+        run.read_case(
+            contract.list_integrations.operation_id, key=run.options.token, cursor=BAD_CURSOR
+        ),
+        label="a cursor the server never gave",
+    )
+    if run.sender.judgeable(exchange):
+        check.applied()
+        if exchange.status != 400:
+            check.fail(
+                exchange,
+                what="A cursor the server never gave was not refused with 400",
+                expected=f"400 {contract.messages.invalid_cursor}",
+            )
+
+
+def _judge_pages(
+    check: Recorder, run: Run, name: str, pages: list[Exchange], *, identity: str | None
+) -> None:
+    size = run.contract.jobs.page_size
+    seen: set[str] = set()
+    for number, page in enumerate(pages, start=1):
+        if not run.sender.judgeable(page):
+            return
+        if page.status == 403:
+            run.note(f"paging: TOKEN may not read {name} (403)")
+            return
+        items = results(page)
+        if items is None:
+            return  # response-conformance judges an answer that is not a page
+        check.applied()
+        links = parse_link(page)
+        where = f"page {number} of {name}"
+        if links is None:
+            check.fail(
+                page,
+                what=f"The Link header of {where} cannot be read",
+                expected='<URL>; rel="prev", <URL>; rel="next"',
+            )
+            return
+        if number == 1 and "prev" in links:
+            check.fail(
+                page,
+                what=f"The first page of {name} names a previous page",
+                expected='no rel="prev" on a request without cursor',
+                received=str(links),
+            )
+        if number > 1 and "prev" not in links:
+            check.fail(
+                page,
+                what=f"{where.capitalize()} names no previous page",
+                expected='rel="prev" after the first page',
+                received=str(links) or "no Link header",
+            )
+        if "next" in links and len(items) != size:
+            check.fail(
+                page,
+                what=f"{where.capitalize()} names a next page but holds {len(items)} items",
+                expected=f"{size} items on every page but the last",
+            )
+        if "next" in links and cursor_of(links["next"]) is None:
+            check.fail(
+                page,
+                what=f"The next link of {where} carries no cursor",
+                expected="a URL with a cursor query parameter",
+                received=links["next"],
+            )
+        for item in items:
+            key = str(item.get(identity)) if identity else json.dumps(item, sort_keys=True)
+            if key in seen:
+                check.fail(
+                    page,
+                    what=f"An item of {name} came twice while paging",
+                    expected="every item once",
+                    received=key[:120],
+                )
+            seen.add(key)
+    if len(pages) >= MAX_PAGES:
+        run.note(f"paging: read the first {MAX_PAGES} pages of {name} only")
+
+
+def _judge_prev(
+    check: Recorder, run: Run, *, name: str, pages: list[Exchange], operation_id: str
+) -> None:
+    """The second page's previous link leads back to the first page's items."""
+    links = parse_link(pages[1]) or {}
+    cursor = cursor_of(links.get("prev"))
+    first = results(pages[0])
+    if cursor is None or first is None:
+        return
+    exchange = run.sender.send(
+        run.read_case(operation_id, key=run.options.token, cursor=cursor),
+        label=f"the list of {name}, back to page 1",
+    )
+    back = results(exchange)
+    if back is None or not run.sender.judgeable(exchange):
+        return
+    check.applied()
+    if [_identity(item) for item in back] != [_identity(item) for item in first]:
+        check.fail(
+            exchange,
+            what=f"The previous link of page 2 of {name} does not lead to page 1",
+            expected="the items of the first page, in its order",
+        )
+
+
+def _identity(item: dict[str, object]) -> str:
+    return json.dumps(item, sort_keys=True)
 
 
 CHECKS: list[Check] = OBSERVERS + PROBES

@@ -10,15 +10,20 @@ evidence and judges its own part; none passes on evidence that shows no sync sta
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
 
 from conformance.run import CannotJudge, Run
-from conformance.transport import RATE_LIMIT_RETRIES, Exchange
+from conformance.transport import RATE_LIMIT_RETRIES, Exchange, window_of
 
 BUSY_POLL_SECONDS = 5.0
 # Simultaneous triggers when a budget is set: enough for a race, few enough for one window.
 COMPACT_BURST = 3
+# The most pages the suite reads of one list.
+MAX_PAGES = 20
+LINK_PART = re.compile(r'<(?P<url>[^<>]*)>\s*;\s*rel="?(?P<rel>[a-z]+)"?')
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,8 @@ class Evidence:
     simultaneous: bool = False
     follow_up: Exchange | None = None
     follow_up_waited: bool = False
+    # The integration's job status, read (every page) right after the follow-up.
+    status_while_running: tuple[Exchange, ...] = ()
     missing: str | None = None
 
 
@@ -55,7 +62,7 @@ def _burst(run: Run, integration_id: str) -> list[Exchange]:
     for _ in range(RATE_LIMIT_RETRIES):
         if not all(sender.is_rate_limited(exchange) for exchange in exchanges):
             break
-        sender.wait_for_reset()
+        sender.wait_for_reset(window_of(cases[0]))
         exchanges = sender.send_together(cases, label="Braze's documented request, simultaneously")
     return exchanges
 
@@ -113,10 +120,82 @@ def gather_evidence(run: Run) -> Evidence:
         run.documented_case(integration_id, content_type=False),
         label="the documented request without Content-Type, while the sync runs",
     )
+    waited = sender.seconds_waited != waited_before
+    pages = read_all_pages(
+        run,
+        run.contract.job_sync_status.operation_id,
+        integration_id=integration_id,
+        label="the job status, right after the sync started",
+        max_pages=2 if run.compact else MAX_PAGES,
+    )
     return Evidence(
         burst=tuple(burst),
         started=started,
         simultaneous=simultaneous,
         follow_up=follow_up,
-        follow_up_waited=sender.seconds_waited != waited_before,
+        follow_up_waited=waited,
+        status_while_running=tuple(pages),
     )
+
+
+def read_all_pages(
+    run: Run, operation_id: str, *, integration_id: str | None, label: str, max_pages: int
+) -> list[Exchange]:
+    """The pages of a list, following `rel="next"` links, until one is not a 200 page with a
+    next link (at most `max_pages`).
+    """
+    pages: list[Exchange] = []
+    cursor: str | None = None
+    while len(pages) < max_pages:
+        exchange = run.sender.send(
+            run.read_case(
+                operation_id, key=run.options.token, integration_id=integration_id, cursor=cursor
+            ),
+            label=label if not pages else f"{label} (page {len(pages) + 1})",
+        )
+        pages.append(exchange)
+        if exchange.status != 200:
+            break
+        links = parse_link(exchange)
+        cursor = cursor_of(links.get("next")) if links is not None else None
+        if cursor is None:
+            break
+    return pages
+
+
+def parse_link(exchange: Exchange) -> dict[str, str] | None:
+    """The `Link` header as rel -> URL ({} when absent); None when it cannot be read."""
+    if exchange.response is None:
+        return {}
+    values = exchange.response.headers.get("link") or exchange.response.headers.get("Link")
+    if not values:
+        return {}
+    links: dict[str, str] = {}
+    for part in ",".join(values).split(","):
+        match = LINK_PART.fullmatch(part.strip())
+        if match is None:
+            return None
+        links[match["rel"]] = match["url"]
+    return links
+
+
+def cursor_of(url: str | None) -> str | None:
+    """The `cursor` query parameter of a link's URL, or None."""
+    if url is None:
+        return None
+    values = parse_qs(urlsplit(url).query).get("cursor")
+    return values[0] if values else None
+
+
+def results(exchange: Exchange) -> list[dict[str, object]] | None:
+    """The `results` list of a 200 list answer, or None when it is not one."""
+    if exchange.response is None or exchange.status != 200:
+        return None
+    try:
+        body = exchange.response.json()
+    except ValueError:
+        return None
+    items = body.get("results") if isinstance(body, dict) else None
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        return None
+    return items

@@ -15,7 +15,7 @@ def render(result: Result) -> str:
     """The report a person reads: one line per check, findings under failed ones, then totals."""
     width = max(len(check.name) for check, _ in result.checks)
     lines = [
-        f"Conformance of {result.base_url} to the Trigger a sync contract {result.contract_version}"
+        f"Conformance of {result.base_url} to the Braze CDI contract {result.contract_version}"
     ]
     for check, state in result.checks:
         line = f"  {LABELS[state.status]}  {check.name:<{width}}  {check.promise}"

@@ -54,6 +54,11 @@ class Options:
     # True when the limited key is known to lack the permission (a bundled server's demo key): a
     # server that lets it through is then judged, not taken for a key that has the permission.
     limited_token_lacks_permission: bool = False
+    # The permissions the limited key has (None: not said); the permission check then expects
+    # 403 from exactly the operations whose permission is not among them.
+    limited_permissions: frozenset[str] | None = None
+    # How long the job-status check waits for the sync it started to end.
+    job_wait_seconds: float = 120.0
 
 
 class Status(Enum):
@@ -129,7 +134,7 @@ class Recorder:
 
 @dataclass
 class RateWindowMemory:
-    """What the rate-limit check remembers between exchanges: the first limit, the last window."""
+    """What the rate-limit check remembers of one operation: the first limit, the last window."""
 
     first_limit: int | None = None
     last_window: tuple[int, int] | None = None
@@ -143,18 +148,24 @@ class Run:
         *,
         options: Options,
         contract: Contract,
-        operation: Operation,
+        operations: dict[str, Operation],
         sender: Sender,
         check_names: tuple[str, ...],
     ) -> None:
         self.options = options
         self.contract = contract
-        self.operation = operation
+        self.operations = operations
+        self.operation = operations[contract.trigger.operation_id]
         self.sender = sender
         self.recorders = {name: Recorder(name, self) for name in check_names}
         self.notes: list[str] = []
         self.generated_cases = 0
-        self.rate_window = RateWindowMemory()
+        self.linked_steps = 0
+        self.rate_windows: dict[str, RateWindowMemory] = {}
+
+    def rate_window(self, window: str) -> RateWindowMemory:
+        """What the rate-limit check remembers of one operation's window."""
+        return self.rate_windows.setdefault(window, RateWindowMemory())
 
     def recorder(self, check: str) -> Recorder:
         """The recorder of a registered check."""
@@ -191,6 +202,24 @@ class Run:
         return self.operation.Case(
             method=method,
             path_parameters={"integration_id": quote(integration_id, safe="")},
+            headers=headers,
+        )
+
+    def read_case(
+        self,
+        operation_id: str,
+        *,
+        key: str | None,
+        integration_id: str | None = None,
+        cursor: str | None = None,
+    ) -> Case:
+        """A GET of one of the two lists (the job status one for an integration ID)."""
+        headers = {"Authorization": f"Bearer {key}"} if key is not None else {}
+        path = {} if integration_id is None else {"integration_id": quote(integration_id, safe="")}
+        return self.operations[operation_id].Case(
+            method="GET",
+            path_parameters=path,
+            query={} if cursor is None else {"cursor": cursor},
             headers=headers,
         )
 

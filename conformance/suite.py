@@ -10,7 +10,10 @@ from ipaddress import ip_address
 from urllib.parse import urlsplit
 
 import hypothesis
-from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+import hypothesis.errors
+from hypothesis import HealthCheck, Phase, Verbosity, given, settings, strategies
+from hypothesis.stateful import run_state_machine_as_test
+from schemathesis import Response
 
 from conformance.bounded import Bounds
 from conformance.checks import (
@@ -18,12 +21,13 @@ from conformance.checks import (
     OBSERVERS,
     PROBES,
     Check,
+    id_of,
     judge_unknown_id,
 )
 from conformance.evidence import gather_evidence
 from conformance.inputs import ODD_HEADERS, ODD_IDS
 from conformance.run import CannotJudge, CheckState, Options, Run, Status
-from conformance.schema import schemathesis_operation
+from conformance.schema import Schema, schemathesis_operations, schemathesis_schema
 from conformance.transport import Case, Exchange, Sender
 from contract import Contract
 
@@ -143,8 +147,13 @@ def _snippet(text: str, length: int = 80) -> str:
 
 
 def explore(run: Run, *, seed: int) -> None:
-    """Property-based exploration: requests generated from the document, judged by the observers."""
-    strategy = run.operation.as_strategy(headers={"Authorization": f"Bearer {run.options.token}"})
+    """Property-based exploration: requests generated from the document for every operation,
+    judged by the observers.
+    """
+    headers = {"Authorization": f"Bearer {run.options.token}"}
+    strategy = strategies.one_of(
+        [operation.as_strategy(headers=headers) for operation in run.operations.values()]
+    )
     left = run.sender.budget_left
     examples = run.options.max_examples if left is None else min(run.options.max_examples, left)
     if examples < 1:
@@ -163,9 +172,66 @@ def explore(run: Run, *, seed: int) -> None:
     def one(case: Case) -> None:
         run.generated_cases += 1
         exchange = run.sender.send(case, label="generated request")
-        judge_unknown_id(run, exchange, strict=False)
+        if case.operation.path == run.operation.path:
+            judge_unknown_id(run, exchange, strict=False)
 
     hypothesis.seed(seed)(one)()
+
+
+# Scenarios that follow the document's links (list -> status, trigger -> status, ...).
+STATEFUL_SCENARIOS = 10
+STATEFUL_STEPS = 3
+
+
+def follow_links(run: Run, schema: Schema, *, seed: int) -> None:
+    """Schemathesis' stateful phase: sequences of requests along the document's OpenAPI links,
+    sent and judged like every other request. A link that would trigger a sync of an integration
+    other than the user's is not followed: the suite starts syncs only where it was told to.
+    """
+    left = run.sender.budget_left
+    scenarios = (
+        STATEFUL_SCENARIOS if left is None else min(STATEFUL_SCENARIOS, left // STATEFUL_STEPS)
+    )
+    if scenarios < 1:
+        return
+    trigger = run.operation
+    token = run.options.token
+
+    class Machine(schema.as_state_machine()):  # type: ignore[misc]
+        def call(self, case: Case, **kwargs: object) -> Response:
+            if case.operation.path == trigger.path and (
+                id_of(case) != (run.options.integration_id or "")
+            ):
+                hypothesis.reject()
+            case.headers["Authorization"] = f"Bearer {token}"
+            exchange = run.sender.send(case, label="a step along the document's links")
+            run.linked_steps += 1
+            if exchange.response is None:
+                hypothesis.reject()
+            return exchange.response
+
+        def validate_response(
+            self, response: Response, case: Case, *args: object, **kwargs: object
+        ) -> None:
+            """The observers judged the answer when it came."""
+
+    machine_settings = settings(
+        max_examples=scenarios,
+        stateful_step_count=STATEFUL_STEPS,
+        database=None,
+        deadline=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+        print_blob=False,
+        verbosity=Verbosity.quiet,
+    )
+    seeded = hypothesis.seed(seed)(Machine)
+    try:
+        run_state_machine_as_test(seeded, settings=machine_settings)
+    except hypothesis.errors.Unsatisfiable:
+        run.note("links: no sequence along the document's links could be built")
+        return
+    run.note(f"links: {run.linked_steps} requests in sequences along the document's links")
 
 
 def odd_inputs(run: Run) -> int:
@@ -213,10 +279,11 @@ def judge(
         run_seconds=options.run_seconds,
         budget=options.budget,
     )
+    schema = schemathesis_schema(contract)
     run = Run(
         options=options,
         contract=contract,
-        operation=schemathesis_operation(contract, contract.trigger.operation_id),
+        operations=schemathesis_operations(schema),
         sender=sender,
         check_names=tuple(check.name for check in CHECKS),
     )
@@ -227,6 +294,7 @@ def judge(
             check.function(run.recorder(check.name), run, evidence)
         odd_sent = odd_inputs(run)
         explore(run, seed=seed)
+        follow_links(run, schema, seed=seed)
     finally:
         sender.close()
     if options.budget is not None:

@@ -79,6 +79,11 @@ class Exchange:
         return f"{self.response.status_code} {text}".strip()
 
 
+def window_of(case: Case) -> str:
+    """Which rate-limit window a request counts against: its operation's (one per operation)."""
+    return f"{case.operation.method.upper()} {case.operation.path}"
+
+
 class Sender:
     """Sends cases to one server, waits out its rate limit, and reports every exchange."""
 
@@ -108,8 +113,8 @@ class Sender:
         self.seconds_waited = 0.0
         self._session = requests.Session()
         self._lock = threading.Lock()
-        self._remaining: int | None = None
-        self._reset: int | None = None
+        # Each operation has its own window: operation key -> (remaining, reset).
+        self._windows: dict[str, tuple[int | None, int | None]] = {}
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -121,13 +126,14 @@ class Sender:
         for _ in range(RATE_LIMIT_RETRIES):
             if not self.is_rate_limited(exchange):
                 break
-            self.wait_for_reset()
+            self.wait_for_reset(window_of(case))
             exchange = self._send_once(case, label=label, session=self._session, sequential=True)
         return exchange
 
     def send_together(self, cases: Sequence[Case], *, label: str) -> list[Exchange]:
         """Send the cases at the same moment, each on its own connection; no retries."""
-        self._pace()
+        for window in {window_of(case) for case in cases}:
+            self._pace(window)
         barrier = threading.Barrier(len(cases))
 
         def one(case: Case) -> Exchange:
@@ -170,7 +176,7 @@ class Sender:
         if refusal is not None:
             return Exchange(label, case, None, refusal, time.time(), sequential, sent=False)
         if paced:
-            self._pace()
+            self._pace(window_of(case))
         sent_at = time.time()
         response, error = bounded.call(
             case, base_url=self.base_url, session=session, bounds=self.bounds
@@ -206,21 +212,24 @@ class Sender:
         remaining = exchange.header_int("X-RateLimit-Remaining")
         reset = exchange.header_int("X-RateLimit-Reset")
         if remaining is not None and reset is not None:
-            self._remaining, self._reset = remaining, reset
+            self._windows[window_of(exchange.case)] = (remaining, reset)
 
-    def _pace(self) -> None:
-        """Before a request: if the window's budget is spent, wait for its reset."""
-        if self._remaining == 0:
-            self.wait_for_reset()
+    def _pace(self, window: str) -> None:
+        """Before a request: if its operation's window is spent, wait for its reset."""
+        if self._windows.get(window, (None, None))[0] == 0:
+            self.wait_for_reset(window)
 
-    def wait_for_reset(self) -> None:
-        """Wait until the rate-limit window resets (bounded by the documented window)."""
-        longest = self.contract.trigger.rate_limit.window_seconds + 1.0
+    def wait_for_reset(self, window: str) -> None:
+        """Wait until an operation's rate-limit window resets (bounded by the longest window)."""
+        longest = (
+            max(op.rate_limit.window_seconds for op in self.contract.operations.values()) + 1.0
+        )
         now = time.time()
-        reset = self._reset if self._reset is not None else now + longest
+        reset = self._windows.get(window, (None, None))[1]
+        reset = reset if reset is not None else int(now + longest)
         delay = min(max(reset - now, 0.0) + RESET_MARGIN_SECONDS, longest)
         self.wait(delay, reason="for the rate-limit window to reset")
-        self._remaining = None
+        self._windows.pop(window, None)
 
     def wait(self, seconds: float, *, reason: str) -> None:
         """Sleep, saying what for on the progress line at least every 10 s."""

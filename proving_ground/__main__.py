@@ -40,15 +40,17 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    contract = load_contract()
+    fixtures = server.fixtures(contract)
     announcement = {
         "base_url": base_url(sock),
         "token": DEMO_KEY,
         "limited_token": DEMO_LIMITED_KEY,
         "integration_id": DEMO_INTEGRATIONS[0],
         "limited_token_lacks_permission": True,
+        "limited_token_permissions": sorted(fixtures.keys[DEMO_LIMITED_KEY].permissions),
     }
-    contract = load_contract()
-    application = server.build(server.fixtures(contract), contract=contract).app
+    application = server.build(fixtures, contract=contract).app
     run_until_stopped(
         uvicorn_server(application),
         sock,

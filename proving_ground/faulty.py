@@ -20,6 +20,7 @@ from starlette.responses import (
     StreamingResponse,
 )
 
+from contract import Operation
 from proving_ground.servers import BundledServer, described
 from reference.app import RateState, ReferenceServer
 from reference.fixtures import DEMO_KEY, DEMO_WORKSPACE, ApiKey

@@ -57,6 +57,7 @@ UUID_PATTERN = re.compile(
     r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE
 )
 log = logging.getLogger("reference")
+JOB_KEY_SPAN = 10**12
 
 
 @dataclass(frozen=True)
@@ -285,7 +286,8 @@ class ReferenceServer:
         identifier = integration_id.lower()
         jobs = sorted(self._jobs.get(identifier, ()), key=lambda job: -job.sequence)
         now = self.clock()
-        items = [(f"{job.sequence:012d}", self.job_view(job, now)) for job in jobs]
+        # Keys grow along the list's order (newest first), as `page` needs.
+        items = [(f"{JOB_KEY_SPAN - job.sequence:012d}", self.job_view(job, now)) for job in jobs]
         page = self.page(items, request.query_params.get("cursor"), scope=f"jobs:{identifier}")
         if page is None:
             return self.error_response(400, self.messages.invalid_cursor, state=state)
@@ -336,7 +338,11 @@ class ReferenceServer:
     def page(
         self, items: Sequence[tuple[str, dict[str, Any]]], cursor: str | None, *, scope: str
     ) -> Page | None:
-        """The page a cursor names (the first without one), or None if it cannot be read."""
+        """The page a cursor names (the first without one), or None if it cannot be read.
+
+        Items come as (key, item) in the list's order, keys ascending; a cursor names an item by
+        its key, so pages stay where they were when items are added elsewhere.
+        """
         size = self.contract.jobs.page_size
         keys = [key for key, _ in items]
         if cursor is None:
