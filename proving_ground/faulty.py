@@ -8,7 +8,9 @@ from __future__ import annotations
 import asyncio
 import functools
 import zlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import replace
+from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -22,7 +24,7 @@ from starlette.responses import (
 
 from contract import Operation
 from proving_ground.servers import BundledServer, described
-from reference.app import RateState, ReferenceServer
+from reference.app import Job, Page, RateState, ReferenceServer
 from reference.fixtures import DEMO_KEY, DEMO_WORKSPACE, ApiKey
 
 # The success answer.
@@ -377,6 +379,95 @@ class ResetAsSecondsLeft(ReferenceServer):
         return {**super().rate_limit_headers(state), "X-RateLimit-Reset": left}
 
 
+# The job status and paging.
+
+
+class NoRunningJobShown(ReferenceServer):
+    """The job status never shows a job running: a started sync is listed as ended at once."""
+
+    def job_view(self, job: Job, now: float) -> dict[str, Any]:
+        return super().job_view(job, max(now, job.ends))
+
+
+class InProgressAfterJobEnded(ReferenceServer):
+    """Triggers are refused as in progress for 30 s after the job status shows the sync ended."""
+
+    def is_running(self, integration_id: str) -> bool:
+        now = self.clock()
+        return any(job.ends + 30 > now for job in self._jobs.get(integration_id.lower(), ()))
+
+
+class JobStatusCapitalised(ReferenceServer):
+    """Job statuses are capitalised (`Success`), as an older edition of Braze's page had them."""
+
+    def job_view(self, job: Job, now: float) -> dict[str, Any]:
+        view = super().job_view(job, now)
+        return {**view, "job_status": str(view["job_status"]).capitalize()}
+
+
+class PagesOverlap(ReferenceServer):
+    """Each next page starts again with the last item of the page before."""
+
+    def encode_cursor(self, scope: str, direction: str, anchor: str) -> str:
+        if direction == "next":
+            anchor = anchor[:-1] + chr(ord(anchor[-1]) - 1)
+        return super().encode_cursor(scope, direction, anchor)
+
+
+class PrevOnFirstPage(ReferenceServer):
+    """The first page names a previous page (the first page itself)."""
+
+    def link_header(self, page: Page, request: Request) -> str | None:
+        link = super().link_header(page, request)
+        if "cursor" not in request.query_params and page.next is not None:
+            return f'<{request.url.path}>; rel="prev",' + (link or "")
+        return link
+
+
+class NextOnLastPage(ReferenceServer):
+    """The last page names a next page, which is empty."""
+
+    def link_header(self, page: Page, request: Request) -> str | None:
+        link = super().link_header(page, request)
+        if page.next is None and "cursor" in request.query_params:
+            own = request.query_params["cursor"]
+            return (link + "," if link else "") + f'<{request.url.path}?cursor={own}>; rel="next"'
+        return link
+
+
+class ShortPages(ReferenceServer):
+    """Pages other than the last hold 9 items: one item of every 10 is never listed."""
+
+    def page(
+        self, items: Sequence[tuple[str, dict[str, Any]]], cursor: str | None, *, scope: str
+    ) -> Page | None:
+        page = super().page(items, cursor, scope=scope)
+        if page is not None and page.next is not None:
+            return replace(page, items=page.items[:-1])
+        return page
+
+
+class BadCursorGetsFirstPage(ReferenceServer):
+    """A cursor it cannot read is answered with the first page instead of 400."""
+
+    def decode_cursor(self, cursor: str, scope: str) -> tuple[str, str] | None:
+        return super().decode_cursor(cursor, scope) or ("next", "")
+
+
+class OnePermissionForAll(ReferenceServer):
+    """Every operation asks for the trigger's permission, the reads too."""
+
+    def is_permitted(self, key: ApiKey, operation: Operation) -> bool:
+        return self.contract.trigger.permission in key.permissions
+
+
+class ReadsNeedNoPermission(ReferenceServer):
+    """The two lists let any known key read them."""
+
+    def is_permitted(self, key: ApiKey, operation: Operation) -> bool:
+        return operation.method == "GET" or super().is_permitted(key, operation)
+
+
 FAULTY: list[BundledServer] = [
     described("success-200", Success200, caught_by="response-conformance"),
     described("success-wrong-message", SuccessWrongMessage, caught_by="response-conformance"),
@@ -433,4 +524,27 @@ FAULTY: list[BundledServer] = [
     described("remaining-above-limit", RemainingAboveLimit, caught_by="rate-limit-headers"),
     described("reset-in-milliseconds", ResetInMilliseconds, caught_by="rate-limit-headers"),
     described("reset-as-seconds-left", ResetAsSecondsLeft, caught_by="rate-limit-headers"),
+    described(
+        "no-running-job-shown", NoRunningJobShown, caught_by="job-status", seen_in_one_answer=False
+    ),
+    described(
+        "in-progress-after-job-ended",
+        InProgressAfterJobEnded,
+        caught_by="job-status",
+        seen_in_one_answer=False,
+        caught_within_budget=False,
+    ),
+    described("job-status-capitalised", JobStatusCapitalised, caught_by="response-conformance"),
+    described("pages-overlap", PagesOverlap, caught_by="paging", seen_in_one_answer=False),
+    described("prev-on-first-page", PrevOnFirstPage, caught_by="paging", seen_in_one_answer=False),
+    described("next-on-last-page", NextOnLastPage, caught_by="paging", seen_in_one_answer=False),
+    described("short-pages", ShortPages, caught_by="paging", seen_in_one_answer=False),
+    described(
+        "bad-cursor-gets-first-page",
+        BadCursorGetsFirstPage,
+        caught_by="paging",
+        seen_in_one_answer=False,
+    ),
+    described("one-permission-for-all", OnePermissionForAll, caught_by="permission"),
+    described("reads-need-no-permission", ReadsNeedNoPermission, caught_by="permission"),
 ]

@@ -32,6 +32,9 @@ class BundledServer:
     # False for a server whose answers never end: schemathesis reads an answer whole, so a run
     # of it against this server would not end either (the matrix does not run one).
     ends_its_answers: bool = True
+    # False for a fault the suite finds only in its full run (a budget leaves out the wait
+    # it takes to show it).
+    caught_within_budget: bool = True
 
     @property
     def faulty(self) -> bool:
@@ -47,6 +50,7 @@ def described(
     seen_in_one_answer: bool = True,
     crosses_a_bound: bool = False,
     ends_its_answers: bool = True,
+    caught_within_budget: bool = True,
 ) -> BundledServer:
     """A bundled server whose description is its class's docstring."""
     return BundledServer(
@@ -57,6 +61,7 @@ def described(
         seen_in_one_answer=seen_in_one_answer,
         crosses_a_bound=crosses_a_bound,
         ends_its_answers=ends_its_answers,
+        caught_within_budget=caught_within_budget,
     )
 
 

@@ -6,8 +6,11 @@ The suite must judge each of them conformant; a finding here is a false alarm of
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -16,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from contract import Contract
 from proving_ground.servers import BundledServer, described
-from reference.app import RateState, ReferenceServer
+from reference.app import JOB_KEY_SPAN, Job, Page, RateState, ReferenceServer
 from reference.fixtures import DEMO_INTEGRATIONS, Fixtures, demo_fixtures
 
 
@@ -113,6 +116,41 @@ class SlowAnswers(ReferenceServer):
         return await super().trigger(request)
 
 
+class JobsOldestFirst(ReferenceServer):
+    """Lists an integration's jobs oldest first, so the running job is on the last page."""
+
+    def page(
+        self, items: Sequence[tuple[str, dict[str, Any]]], cursor: str | None, *, scope: str
+    ) -> Page | None:
+        if scope.startswith("jobs:"):
+            items = [(f"{JOB_KEY_SPAN * 2 - int(key):013d}", item) for key, item in items][::-1]
+        return super().page(items, cursor, scope=scope)
+
+
+class OffsetCursors(ReferenceServer):
+    """Its cursors are hexadecimal, not base64: no format is promised, so any will do."""
+
+    def encode_cursor(self, scope: str, direction: str, anchor: str) -> str:
+        return json.dumps([direction, anchor]).encode().hex()
+
+    def decode_cursor(self, cursor: str, scope: str) -> tuple[str, str] | None:
+        try:
+            direction, anchor = json.loads(bytes.fromhex(cursor))
+        except (ValueError, TypeError):
+            return None
+        return (direction, anchor) if direction in {"prev", "next"} else None
+
+
+class RunningJobsWithoutStartTime(ReferenceServer):
+    """Shows a running job with its status only; Braze documents no field as always present."""
+
+    def job_view(self, job: Job, now: float) -> dict[str, Any]:
+        view = super().job_view(job, now)
+        if view["job_status"] in self.contract.jobs.running:
+            return {"job_status": view["job_status"]}
+        return view
+
+
 def _tight_limit(contract: Contract) -> Fixtures:
     base = demo_fixtures(contract)
     return Fixtures(
@@ -134,6 +172,9 @@ VALID: list[BundledServer] = [
         build=BusyAtStart,
         fixtures=_long_syncs,
     ),
+    described("jobs-oldest-first", JobsOldestFirst),
+    described("offset-cursors", OffsetCursors),
+    described("running-jobs-without-start-time", RunningJobsWithoutStartTime),
     BundledServer(
         "tight-rate-limit",
         "Enforces a real, tight rate limit: 20 requests per 10 s.",
