@@ -199,9 +199,10 @@ def _problem(arguments: argparse.Namespace) -> str | None:
     return None
 
 
-def _unknown_permission(options: Options, contract: Contract) -> str | None:
+def _unknown_permission(arguments: argparse.Namespace, contract: Contract) -> str | None:
     """A permission named for LIMITED_TOKEN that no operation asks for, or None."""
-    unknown = sorted((options.limited_permissions or frozenset()) - contract.permissions())
+    named = _limited_permissions(arguments, contract) or frozenset()
+    unknown = sorted(named - contract.permissions())
     if unknown:
         return (
             f"--limited-permissions names {unknown[0]!r}, which no operation asks for; "
@@ -219,19 +220,17 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parser().parse_args(argv)
     if not arguments.server and not arguments.base_url:
         arguments.base_url = os.environ.get("BASE_URL") or None
-    problem = _problem(arguments)
-    if problem is not None:
-        return _cannot_judge(problem)
     try:
         contract = load_contract(arguments.contract)
     except ContractError as error:
         return _cannot_judge(str(error))
+    problem = _problem(arguments) or _unknown_permission(arguments, contract)
+    if problem is not None:
+        return _cannot_judge(problem)
     token = limited = None
     try:
         with _target(arguments, contract) as options:
             token, limited = options.token, options.limited_token
-            if reason := _unknown_permission(options, contract):
-                return _cannot_judge(reason)
             if not is_loopback(options.base_url):
                 print(side_effects(options, contract), flush=True)
             result = judge(options, contract, progress=_progress)

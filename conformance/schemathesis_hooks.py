@@ -6,10 +6,13 @@
 (`conformance.judgements`); checks that send their own requests (concurrency, the sync lifecycle,
 authentication, the permission) stay in the suite.
 
-Two hooks shape what is sent: the suite's odd inputs (`conformance.inputs`) and the known
+Three hooks shape what is sent: the suite's odd inputs (`conformance.inputs`) and the known
 integration (`INTEGRATION_ID`, if set) become explicit examples, sent every run, and half the
 generated requests go to the known integration, so they reach past "not found". A fixed
-`[parameters]` value in the config would send the known ID only, and no odd one ever.
+`[parameters]` value in the config would send the known ID only, and no odd one ever. And no
+trigger ever reaches an integration other than the known one: the stateful phase follows the
+document's link from a listed integration to its trigger, which would start a real sync of an
+integration the user never named; such a trigger is sent for a made-up ID instead.
 """
 
 from __future__ import annotations
@@ -18,13 +21,14 @@ import os
 import time
 import uuid
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import schemathesis
 from hypothesis import strategies
 
 from conformance import judgements
 from conformance.inputs import ODD_HEADERS, ODD_IDS
+from contract import Operation
 from contract import load as load_contract
 
 CONTRACT = load_contract()
@@ -47,7 +51,7 @@ def robustness(ctx: Context, response: Response, case: Case) -> None:
 @schemathesis.check
 def rate_limit_headers(ctx: Context, response: Response, case: Case) -> None:
     """X-RateLimit-* are integers, Remaining <= Limit, Reset lies within the documented window."""
-    window = CONTRACT.trigger.rate_limit.window_seconds
+    window = _operation_of(case).rate_limit.window_seconds
     sent_at = time.time() - response.elapsed
     for problem in judgements.rate_limit_problems(response, sent_at=sent_at, window=window):
         _fail(problem)
@@ -65,6 +69,30 @@ def no_reflected_key(ctx: Context, response: Response, case: Case) -> None:
     _fail(
         judgements.reflected_key_problem(response, judgements.bearer_key(response.request.headers))
     )
+
+
+def _operation_of(case: Case) -> Operation:
+    """The contract's operation a case was built for (the trigger for any other method)."""
+    method, path = case.method.upper(), case.operation.path
+    for operation in CONTRACT.operations.values():
+        if operation.method == method and operation.path == path:
+            return operation
+    return CONTRACT.trigger
+
+
+@schemathesis.hook
+def before_call(context: schemathesis.HookContext, case: Case, **kwargs: Any) -> None:  # noqa: ANN401
+    """In the stateful phase, a trigger of any integration but the known one goes to a made-up
+    ID: its ID may have come from a list answer, so it may be a real integration.
+    """
+    trigger = CONTRACT.trigger
+    if case.operation.path != trigger.path or case.method.upper() != trigger.method:
+        return
+    if case.meta is None or case.meta.phase.name != "stateful":
+        return
+    parameters = dict(case.path_parameters or {})
+    if unquote(str(parameters.get("integration_id", ""))) != _known_id():
+        case.path_parameters = {**parameters, "integration_id": str(uuid.uuid4())}
 
 
 def _known_id() -> str | None:

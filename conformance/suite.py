@@ -299,8 +299,12 @@ def judge(
         sender.close()
     if options.budget is not None:
         unexplored = options.max_examples - run.generated_cases
+        spent = ", ".join(
+            f"{sender.sent_per_window.get(window, 0)} of {allowed} to {window}"
+            for window, allowed in sender.budgets.items()
+        )
         run.note(
-            f"the budget of {options.budget} requests (--budget): {sender.requests_sent} sent; "
+            f"the budget (--budget {options.budget}): {spent}; "
             f"not explored because of it: {max(0, unexplored)} of {options.max_examples} "
             f"generated requests, {len(ODD_IDS) + len(ODD_HEADERS) - odd_sent} of "
             f"{len(ODD_IDS) + len(ODD_HEADERS)} odd inputs"

@@ -105,7 +105,20 @@ class Sender:
         self.requests_not_sent = 0
         self.budget = budget
         self.requests_over_budget = 0
-        self._reserved = 0
+        # The budget is per operation, as the rate limits are: `budget` requests to the trigger,
+        # and to each other operation the same share of its own documented limit.
+        self._trigger_window = f"{contract.trigger.method} {contract.trigger.path}"
+        self.budgets = (
+            {}
+            if budget is None
+            else {
+                f"{op.method} {op.path}": max(
+                    1, budget * op.rate_limit.limit // contract.trigger.rate_limit.limit
+                )
+                for op in contract.operations.values()
+            }
+        )
+        self.sent_per_window: dict[str, int] = {}
         self.base_url = base_url.rstrip("/")
         self.observe = observe
         self.progress = progress
@@ -172,7 +185,7 @@ class Sender:
         sequential: bool,
         paced: bool = True,
     ) -> Exchange:
-        refusal = self._refusal()
+        refusal = self._refusal(window_of(case))
         if refusal is not None:
             return Exchange(label, case, None, refusal, time.time(), sequential, sent=False)
         if paced:
@@ -188,12 +201,19 @@ class Sender:
             self.observe(exchange)
         return exchange
 
+    def _budget_key(self, window: str) -> str:
+        """Whose budget a request spends: its operation's, or the trigger's for any other."""
+        return window if window in self.budgets else self._trigger_window
+
     @property
     def budget_left(self) -> int | None:
-        """Requests the budget still allows (None: no budget)."""
-        return None if self.budget is None else max(0, self.budget - self._reserved)
+        """Requests to the trigger the budget still allows (None: no budget)."""
+        if self.budget is None:
+            return None
+        key = self._trigger_window
+        return max(0, self.budgets[key] - self.sent_per_window.get(key, 0))
 
-    def _refusal(self) -> str | None:
+    def _refusal(self, window: str) -> str | None:
         """Why a request may not be sent (the run's bound passed, the budget spent), or None; a
         request that may be sent takes its place in the budget at once, so that simultaneous ones
         never exceed it together.
@@ -202,10 +222,11 @@ class Sender:
             if time.monotonic() >= self._stop_at:
                 self.requests_not_sent += 1
                 return f"not sent: the run reached its bound of {self.run_seconds:g} s"
-            if self.budget is not None and self._reserved >= self.budget:
+            key = self._budget_key(window)
+            if self.budget is not None and self.sent_per_window.get(key, 0) >= self.budgets[key]:
                 self.requests_over_budget += 1
-                return f"not sent: the budget of {self.budget} requests was spent (--budget)"
-            self._reserved += 1
+                return f"not sent: the budget of {self.budgets[key]} requests to {key} was spent"
+            self.sent_per_window[key] = self.sent_per_window.get(key, 0) + 1
             return None
 
     def _remember_window(self, exchange: Exchange) -> None:
