@@ -517,6 +517,12 @@ def job_status(check: Recorder, run: Run, evidence: Evidence) -> None:
         check.skip("no trigger of the integration was accepted, so no sync was seen to start")
         return
     pages = evidence.status_while_running
+    if pages[0].status in {401, 403}:
+        check.skip(
+            f"TOKEN may not read the job status ({pages[0].status}); give it "
+            f"{run.contract.job_sync_status.permission} to check it"
+        )
+        return
     jobs = _jobs_of(check, run, pages, when="right after a sync started")
     if jobs is None:
         return
@@ -658,7 +664,7 @@ def paging(check: Recorder, run: Run, evidence: Evidence) -> None:
         ),
         label="a cursor the server never gave",
     )
-    if run.sender.judgeable(exchange):
+    if run.sender.judgeable(exchange) and exchange.status not in {401, 403}:
         check.applied()
         if exchange.status != 400:
             check.fail(
@@ -676,8 +682,8 @@ def _judge_pages(
     for number, page in enumerate(pages, start=1):
         if not run.sender.judgeable(page):
             return
-        if page.status == 403:
-            run.note(f"paging: TOKEN may not read {name} (403)")
+        if page.status in {401, 403}:
+            run.note(f"paging: TOKEN may not read {name} ({page.status})")
             return
         items = results(page)
         if items is None:

@@ -1,5 +1,6 @@
-"""`--budget N`: the run never sends more than N requests, every probe fits in one window of the
-documented limit, and what was not explored because of the budget is said.
+"""`--budget N`: the run never sends more than N triggers (and to each read the same share of its
+own documented limit), every probe fits in one window of each limit, and what was not explored
+because of the budget is said.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from conformance.run import Options
 from conformance.suite import default_budget, side_effects
 from contract import Contract
+from contract import load as load_contract
 from reference.app import ReferenceServer
 from reference.fixtures import DEMO_INTEGRATIONS, DEMO_KEY, DEMO_LIMITED_KEY, demo_fixtures
 from reference.serving import serve_in_thread
@@ -22,22 +24,37 @@ KEYS = {"TOKEN": DEMO_KEY, "LIMITED_TOKEN": DEMO_LIMITED_KEY}
 
 
 class Counting:
-    """An ASGI wrapper that counts the HTTP requests an application receives."""
+    """An ASGI wrapper that counts the HTTP requests an application receives, by operation."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
         self.requests = 0
+        self.triggers = 0
+        self.integration_lists = 0
+        self.job_statuses = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             self.requests += 1
+            path = scope["path"]
+            if path.endswith("/job_sync_status"):
+                self.job_statuses += 1
+            elif path.rstrip("/") == "/cdi/integrations":
+                self.integration_lists += 1
+            else:
+                self.triggers += 1  # the trigger, and any other path, spend the trigger's budget
         await self.app(scope, receive, send)
 
 
 @pytest.fixture(params=[20, 60], ids=["Braze's 20 a minute", "10 a minute, so answers are 429"])
 def braze_limited(request: pytest.FixtureRequest) -> Iterator[tuple[str, Counting]]:
-    limit = 20 if request.param == 20 else 10
-    counting = Counting(ReferenceServer(replace(demo_fixtures(), rate_limit=limit)).app)
+    fixtures = demo_fixtures().with_braze_limits(load_contract())
+    if request.param != 20:
+        trigger = load_contract().trigger.operation_id
+        fixtures = replace(
+            fixtures, operation_limits={**fixtures.operation_limits, trigger: (10, 60)}
+        )
+    counting = Counting(ReferenceServer(fixtures).app)
     with serve_in_thread(counting) as url:
         yield url, counting
 
@@ -51,12 +68,17 @@ def test_the_budget_is_never_exceeded(braze_limited: tuple[str, Counting]) -> No
         timeout=200,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert counting.requests <= 20
-    assert "the budget of 20 requests (--budget): 20 sent" in result.stdout
+    assert counting.triggers <= 20
+    assert counting.integration_lists <= 50
+    assert counting.job_statuses <= 100
+    assert (
+        "the budget (--budget 20): 20 of 20 to POST /cdi/integrations/{integration_id}/sync, "
+        in (result.stdout)
+    )
 
 
 def test_every_probe_fits_one_window_without_a_wait() -> None:
-    limited = replace(demo_fixtures(), rate_limit=20)
+    limited = demo_fixtures().with_braze_limits(load_contract())
     counting = Counting(ReferenceServer(limited).app)
     with serve_in_thread(counting) as url:
         result = run_module(
@@ -69,7 +91,7 @@ def test_every_probe_fits_one_window_without_a_wait() -> None:
     assert "SKIP" not in result.stdout  # every check, every probe among them, judged
     assert "of it waiting" not in result.stdout  # no wait for a reset
     assert "waiting" not in result.stderr
-    assert counting.requests <= 20
+    assert counting.triggers <= 20
     assert "not explored because of it: 100 of 100 generated requests" in result.stdout
 
 
