@@ -28,9 +28,11 @@ help: ## Show the targets and what they do
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
 		awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
 
-$(VENV_STAMP): requirements.txt
+$(VENV_STAMP): requirements.txt client/pyproject.toml generated/braze-cdi-client/pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation \
+		-e ./generated/braze-cdi-client -e ./client
 	@touch $@
 
 $(NODE_STAMP): package-lock.json

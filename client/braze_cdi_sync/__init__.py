@@ -1,12 +1,16 @@
-"""Trigger Braze Cloud Data Ingestion syncs: typed outcomes, one error type, bounded waiting.
+"""Trigger Braze Cloud Data Ingestion syncs and wait for them: typed outcomes and jobs, bounded
+waiting, retries only where they are safe.
 
-from braze_cdi_sync import CdiClient, SyncStarted, SyncInProgress, RateLimited
+from braze_cdi_sync import CdiClient
 
 with CdiClient("https://rest.iad-01.braze.com", api_key) as client:
-    outcome = client.trigger_sync_when_allowed(integration_id)
+    job = client.sync_and_wait(integration_id, timeout=3600)
+    print(job.status, job.rows_synced, job.rows_failed)
 """
 
 from braze_cdi_sync.clients import DEFAULT_TIMEOUT, AsyncCdiClient, CdiClient
+from braze_cdi_sync.flows import Retry, SyncAlreadyRunning, WaitTimedOut
+from braze_cdi_sync.jobs import Integration, Job
 from braze_cdi_sync.outcomes import (
     IN_PROGRESS_MESSAGE,
     BrazeApiError,
@@ -24,10 +28,15 @@ __all__ = [
     "AsyncCdiClient",
     "BrazeApiError",
     "CdiClient",
+    "Integration",
+    "Job",
     "Outcome",
     "RateLimit",
     "RateLimited",
+    "Retry",
+    "SyncAlreadyRunning",
     "SyncInProgress",
     "SyncStarted",
+    "WaitTimedOut",
     "interpret",
 ]

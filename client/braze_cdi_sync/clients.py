@@ -1,19 +1,33 @@
-"""Blocking and asyncio clients over the generated braze_cdi_client, with safe defaults."""
+"""Blocking and asyncio clients over the generated braze_cdi_client, with safe defaults.
+
+Both run the same flows (`braze_cdi_sync.flows`): the blocking client with httpx.Client and
+time.sleep, the asyncio one with httpx.AsyncClient and asyncio.sleep. Every attempt is logged on
+the `braze_cdi_sync` logger as method, path, status and duration; the key never is.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 import httpx
 from braze_cdi_client import AuthenticatedClient
 from braze_cdi_client.api.cloud_data_ingestion import trigger_integration_sync
 from braze_cdi_client.contract_facts import TRIGGER_INTEGRATION_SYNC_PERMISSION
 
+from braze_cdi_sync import flows
+from braze_cdi_sync.flows import Flow, IfRunning, Reply, Retry, Send, Sleep
+from braze_cdi_sync.jobs import Integration, Job
 from braze_cdi_sync.outcomes import Outcome, RateLimited, interpret
+
+log = logging.getLogger("braze_cdi_sync")
+T = TypeVar("T")
+DEFAULT_SYNC_TIMEOUT_SECONDS = 3600.0
+DEFAULT_POLL_SECONDS = 10.0
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 # Waiting helper bounds: never wait longer than this in all, nor try more often than this.
@@ -45,6 +59,64 @@ def _wait_before_retry(outcome: Outcome, *, now: float, deadline: float) -> floa
     return wait if now + wait <= deadline else None
 
 
+def _log_attempt(send: Send, reply: Reply, seconds: float) -> None:
+    log.info("%s -> %s (%.2f s)", send.label, flows.describe(reply), seconds)
+
+
+def drive(
+    flow: Flow[T],
+    client: httpx.Client,
+    *,
+    sleep: Callable[[float], None],
+    clock: Callable[[], float],
+) -> T:
+    """Run a flow with blocking I/O."""
+    reply: Reply | None = None
+    try:
+        while True:
+            action = flow.send(reply)
+            if isinstance(action, Sleep):
+                sleep(action.seconds)
+                reply = None
+                continue
+            started = clock()
+            try:
+                reply = client.request(**action.request)
+            except httpx.TransportError as error:
+                reply = error
+            _log_attempt(action, reply, clock() - started)
+    except StopIteration as done:
+        result: T = done.value
+        return result
+
+
+async def drive_async(
+    flow: Flow[T],
+    client: httpx.AsyncClient,
+    *,
+    sleep: Callable[[float], Awaitable[None]],
+    clock: Callable[[], float],
+) -> T:
+    """Run a flow with asyncio I/O."""
+    reply: Reply | None = None
+    try:
+        while True:
+            action = flow.send(reply)
+            if isinstance(action, Sleep):
+                await sleep(action.seconds)
+                reply = None
+                continue
+            started = clock()
+            try:
+                reply = await client.request(**action.request)
+            except httpx.TransportError as error:
+                reply = error
+            _log_attempt(action, reply, clock() - started)
+    except StopIteration as done:
+        result: T = done.value
+        return result
+
+
 class CdiClient:
     """Triggers syncs, blocking. Use as a context manager to close its connection pool."""
 
@@ -56,10 +128,56 @@ class CdiClient:
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
+        retry: Retry | None = None,
     ) -> None:
         self.generated = _generated_client(base_url, api_key, timeout)
         self._sleep = sleep
         self._clock = clock
+        self.retry = retry or Retry()
+
+    def _run(self, flow: Flow[T]) -> T:
+        return drive(flow, self.generated.get_httpx_client(), sleep=self._sleep, clock=self._clock)
+
+    def list_integrations(self) -> Iterator[Integration]:
+        """Every integration of the key's workspace, reading page after page as needed."""
+        send: Send | None = flows.first_integrations_page()
+        while send is not None:
+            page = self._run(flows.page(send, retry=self.retry, clock=self._clock))
+            yield from flows.integrations(page.items)
+            send = page.next
+
+    def job_sync_status(self, integration_id: str) -> Iterator[Job]:
+        """Every job of an integration as Braze lists them (no order is promised)."""
+        send: Send | None = flows.first_jobs_page(integration_id)
+        while send is not None:
+            page = self._run(flows.page(send, retry=self.retry, clock=self._clock))
+            yield from flows.jobs(page.items)
+            send = page.next
+
+    def sync_and_wait(
+        self,
+        integration_id: str,
+        *,
+        timeout: float = DEFAULT_SYNC_TIMEOUT_SECONDS,
+        poll: float = DEFAULT_POLL_SECONDS,
+        if_running: IfRunning = "wait",
+    ) -> Job:
+        """Trigger a sync, wait for its job to end, and return that job.
+
+        If a sync is already running: `if_running="wait"` waits for it to end and then triggers,
+        `"fail"` raises SyncAlreadyRunning. Raises WaitTimedOut after `timeout` seconds, and
+        BrazeApiError for an answer no retry helps (401, 403, 404, ...).
+        """
+        return self._run(
+            flows.sync_and_wait(
+                integration_id,
+                timeout=timeout,
+                poll=poll,
+                if_running=if_running,
+                retry=self.retry,
+                clock=self._clock,
+            )
+        )
 
     def __enter__(self) -> Self:
         return self
@@ -114,10 +232,55 @@ class AsyncCdiClient:
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.time,
+        retry: Retry | None = None,
     ) -> None:
         self.generated = _generated_client(base_url, api_key, timeout)
         self._sleep = sleep
         self._clock = clock
+        self.retry = retry or Retry()
+
+    async def _run(self, flow: Flow[T]) -> T:
+        return await drive_async(
+            flow, self.generated.get_async_httpx_client(), sleep=self._sleep, clock=self._clock
+        )
+
+    async def list_integrations(self) -> AsyncIterator[Integration]:
+        """Every integration of the key's workspace, reading page after page as needed."""
+        send: Send | None = flows.first_integrations_page()
+        while send is not None:
+            page = await self._run(flows.page(send, retry=self.retry, clock=self._clock))
+            for integration in flows.integrations(page.items):
+                yield integration
+            send = page.next
+
+    async def job_sync_status(self, integration_id: str) -> AsyncIterator[Job]:
+        """Every job of an integration as Braze lists them (no order is promised)."""
+        send: Send | None = flows.first_jobs_page(integration_id)
+        while send is not None:
+            page = await self._run(flows.page(send, retry=self.retry, clock=self._clock))
+            for job in flows.jobs(page.items):
+                yield job
+            send = page.next
+
+    async def sync_and_wait(
+        self,
+        integration_id: str,
+        *,
+        timeout: float = DEFAULT_SYNC_TIMEOUT_SECONDS,
+        poll: float = DEFAULT_POLL_SECONDS,
+        if_running: IfRunning = "wait",
+    ) -> Job:
+        """Trigger a sync, wait for its job to end, and return that job (as CdiClient's)."""
+        return await self._run(
+            flows.sync_and_wait(
+                integration_id,
+                timeout=timeout,
+                poll=poll,
+                if_running=if_running,
+                retry=self.retry,
+                clock=self._clock,
+            )
+        )
 
     async def __aenter__(self) -> Self:
         return self

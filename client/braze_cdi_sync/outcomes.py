@@ -93,7 +93,8 @@ def _json(response: httpx.Response) -> object:
         return None
 
 
-def _error_message(response: httpx.Response, body: object) -> str:
+def error_message(response: httpx.Response, body: object) -> str:
+    """The `message` of an error body, else the start of the body, else the reason phrase."""
     if isinstance(body, dict):
         try:
             return Error.from_dict(body).message
@@ -114,13 +115,13 @@ def interpret(response: httpx.Response) -> Outcome:
                 return SyncStarted(SyncAccepted.from_dict(body), rate_limit)
             except (KeyError, TypeError, ValueError):
                 pass
-        unexpected = _error_message(response, None)
+        unexpected = error_message(response, None)
         raise BrazeApiError(
             status, f"unexpected success body: {unexpected}", headers=response.headers
         )
     if status == 429:
-        message = _error_message(response, body)
+        message = error_message(response, body)
         if message == IN_PROGRESS_MESSAGE:
             return SyncInProgress(message, rate_limit)
         return RateLimited(message, rate_limit)
-    raise BrazeApiError(status, _error_message(response, body), headers=response.headers)
+    raise BrazeApiError(status, error_message(response, body), headers=response.headers)

@@ -34,6 +34,11 @@ LIST_JOB_SYNC_STATUS_RATE_WINDOW_SECONDS: Final = 60
 JOB_STATUSES: Final = ["running", "success", "partial", "error", "config_error"]
 RUNNING_JOB_STATUSES: Final = ["running"]
 PAGE_SIZE: Final = 10
+JOB_STATUS_RUNNING: Final = "running"
+JOB_STATUS_SUCCESS: Final = "success"
+JOB_STATUS_PARTIAL: Final = "partial"
+JOB_STATUS_ERROR: Final = "error"
+JOB_STATUS_CONFIG_ERROR: Final = "config_error"
 
 # Instance name (the server's description up to its first space) to REST host.
 SERVERS: Final = {

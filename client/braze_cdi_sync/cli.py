@@ -1,0 +1,319 @@
+"""`braze-cdi`: list integrations, read a job status, trigger a sync and wait for it.
+
+The key comes from BRAZE_REST_API_KEY only (a flag would show it in the process list); the host
+from --instance (an instance name such as US-03), or BRAZE_REST_ENDPOINT (a URL, or an instance
+name). The exit status says how it went (listed below); every error is one line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+from braze_cdi_client.contract_facts import (
+    JOB_STATUS_CONFIG_ERROR,
+    JOB_STATUS_ERROR,
+    JOB_STATUS_PARTIAL,
+    JOB_STATUS_SUCCESS,
+    SERVERS,
+)
+
+from braze_cdi_sync.clients import DEFAULT_POLL_SECONDS, DEFAULT_SYNC_TIMEOUT_SECONDS, CdiClient
+from braze_cdi_sync.flows import SyncAlreadyRunning, WaitTimedOut
+from braze_cdi_sync.jobs import Job
+from braze_cdi_sync.outcomes import BrazeApiError, RateLimited, SyncInProgress, SyncStarted
+
+KEY_VARIABLE = "BRAZE_REST_API_KEY"
+ENDPOINT_VARIABLE = "BRAZE_REST_ENDPOINT"
+OK = 0
+UNEXPECTED = 1
+USAGE = 2
+# How an ended job's status maps to the exit status (a test holds this to the contract's list).
+JOB_EXIT = {
+    JOB_STATUS_SUCCESS: OK,
+    JOB_STATUS_PARTIAL: 3,
+    JOB_STATUS_ERROR: 4,
+    JOB_STATUS_CONFIG_ERROR: 5,
+}
+TIMEOUT = 6
+RATE_LIMITED = 7
+ALREADY_RUNNING = 8
+KEY_REFUSED = 9
+NOT_FOUND = 10
+UNAVAILABLE = 11
+EXIT_CODES = {
+    OK: f"done (for sync --wait: the job ended `{JOB_STATUS_SUCCESS}`)",
+    UNEXPECTED: "an answer the contract does not describe, or a job status it does not name",
+    USAGE: "bad arguments, no key, or an unknown instance",
+    **{code: f"the job ended `{status}`" for status, code in JOB_EXIT.items() if code},
+    TIMEOUT: "the job did not end within --timeout",
+    RATE_LIMITED: "over the rate limit (without --wait)",
+    ALREADY_RUNNING: "a sync of the integration is running (without --wait, or --if-running fail)",
+    KEY_REFUSED: "the key was refused (401) or lacks the permission (403)",
+    NOT_FOUND: "no such integration (404, or 400 Invalid integration ID)",
+    UNAVAILABLE: "Braze could not be reached, or answered 5xx after the retries",
+}
+
+
+class CommandError(Exception):
+    """Ends the command with an exit status and a one-line message."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(USAGE, f"{self.prog}: {message}\n")
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line."""
+    codes = "\n".join(f"  {code:>2}  {meaning}" for code, meaning in EXIT_CODES.items())
+    command = _Parser(
+        prog="braze-cdi",
+        description=__doc__,
+        epilog=f"exit status:\n{codes}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _common(command, default=None)
+    # The common options are taken before or after the command (`braze-cdi sync ID --json`).
+    shared = _Parser(add_help=False)
+    _common(shared, default=argparse.SUPPRESS)
+    commands = command.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    commands.add_parser(
+        "list", parents=[shared], help="list the workspace's integrations (every page)"
+    )
+    status = commands.add_parser(
+        "status", parents=[shared], help="list an integration's sync jobs, newest first"
+    )
+    status.add_argument("integration_id")
+    sync = commands.add_parser(
+        "sync", parents=[shared], help="trigger a sync; with --wait, wait for its end"
+    )
+    sync.add_argument("integration_id")
+    sync.add_argument("--wait", action="store_true", help="wait for the job to end")
+    sync.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=DEFAULT_SYNC_TIMEOUT_SECONDS,
+        help=f"seconds to wait in all (default {DEFAULT_SYNC_TIMEOUT_SECONDS:g})",
+    )
+    sync.add_argument(
+        "--poll",
+        type=_seconds,
+        default=DEFAULT_POLL_SECONDS,
+        help=f"seconds between job status reads (default {DEFAULT_POLL_SECONDS:g})",
+    )
+    sync.add_argument(
+        "--if-running",
+        choices=("wait", "fail"),
+        default="wait",
+        help="with --wait, if a sync is already running: wait for it, then trigger (default), "
+        "or fail",
+    )
+    return command
+
+
+def _common(command: argparse.ArgumentParser, *, default: object) -> None:
+    command.add_argument(
+        "--instance",
+        default=default,
+        help=f"Braze instance ({', '.join(SERVERS)}); default: {ENDPOINT_VARIABLE}",
+    )
+    command.add_argument(
+        "--json", action="store_true", default=default, help="print JSON instead of text"
+    )
+    command.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=default,
+        help="log every request and decision to stderr",
+    )
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be more than 0 seconds, not {text!r}")
+    return value
+
+
+def endpoint(instance: str | None) -> str:
+    """The REST host: --instance, else BRAZE_REST_ENDPOINT (a URL or an instance name)."""
+    given = instance or os.environ.get(ENDPOINT_VARIABLE, "").strip()
+    if not given:
+        raise CommandError(
+            USAGE, f"no host: set {ENDPOINT_VARIABLE} or pass --instance ({', '.join(SERVERS)})"
+        )
+    if given.upper() in SERVERS:
+        return SERVERS[given.upper()]
+    if given.startswith(("https://", "http://")):
+        return given.rstrip("/")
+    raise CommandError(
+        USAGE,
+        f"unknown instance {given!r}: use a URL (https://rest.iad-01.braze.com) or one of "
+        f"{', '.join(SERVERS)}",
+    )
+
+
+def api_key() -> str:
+    """The key from BRAZE_REST_API_KEY."""
+    key = os.environ.get(KEY_VARIABLE, "").strip()
+    if not key:
+        raise CommandError(USAGE, f"no key: set {KEY_VARIABLE} to a Braze REST API key")
+    return key
+
+
+def _print_json(value: object) -> None:
+    print(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def _list(client: CdiClient, *, as_json: bool) -> int:
+    found = list(client.list_integrations())
+    if as_json:
+        _print_json([dict(integration.raw) for integration in found])
+        return OK
+    for integration in found:
+        print(
+            f"{integration.integration_id}  {integration.name or '-'}  "
+            f"{integration.status or '-'}  last job: {integration.last_job_status or '-'}"
+        )
+    print(f"{len(found)} integration(s)")
+    return OK
+
+
+def _by_start(job: Job) -> str:
+    return job.started_at.isoformat() if job.started_at else ""
+
+
+def _status(client: CdiClient, integration_id: str, *, as_json: bool) -> int:
+    jobs = sorted(client.job_sync_status(integration_id), key=_by_start, reverse=True)
+    if as_json:
+        _print_json([job.as_dict() for job in jobs])
+        return OK
+    for job in jobs:
+        print(_job_line(job))
+    print(f"{len(jobs)} job(s)")
+    return OK
+
+
+def _job_line(job: Job) -> str:
+    started = job.started_at.isoformat() if job.started_at else "-"
+    finished = job.finished_at.isoformat() if job.finished_at else "-"
+    rows = (
+        f"{job.rows_synced} rows synced, {job.rows_failed} failed"
+        if job.rows_synced is not None or job.rows_failed is not None
+        else "no row counts"
+    )
+    return f"{job.status:<12} started {started}  finished {finished}  {rows}"
+
+
+def _sync(client: CdiClient, arguments: argparse.Namespace) -> int:
+    integration_id = arguments.integration_id
+    if not arguments.wait:
+        outcome = client.trigger_sync(integration_id)
+        if isinstance(outcome, SyncStarted):
+            _say(
+                arguments,
+                {"integration_id": integration_id, "outcome": "started"},
+                f"sync of {integration_id} started",
+            )
+            return OK
+        if isinstance(outcome, SyncInProgress):
+            raise CommandError(ALREADY_RUNNING, f"a sync of {integration_id} is running already")
+        assert isinstance(outcome, RateLimited)
+        reset = outcome.rate_limit.reset
+        raise CommandError(
+            RATE_LIMITED,
+            f"over the rate limit: {outcome.message}"
+            + (f"; the window resets at {reset} (epoch seconds)" if reset else ""),
+        )
+    try:
+        job = client.sync_and_wait(
+            integration_id,
+            timeout=arguments.timeout,
+            poll=arguments.poll,
+            if_running=arguments.if_running,
+        )
+    except SyncAlreadyRunning as error:
+        raise CommandError(ALREADY_RUNNING, str(error)) from error
+    except WaitTimedOut as error:
+        raise CommandError(TIMEOUT, str(error)) from error
+    _say(
+        arguments,
+        {"integration_id": integration_id, **job.as_dict()},
+        f"sync of {integration_id} ended: {_job_line(job)}",
+    )
+    return JOB_EXIT.get(job.status, UNEXPECTED)
+
+
+def _say(arguments: argparse.Namespace, value: dict[str, Any], text: str) -> None:
+    if arguments.json:
+        _print_json(value)
+    else:
+        print(text)
+
+
+def _api_error(error: BrazeApiError) -> CommandError:
+    status = error.status_code
+    if status == 0 or status >= 500:
+        return CommandError(UNAVAILABLE, f"Braze is unavailable: {error.message}")
+    if status in {401, 403}:
+        return CommandError(
+            KEY_REFUSED, f"{status} {error.message}: check {KEY_VARIABLE} and its permissions"
+        )
+    if status in {400, 404}:
+        return CommandError(NOT_FOUND, f"{status} {error.message}")
+    return CommandError(UNEXPECTED, f"unexpected answer: {status} {error.message}")
+
+
+def run(arguments: argparse.Namespace) -> int:
+    """Carry out one command; CommandError for any expected failure."""
+    with CdiClient(endpoint(arguments.instance), api_key()) as client:
+        try:
+            if arguments.command == "list":
+                return _list(client, as_json=arguments.json)
+            if arguments.command == "status":
+                return _status(client, arguments.integration_id, as_json=arguments.json)
+            return _sync(client, arguments)
+        except BrazeApiError as error:
+            raise _api_error(error) from error
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The console script."""
+    arguments = parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if arguments.verbose else logging.WARNING,
+        format="braze-cdi: %(message)s",
+        stream=sys.stderr,
+    )
+    if not arguments.verbose:
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        return run(arguments)
+    except CommandError as error:
+        print(f"braze-cdi: {error}", file=sys.stderr)
+        return error.status
+    except KeyboardInterrupt:
+        print("braze-cdi: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader went away (`braze-cdi status ID | head`): stop quietly, as other tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,405 @@
+"""The client's decisions, written once for the blocking and the asyncio client (no I/O here).
+
+A flow is a generator: it yields `Send` (one request) or `Sleep`, and gets back the answer (an
+`httpx.Response`, or the `httpx.TransportError` that stood in for one) or None after a sleep. The
+drivers in `clients.py` do the sending and the sleeping, and log one line per attempt.
+
+What the flows promise:
+- transient failures (502, 503, 504, connection errors) of a read are retried with bounded
+  exponential backoff and full jitter; a read over its rate limit waits for X-RateLimit-Reset;
+- the trigger is never blindly repeated: only a request that never reached the server (the
+  connection was refused) is sent again at once. After an answer whose effect is unknown (502,
+  503, 504, a timeout or a cut connection) the job status is read first: a running job means the
+  sync started; only if none runs is the trigger tried again;
+- waiting polls the job status no faster than its documented rate limit allows, and ends at the
+  timeout.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import re
+from collections.abc import Callable, Generator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal, TypeVar
+
+import httpx
+from braze_cdi_client.api.cloud_data_ingestion import (
+    list_integrations,
+    list_job_sync_status,
+    trigger_integration_sync,
+)
+from braze_cdi_client.contract_facts import (
+    LIST_JOB_SYNC_STATUS_RATE_LIMIT,
+    LIST_JOB_SYNC_STATUS_RATE_WINDOW_SECONDS,
+    OVER_RATE_LIMIT_MESSAGE,
+)
+
+from braze_cdi_sync.jobs import Integration, Job, newest
+from braze_cdi_sync.outcomes import (
+    BrazeApiError,
+    Outcome,
+    RateLimit,
+    RateLimited,
+    SyncInProgress,
+    SyncStarted,
+    error_message,
+    interpret,
+)
+
+log = logging.getLogger("braze_cdi_sync")
+T = TypeVar("T")
+TRANSIENT_STATUSES = frozenset({502, 503, 504})
+# The status endpoint's documented pace: never poll faster than one request per this many seconds.
+STATUS_INTERVAL_SECONDS = LIST_JOB_SYNC_STATUS_RATE_WINDOW_SECONDS / LIST_JOB_SYNC_STATUS_RATE_LIMIT
+# Jobs that started this long before the trigger still count as its job (clocks differ).
+CLOCK_SKEW = timedelta(seconds=120)
+RESET_MARGIN_SECONDS = 0.5
+FALLBACK_RESET_SECONDS = 60.0
+LINK_NEXT = re.compile(r'<(?P<url>[^<>]*)>\s*;\s*rel="?next"?')
+IfRunning = Literal["wait", "fail"]
+
+
+@dataclass(frozen=True)
+class Send:
+    """One request: keyword arguments for `httpx.Client.request`, and a label for the log."""
+
+    request: dict[str, Any]
+    label: str
+
+
+@dataclass(frozen=True)
+class Sleep:
+    """A pause, and why."""
+
+    seconds: float
+    reason: str
+
+
+Reply = httpx.Response | httpx.TransportError
+Flow = Generator[Send | Sleep, Reply | None, T]
+
+
+@dataclass(frozen=True)
+class Retry:
+    """Bounded exponential backoff with full jitter for transient failures."""
+
+    attempts: int = 5
+    base_seconds: float = 1.0
+    max_seconds: float = 30.0
+    jitter: Callable[[], float] = field(default=random.random, compare=False)
+
+    def delay(self, attempt: int) -> float:
+        """The pause after failed attempt number `attempt` (1-based): up to base * 2^(n-1)."""
+        ceiling = min(self.max_seconds, self.base_seconds * 2 ** (attempt - 1))
+        return float(ceiling * self.jitter())
+
+
+class EffectUnknown(Exception):
+    """A trigger got no answer that says whether a sync started (502, 503, 504, or no answer)."""
+
+    def __init__(self, reply: Reply) -> None:
+        super().__init__(describe(reply))
+        self.reply = reply
+
+
+class SyncAlreadyRunning(Exception):
+    """A sync of the integration was running, and the caller asked not to wait for it."""
+
+
+class WaitTimedOut(Exception):
+    """The sync did not end before the timeout; `last_seen` is the job as last read, if any."""
+
+    def __init__(self, message: str, last_seen: Job | None) -> None:
+        super().__init__(message)
+        self.last_seen = last_seen
+
+
+def describe(reply: Reply) -> str:
+    """A reply in a few words, for logs and errors (never a header, so never the key)."""
+    if isinstance(reply, httpx.TransportError):
+        return f"no answer ({type(reply).__name__})"
+    return f"{reply.status_code} {error_message(reply, _json(reply))}"
+
+
+def _json(response: httpx.Response) -> object:
+    try:
+        return json.loads(response.content)
+    except ValueError:
+        return None
+
+
+def _never_arrived(reply: Reply) -> bool:
+    """Whether the request cannot have reached the server (so repeating it is safe)."""
+    return isinstance(reply, httpx.ConnectError | httpx.ConnectTimeout)
+
+
+def _transient(reply: Reply) -> bool:
+    return isinstance(reply, httpx.TransportError) or reply.status_code in TRANSIENT_STATUSES
+
+
+def _over_rate_limit(reply: Reply) -> bool:
+    if isinstance(reply, httpx.TransportError) or reply.status_code != 429:
+        return False
+    return error_message(reply, _json(reply)) == OVER_RATE_LIMIT_MESSAGE
+
+
+def until_reset(response: httpx.Response, now: float) -> float:
+    """Seconds to wait for the rate-limit window named by an answer's X-RateLimit-Reset."""
+    left = RateLimit.from_headers(response.headers).seconds_until_reset(now)
+    return (FALLBACK_RESET_SECONDS if left is None else min(left, 3600.0)) + RESET_MARGIN_SECONDS
+
+
+def read(send: Send, *, retry: Retry, clock: Callable[[], float]) -> Flow[httpx.Response]:
+    """A read, retried through transient failures and its rate limit; BrazeApiError at the end."""
+    reply: Reply | None = None
+    for attempt in range(1, retry.attempts + 1):
+        reply = yield send
+        assert reply is not None
+        if _over_rate_limit(reply) and attempt < retry.attempts:
+            assert isinstance(reply, httpx.Response)
+            wait = until_reset(reply, clock())
+            log.info("%s: over the rate limit; waiting %.1f s for the reset", send.label, wait)
+            yield Sleep(wait, "the rate-limit reset")
+            continue
+        if not _transient(reply):
+            assert isinstance(reply, httpx.Response)
+            return reply
+        if attempt < retry.attempts:
+            delay = retry.delay(attempt)
+            log.warning(
+                "%s: %s; retrying in %.1f s (attempt %d of %d)",
+                send.label,
+                describe(reply),
+                delay,
+                attempt + 1,
+                retry.attempts,
+            )
+            yield Sleep(delay, "a transient failure")
+    assert reply is not None
+    raise _failure(reply, f"after {retry.attempts} attempts")
+
+
+def _failure(reply: Reply, when: str) -> BrazeApiError:
+    if isinstance(reply, httpx.TransportError):
+        return BrazeApiError(
+            0, f"no answer {when} ({type(reply).__name__})", headers=httpx.Headers()
+        )
+    body = _json(reply)
+    return BrazeApiError(reply.status_code, error_message(reply, body), headers=reply.headers)
+
+
+def trigger(integration_id: str, *, retry: Retry) -> Flow[Outcome]:
+    """One trigger: resent only if it never reached the server; EffectUnknown if unsure."""
+    request = trigger_integration_sync._get_kwargs(integration_id=integration_id)
+    send = Send(request, f"{request['method'].upper()} {request['url']}")
+    for attempt in range(1, retry.attempts + 1):
+        reply = yield send
+        assert reply is not None
+        if not _transient(reply):
+            assert isinstance(reply, httpx.Response)
+            return interpret(reply)
+        if not _never_arrived(reply):
+            raise EffectUnknown(reply)
+        if attempt < retry.attempts:
+            delay = retry.delay(attempt)
+            log.warning(
+                "%s: %s (it never reached the server); retrying in %.1f s",
+                send.label,
+                describe(reply),
+                delay,
+            )
+            yield Sleep(delay, "a connection failure")
+    assert reply is not None
+    raise _failure(reply, f"after {retry.attempts} attempts")
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list: its items, and the request for the next page (None on the last)."""
+
+    items: list[dict[str, Any]]
+    next: Send | None
+
+
+def page(send: Send, *, retry: Retry, clock: Callable[[], float]) -> Flow[Page]:
+    """Read one page; the next page's request comes from the `Link` header, as given."""
+    response = yield from read(send, retry=retry, clock=clock)
+    body = _json(response)
+    if response.status_code != 200:
+        raise _failure(response, "")
+    items = body.get("results") if isinstance(body, dict) else None
+    if not isinstance(items, list):
+        raise BrazeApiError(200, "a list answer without `results`", headers=response.headers)
+    match = LINK_NEXT.search(response.headers.get("link", ""))
+    following = None
+    if match is not None:
+        url = match["url"]
+        following = Send({"method": "get", "url": url}, f"GET {url.split('?')[0]} (next page)")
+    return Page([item for item in items if isinstance(item, dict)], following)
+
+
+def first_integrations_page() -> Send:
+    """The request for the first page of integrations."""
+    request = list_integrations._get_kwargs()
+    return Send(request, f"GET {request['url']}")
+
+
+def first_jobs_page(integration_id: str) -> Send:
+    """The request for the first page of an integration's jobs."""
+    request = list_job_sync_status._get_kwargs(integration_id=integration_id)
+    return Send(request, f"GET {request['url']}")
+
+
+def integrations(items: list[dict[str, Any]]) -> list[Integration]:
+    """A page's items as integrations."""
+    return [Integration.from_item(item) for item in items]
+
+
+def jobs(items: list[dict[str, Any]]) -> list[Job]:
+    """A page's items as jobs."""
+    return [Job.from_item(item) for item in items]
+
+
+@dataclass(frozen=True)
+class JobState:
+    """What the job status shows: the running job (if any), and the newest ended one since."""
+
+    running: Job | None
+    ended: Job | None
+
+
+def job_state(
+    integration_id: str, *, since: datetime | None, retry: Retry, clock: Callable[[], float]
+) -> Flow[JobState]:
+    """Read the job status until a running job shows, or every page was read.
+
+    `ended` is the newest job that started at or after `since` (less the clock skew); None if
+    there is none (Braze promises no order, so every page is read before saying so).
+    """
+    send: Send | None = first_jobs_page(integration_id)
+    seen: list[Job] = []
+    while send is not None:
+        current = yield from page(send, retry=retry, clock=clock)
+        found = jobs(current.items)
+        running = next((job for job in found if job.running), None)
+        if running is not None:
+            return JobState(running, None)
+        seen += found
+        send = current.next
+    recent = [
+        job
+        for job in seen
+        if since is None or (job.started_at is not None and job.started_at >= since - CLOCK_SKEW)
+    ]
+    return JobState(None, newest(recent))
+
+
+@dataclass
+class Waiting:
+    """One wait for a sync: its deadline, and the job as last read."""
+
+    integration_id: str
+    timeout: float
+    poll: float
+    retry: Retry
+    clock: Callable[[], float]
+    deadline: float = 0.0
+    last_seen: Job | None = None
+
+    def __post_init__(self) -> None:
+        self.deadline = self.clock() + self.timeout
+        self.poll = max(self.poll, STATUS_INTERVAL_SECONDS)
+
+    def pause(self, seconds: float, reason: str) -> Sleep:
+        """A sleep that ends before the deadline, or WaitTimedOut."""
+        left = self.deadline - self.clock()
+        if left <= 0 or seconds > left:
+            raise WaitTimedOut(
+                f"no ended job of {self.integration_id} within {self.timeout:g} s ({reason})",
+                self.last_seen,
+            )
+        return Sleep(seconds, reason)
+
+    def state(self, since: datetime | None) -> Flow[JobState]:
+        """The job status now; remembers the job it shows."""
+        state = yield from job_state(
+            self.integration_id, since=since, retry=self.retry, clock=self.clock
+        )
+        self.last_seen = state.running or state.ended or self.last_seen
+        return state
+
+
+def sync_and_wait(
+    integration_id: str,
+    *,
+    timeout: float,
+    poll: float,
+    if_running: IfRunning,
+    retry: Retry,
+    clock: Callable[[], float],
+) -> Flow[Job]:
+    """Trigger a sync and return the job once it has ended (see the module docstring)."""
+    waiting = Waiting(integration_id, timeout, poll, retry, clock)
+    since = yield from start(waiting, if_running=if_running)
+    while True:
+        yield waiting.pause(waiting.poll, "the sync to end")
+        state = yield from waiting.state(since)
+        if state.running is not None:
+            log.info("job of %s: %s", integration_id, state.running.status)
+        elif state.ended is not None:
+            ended = state.ended
+            log.info(
+                "job of %s ended: %s, %s rows synced, %s failed",
+                integration_id,
+                ended.status,
+                ended.rows_synced,
+                ended.rows_failed,
+            )
+            return ended
+        else:
+            log.info("job of %s: not listed yet", integration_id)
+
+
+def start(waiting: Waiting, *, if_running: IfRunning) -> Flow[datetime]:
+    """Trigger until a sync of ours starts; the moment just before that trigger was sent."""
+    integration_id, retry, clock = waiting.integration_id, waiting.retry, waiting.clock
+    attempt = 0
+    while True:
+        attempt += 1
+        since = datetime.fromtimestamp(clock(), UTC)
+        try:
+            outcome = yield from trigger(integration_id, retry=retry)
+        except EffectUnknown as unknown:
+            log.warning(
+                "trigger of %s: %s; reading the job status before trying again",
+                integration_id,
+                unknown,
+            )
+            state = yield from waiting.state(since)
+            if state.running is not None:
+                log.info("trigger of %s: a job is running, so the sync started", integration_id)
+                return since
+            yield waiting.pause(retry.delay(min(attempt, retry.attempts)), "a failed trigger")
+            continue
+        if isinstance(outcome, SyncStarted):
+            log.info("trigger of %s: sync started", integration_id)
+            return since
+        if isinstance(outcome, SyncInProgress):
+            if if_running == "fail":
+                raise SyncAlreadyRunning(f"a sync of {integration_id} is running")
+            log.info("trigger of %s: a sync is running; waiting for it to end", integration_id)
+            while True:
+                yield waiting.pause(waiting.poll, "the running sync to end")
+                state = yield from waiting.state(None)
+                if state.running is None:
+                    break
+            continue
+        assert isinstance(outcome, RateLimited)
+        wait = outcome.rate_limit.seconds_until_reset(clock())
+        wait = (FALLBACK_RESET_SECONDS if wait is None else wait) + RESET_MARGIN_SECONDS
+        log.info("trigger of %s: over the rate limit; waiting %.1f s", integration_id, wait)
+        yield waiting.pause(wait, "the trigger's rate limit")
