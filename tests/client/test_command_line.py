@@ -1,0 +1,182 @@
+"""`braze-cdi` as users run it: the console script bootstrap installs, keys in the environment."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from braze_cdi_sync import cli
+
+from contract import load as load_contract
+from reference.app import ReferenceServer
+from reference.fixtures import (
+    DEMO_INTEGRATIONS,
+    DEMO_KEY,
+    DEMO_LIMITED_KEY,
+    Outcome,
+    demo_fixtures,
+)
+from reference.serving import serve_in_thread
+
+INTEGRATION, PARTIAL = DEMO_INTEGRATIONS
+SCRIPT = Path(sys.executable).parent / "braze-cdi"
+ERRORED, MISCONFIGURED = (
+    "11111111-2222-4333-8444-000000000001",
+    "11111111-2222-4333-8444-000000000002",
+)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    base = demo_fixtures()
+    fixtures = replace(
+        base,
+        sync_seconds=1.0,
+        integrations={**base.integrations, ERRORED: "demo", MISCONFIGURED: "demo"},
+        outcomes={
+            **base.outcomes,
+            ERRORED: Outcome("error", 0, 500),
+            MISCONFIGURED: Outcome("config_error", 0, 0),
+        },
+    )
+    with serve_in_thread(ReferenceServer(fixtures).app) as url:
+        yield url
+
+
+def braze_cdi(
+    *arguments: str, endpoint: str | None, key: str | None = DEMO_KEY
+) -> subprocess.CompletedProcess[str]:
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in {cli.KEY_VARIABLE, cli.ENDPOINT_VARIABLE}
+    }
+    if key is not None:
+        environment[cli.KEY_VARIABLE] = key
+    if endpoint is not None:
+        environment[cli.ENDPOINT_VARIABLE] = endpoint
+    return subprocess.run(
+        [str(SCRIPT), *arguments],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_the_console_script_is_installed() -> None:
+    result = braze_cdi("--help", endpoint=None)
+    assert result.returncode == 0
+    assert "exit status:" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("integration_id", "status", "code"),
+    [
+        (INTEGRATION, "success", 0),
+        (PARTIAL, "partial", 3),
+        (ERRORED, "error", 4),
+        (MISCONFIGURED, "config_error", 5),
+    ],
+)
+def test_sync_wait_ends_with_the_jobs_status_and_rows(
+    server: str, integration_id: str, status: str, code: int
+) -> None:
+    result = braze_cdi("sync", integration_id, "--wait", "--poll", "0.6", endpoint=server)
+    assert result.returncode == code, result.stderr
+    assert result.stdout.startswith(f"sync of {integration_id} ended: {status}")
+    assert "rows synced" in result.stdout
+
+
+def test_json_output_carries_the_row_counts(server: str) -> None:
+    result = braze_cdi("sync", PARTIAL, "--wait", "--poll", "0.6", "--json", endpoint=server)
+    assert result.returncode == 3, result.stderr
+    job = json.loads(result.stdout)
+    assert job["integration_id"] == PARTIAL
+    assert (job["job_status"], job["rows_synced"], job["rows_failed_with_errors"]) == (
+        "partial",
+        900,
+        100,
+    )
+
+
+def test_list_and_status_read_every_page(server: str) -> None:
+    listed = json.loads(braze_cdi("list", "--json", endpoint=server).stdout)
+    assert len(listed) == len(demo_fixtures().integrations) + 2
+    jobs = braze_cdi("status", INTEGRATION, endpoint=server)
+    assert jobs.returncode == 0
+    assert jobs.stdout.strip().endswith("job(s)")
+    assert int(jobs.stdout.split()[-2]) >= demo_fixtures().history
+
+
+def test_a_running_sync_is_exit_8(server: str) -> None:
+    braze_cdi("sync", PARTIAL, endpoint=server)
+    result = braze_cdi("sync", PARTIAL, "--wait", "--if-running", "fail", endpoint=server)
+    assert result.returncode == cli.ALREADY_RUNNING
+    assert result.stderr == f"braze-cdi: a sync of {PARTIAL} is running\n"
+
+
+def test_timeout_is_exit_6(server: str) -> None:
+    result = braze_cdi("sync", INTEGRATION, "--wait", "--timeout", "0.5", endpoint=server)
+    assert result.returncode == cli.TIMEOUT
+    assert result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("arguments", "key", "code", "says"),
+    [
+        (("list",), "not-a-key", cli.KEY_REFUSED, "401 Invalid API key"),
+        (("list",), DEMO_LIMITED_KEY, cli.KEY_REFUSED, "403 Access Denied"),
+        (("sync", "00000000-0000-4000-8000-000000000000"), DEMO_KEY, cli.NOT_FOUND, "404"),
+        (("status", "not-an-id"), DEMO_KEY, cli.NOT_FOUND, "400 Invalid integration ID"),
+        (("list",), None, cli.USAGE, "no key: set BRAZE_REST_API_KEY"),
+        (("sync", INTEGRATION, "--poll", "0"), DEMO_KEY, cli.USAGE, "must be more than 0"),
+    ],
+)
+def test_errors_are_one_line_with_their_exit_status(
+    server: str, arguments: tuple[str, ...], key: str | None, code: int, says: str
+) -> None:
+    result = braze_cdi(*arguments, endpoint=server, key=key)
+    assert result.returncode == code
+    assert says in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_an_instance_name_picks_the_contracts_host() -> None:
+    hosts = {description.split(" ")[0]: url for url, description in load_contract().servers}
+    assert cli.endpoint("eu-01") == hosts["EU-01"]
+
+
+def test_unknown_instance_is_exit_2() -> None:
+    result = braze_cdi("--instance", "XX-99", "list", endpoint=None)
+    assert result.returncode == cli.USAGE
+    assert "unknown instance 'XX-99'" in result.stderr
+
+
+def test_unreachable_host_is_exit_11() -> None:
+    result = braze_cdi("list", endpoint="http://127.0.0.1:9")
+    assert result.returncode == cli.UNAVAILABLE
+    *retries, last = result.stderr.splitlines()
+    assert last.startswith("braze-cdi: Braze is unavailable: no answer after 5 attempts")
+    assert len(retries) == 4  # one warning per retry, with its backoff
+    assert all("retrying in" in line for line in retries)
+
+
+def test_verbose_logs_each_attempt_and_never_the_key(server: str) -> None:
+    result = braze_cdi("-v", "sync", INTEGRATION, "--wait", "--poll", "0.6", endpoint=server)
+    assert result.returncode == 0, result.stderr
+    assert f"braze-cdi: POST /cdi/integrations/{INTEGRATION}/sync -> 202" in result.stderr
+    assert DEMO_KEY not in result.stderr + result.stdout
+
+
+def test_every_ended_job_status_has_an_exit_status() -> None:
+    assert set(cli.JOB_EXIT) == set(load_contract().jobs.ended)
+    assert len(set(cli.JOB_EXIT.values())) == len(cli.JOB_EXIT)
