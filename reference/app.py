@@ -104,8 +104,10 @@ class Page:
 
 
 def iso(moment: float) -> str:
-    """An ISO 8601 time in UTC, to the second."""
-    return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """An ISO 8601 time in UTC, to the millisecond (a client compares it with its own clock)."""
+    return datetime.fromtimestamp(moment, UTC).isoformat(timespec="milliseconds").replace(
+        "+00:00", "Z"
+    )
 
 
 class ReferenceServer:

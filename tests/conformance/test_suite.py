@@ -65,6 +65,7 @@ def test_without_integration_id_the_lifecycle_checks_are_skipped_with_a_reason()
         "documented-request": "no INTEGRATION_ID given",
         "concurrency": "no INTEGRATION_ID given",
         "sync-lifecycle": "no INTEGRATION_ID given",
+        "job-status": "no INTEGRATION_ID given",
         "permission": "no LIMITED_TOKEN given",
         "too-many-requests": "nothing it applies to was observed",
     }

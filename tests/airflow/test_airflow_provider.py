@@ -1,0 +1,96 @@
+"""A real third-party client: airflow-provider-braze's trigger-and-wait flow against the reference.
+
+`BrazeRunCDIJobOperator` (airflow-provider-braze 1.0.4, on Apache Airflow 2.11) posts the trigger,
+then polls `job_sync_status` until the job ends and returns it. It runs in its own virtual
+environment, `.venv-airflow`, built from tests/airflow/requirements.txt the first time (about 80 s
+of installing on this project's machines; later runs reuse it, and a changed requirements file
+rebuilds it). The reference server runs here, on loopback, with the demo fixtures.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from commandline import ROOT
+from reference.app import ReferenceServer
+from reference.fixtures import DEMO_INTEGRATIONS, DEMO_KEY, demo_fixtures
+from reference.serving import serve_in_thread
+
+HERE = Path(__file__).resolve().parent
+REQUIREMENTS = HERE / "requirements.txt"
+VENV = ROOT / ".venv-airflow"
+STAMP = VENV / ".installed"
+INTEGRATION, PARTIAL = DEMO_INTEGRATIONS
+
+
+def airflow_python() -> Path:
+    """The Python of .venv-airflow, built (or rebuilt) when its requirements changed."""
+    wanted = hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()
+    python = VENV / "bin" / "python"
+    if STAMP.exists() and STAMP.read_text().strip() == wanted and python.exists():
+        return python
+    shutil.rmtree(VENV, ignore_errors=True)
+    subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True, timeout=120)
+    subprocess.run(
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-deps",
+            "-r",
+            str(REQUIREMENTS),
+        ],
+        check=True,
+        timeout=900,
+    )
+    STAMP.write_text(wanted + "\n")
+    return python
+
+
+def run_operator(python: Path, url: str, integration_id: str, home: Path) -> dict[str, object]:
+    connection = {"conn_type": "http", "host": url, "password": DEMO_KEY}
+    environment = {
+        "PATH": os.environ.get("PATH", ""),
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW_CONN_BRAZE_DEFAULT": json.dumps(connection),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__UNIT_TEST_MODE": "True",
+    }
+    result = subprocess.run(
+        [str(python), str(HERE / "run_operator.py"), integration_id, "1"],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert DEMO_KEY not in result.stdout
+    last: dict[str, object] = json.loads(result.stdout.strip().splitlines()[-1])
+    return last
+
+
+@pytest.mark.airflow
+@pytest.mark.timeout(1200)
+def test_the_airflow_provider_triggers_and_waits_for_the_end(tmp_path: Path) -> None:
+    python = airflow_python()
+    server = ReferenceServer(replace(demo_fixtures(), sync_seconds=2.0))
+    with serve_in_thread(server.app) as url:
+        succeeded = run_operator(python, url, INTEGRATION, tmp_path)
+        partial = run_operator(python, url, PARTIAL, tmp_path)
+    assert (succeeded["job_status"], succeeded["rows_synced"]) == ("success", 1000)
+    assert succeeded["rows_failed_with_errors"] == 0
+    assert (partial["job_status"], partial["rows_failed_with_errors"]) == ("partial", 100)
+    assert server.syncs_started == 2
