@@ -8,8 +8,8 @@ fact of Braze's again. It reads YAML only, so it loads no HTTP library and no se
 from contract.model import (
     DOCUMENT,
     Contract,
-    JobFacts,
     ContractError,
+    JobFacts,
     Operation,
     RateLimitRule,
     from_document,
@@ -19,8 +19,8 @@ from contract.model import (
 __all__ = [
     "DOCUMENT",
     "Contract",
-    "JobFacts",
     "ContractError",
+    "JobFacts",
     "Operation",
     "RateLimitRule",
     "from_document",

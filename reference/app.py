@@ -105,8 +105,10 @@ class Page:
 
 def iso(moment: float) -> str:
     """An ISO 8601 time in UTC, to the millisecond (a client compares it with its own clock)."""
-    return datetime.fromtimestamp(moment, UTC).isoformat(timespec="milliseconds").replace(
-        "+00:00", "Z"
+    return (
+        datetime.fromtimestamp(moment, UTC)
+        .isoformat(timespec="milliseconds")
+        .replace("+00:00", "Z")
     )
 
 

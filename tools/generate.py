@@ -132,10 +132,7 @@ def contract_facts(contract: Contract) -> str:
         f"JOB_STATUSES: Final = {json.dumps(list(jobs.statuses))}",
         f"RUNNING_JOB_STATUSES: Final = {json.dumps(sorted(jobs.running))}",
         f"PAGE_SIZE: Final = {jobs.page_size!r}",
-        *(
-            f"JOB_STATUS_{status.upper()}: Final = {json.dumps(status)}"
-            for status in jobs.statuses
-        ),
+        *(f"JOB_STATUS_{status.upper()}: Final = {json.dumps(status)}" for status in jobs.statuses),
     ]
     lines += ["", "# Instance name (the server's description up to its first space) to REST host."]
     lines.append("SERVERS: Final = {")
