@@ -53,8 +53,12 @@ SUBSET = (
     "check-then-act-race",
     "crashes-on-non-ascii-id",
     "reset-in-milliseconds",
+    "no-running-job-shown",
+    "pages-overlap",
+    "one-permission-for-all",
     "never-400",
     "errors-array",
+    "jobs-oldest-first",
 )
 
 

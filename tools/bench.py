@@ -112,7 +112,11 @@ def reference_server(*, config: Path | None = None, quiet: bool = True) -> Itera
 
 
 def reference_process(
-    *, config: Path | None = None, quiet: bool = True, braze_limits: bool = False
+    *,
+    config: Path | None = None,
+    quiet: bool = True,
+    braze_limits: bool = False,
+    sync_seconds: float | None = None,
 ) -> AbstractContextManager[Started]:
     """The reference server in its own process: its first line and its process ID."""
     options = [
@@ -121,6 +125,7 @@ def reference_process(
         *(["--config", str(config)] if config else []),
         *(["--quiet"] if quiet else []),
         *(["--braze-limits"] if braze_limits else []),
+        *(["--sync-seconds", str(sync_seconds)] if sync_seconds is not None else []),
     ]
     return server_process("reference", *options)
 
@@ -445,7 +450,52 @@ def bench_budget(sizes: Sizes) -> list[Line]:
     return lines
 
 
-# 5. The kill matrix.
+# 5. Trigger, then wait for the end.
+
+WAIT_SYNC_SECONDS = 2.0
+
+
+def bench_wait(sizes: Sizes) -> list[Line]:
+    """Trigger to ended job, as the client sees it, against the reference with Braze's limits."""
+    integration = DEMO_INTEGRATIONS[0]
+    poll = 0.6  # the status endpoint's pace: 100 requests per 60 s
+    times: list[float] = []
+    requests = 0
+    with reference_process(braze_limits=True, sync_seconds=WAIT_SYNC_SECONDS) as started:
+        url = started.first_line.split()[-1]
+        counted = _Counting()
+        with CdiClient(url, DEMO_KEY) as client:
+            client.generated.get_httpx_client().event_hooks["request"] = [counted]
+            for _ in range(sizes.blocks):
+                began = time.perf_counter()
+                job = client.sync_and_wait(integration, poll=poll, timeout=60)
+                times.append(time.perf_counter() - began)
+                if job.running:
+                    raise RuntimeError(f"the waited-for job did not end: {job.status}")
+            requests = counted.requests
+    median = statistics.median(times)
+    return [
+        Line(
+            f"client: sync_and_wait, trigger to ended job ({WAIT_SYNC_SECONDS:g} s sync, "
+            f"poll {poll} s)",
+            f"{median:.2f} s median of {len(times)}",
+            f"{median - WAIT_SYNC_SECONDS:.2f} s after the job ended (one poll is {poll} s); "
+            f"{requests / len(times):.1f} requests per wait",
+        )
+    ]
+
+
+class _Counting:
+    """An httpx event hook that counts requests."""
+
+    def __init__(self) -> None:
+        self.requests = 0
+
+    def __call__(self, request: httpx.Request) -> None:
+        self.requests += 1
+
+
+# 6. The kill matrix.
 
 
 def bench_mutants() -> list[Line]:
@@ -484,6 +534,7 @@ def main(argv: list[str] | None = None) -> int:
             *bench_hostile(sizes),
             *bench_suite_bounds(sizes),
             *bench_budget(sizes),
+            *bench_wait(sizes),
         ]
         if sizes.mutants:
             lines += bench_mutants()
