@@ -787,6 +787,8 @@ def _keyword_rule(key: str, a: Any, b: Any) -> str | None:
         return f"{{side}}-additional-properties-{move}" if move else None
     if key == "default":
         return "{side}-default-changed"
+    if key == "x-braze-running":
+        return "running-statuses-changed"
     return None
 
 

@@ -115,7 +115,7 @@ SCHEMA_CASES = [
 
 QUERY = {"name": "cursor", "in": "query", "schema": {"type": "string"}}
 BODY = {"content": {"application/json": {"schema": {"type": "object"}}}}
-LINK = {"status": {"operationId": "triggerIntegrationSync", "description": "Again."}}
+LINK = {"again": {"operationId": "triggerIntegrationSync", "description": "Again."}}
 
 
 def with_query(*, required: bool) -> Edit:
@@ -264,6 +264,10 @@ OTHER_CASES = [
         lambda d: component(d, "responses", "NotFound")["content"].pop("application/json"),
     ),
     Case("response-links-changed", lambda d: responses(d)["202"].__setitem__("links", LINK)),
+    Case(
+        "running-statuses-changed",
+        lambda d: component(d, "schemas", "JobStatus")["x-braze-running"].append("partial"),
+    ),
 ]
 CASES = SCHEMA_CASES + OTHER_CASES
 
