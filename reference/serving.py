@@ -172,8 +172,9 @@ def raise_file_limit() -> int:
     return max(soft, wanted)
 
 
-class Stopped(Exception):
-    """SIGTERM arrived: stop as on Ctrl-C."""
+class Stopped(BaseException):
+    """SIGTERM arrived: stop as on Ctrl-C (a BaseException, like KeyboardInterrupt, so that no
+    `except Exception` on the way, in uvicorn's start-up say, takes it for an error)."""
 
 
 def run_until_stopped(
