@@ -183,18 +183,21 @@ def judge_with_suite(
     return result.returncode, fired, seconds
 
 
-def judge_with_schemathesis(server: BundledServer, *, configured: bool) -> tuple[str, ...]:
+def judge_with_schemathesis(
+    server: BundledServer, *, configured: bool, max_examples: int
+) -> tuple[str, ...]:
     """`schemathesis run` against a server: the failure codes and custom checks it reports.
 
     Configured: from the repository root, so `schemathesis.toml` applies, with the demo key and
     integration exported as TOKEN and INTEGRATION_ID. Plain: from elsewhere, default settings,
-    the demo key as a header.
+    the demo key as a header. Both generate `max_examples` per operation, as the suite does.
     """
     executable = str(Path(sys.executable).parent / "schemathesis")
     environment = {key: value for key, value in os.environ.items() if key not in USER_VARIABLES}
     with server_process("proving_ground", server.name) as started:
         served = json.loads(started.first_line)
         command = [executable, "run", str(DOCUMENT), "--url", served["base_url"], "--no-color"]
+        command += ["--max-examples", str(max_examples)]
         if configured:
             environment |= {"TOKEN": served["token"], "INTEGRATION_ID": served["integration_id"]}
         else:
@@ -233,8 +236,8 @@ def judge(server: BundledServer, *, max_examples: int, seed: int, baseline: bool
         exit_code,
         fired,
         seconds,
-        baseline=judge_with_schemathesis(server, configured=False),
-        configured=judge_with_schemathesis(server, configured=True),
+        baseline=judge_with_schemathesis(server, configured=False, max_examples=max_examples),
+        configured=judge_with_schemathesis(server, configured=True, max_examples=max_examples),
         budgeted=budgeted,
     )
 
