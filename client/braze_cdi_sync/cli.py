@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from braze_cdi_client.contract_facts import (
+    INVALID_INTEGRATION_ID_MESSAGE,
     JOB_STATUS_CONFIG_ERROR,
     JOB_STATUS_ERROR,
     JOB_STATUS_PARTIAL,
@@ -55,7 +56,7 @@ EXIT_CODES = {
     RATE_LIMITED: "over the rate limit (without --wait)",
     ALREADY_RUNNING: "a sync of the integration is running (without --wait, or --if-running fail)",
     KEY_REFUSED: "the key was refused (401) or lacks the permission (403)",
-    NOT_FOUND: "no such integration (404, or 400 Invalid integration ID)",
+    NOT_FOUND: f"no such integration (404, or 400 {INVALID_INTEGRATION_ID_MESSAGE})",
     UNAVAILABLE: "Braze could not be reached, or answered 5xx after the retries",
 }
 
