@@ -20,7 +20,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import httpx
@@ -509,7 +509,7 @@ def render(lines: list[Line], *, sizes: Sizes) -> str:
     """The table, headed by the machine and the date."""
     today = datetime.date.today().isoformat()
     head = (
-        f"Benchmarks ({'smoke' if sizes is SMOKE else 'full'}), {today}, {os.cpu_count()} cores, "
+        f"Benchmarks ({'smoke' if sizes == SMOKE else 'full'}), {today}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}"
     )
     table = ["| measurement | figure | compared |", "| --- | --- | --- |"]
@@ -523,8 +523,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--smoke", action="store_true", help="tiny sizes, no mutants: proves it works"
     )
+    parser.add_argument(
+        "--no-mutants", action="store_true", help="leave out the kill matrix (`make mutants`)"
+    )
     arguments = parser.parse_args(argv)
     sizes = SMOKE if arguments.smoke else FULL
+    if arguments.no_mutants:
+        sizes = replace(sizes, mutants=False)
     try:
         lines = [
             *bench_generate(),

@@ -142,12 +142,17 @@ def contract_facts(contract: Contract) -> str:
     return "\n".join(lines) + "\n"
 
 
+# Never committed: Python's bytecode caches, and what an editable install (`make bootstrap`
+# installs the client so) leaves in the project folder.
+NOT_GENERATED = frozenset({"__pycache__", ".pdm-build"})
+
+
 def tree(folder: Path) -> dict[str, bytes]:
-    """Every file below folder by relative path, but Python's bytecode caches (never committed)."""
+    """Every file below folder by relative path, but caches and install leftovers."""
     return {
         path.relative_to(folder).as_posix(): path.read_bytes()
         for path in sorted(folder.rglob("*"))
-        if path.is_file() and "__pycache__" not in path.parts
+        if path.is_file() and not NOT_GENERATED & set(path.parts)
     }
 
 
