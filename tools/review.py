@@ -287,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     base = arguments.base or default_base()
     try:
         report, status = review(base)
-    except (ReviewError, lint_spec.LintError) as error:
+    except (ReviewError, lint_spec.LintError, specdiff.BrokenDocument) as error:
         print(f"review: {error}", file=sys.stderr)
         return 2
     except yaml.YAMLError:

@@ -168,6 +168,29 @@ def _component(reference: str) -> str | None:
     return None
 
 
+def dangling(document: dict[str, Any]) -> list[str]:
+    """Every local `$ref` of the document that points to nothing."""
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            reference = node.get("$ref")
+            if (
+                isinstance(reference, str)
+                and reference.startswith("#/")
+                and _lookup(document, reference) is MISSING
+            ):
+                found.append(reference)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(document)
+    return sorted(set(found))
+
+
 def operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
     """(path, method, operation) for every operation."""
     for path, item in sorted((document.get("paths") or {}).items()):
@@ -812,8 +835,22 @@ def _rate_limit_rule(old: Any, new: Any) -> str:
     return "rate-limit-raised"
 
 
+class BrokenDocument(ValueError):
+    """A version of the contract cannot be compared; the message says why, in one line."""
+
+
 def classify(old_document: dict[str, Any], new_document: dict[str, Any]) -> list[Change]:
-    """Every change between the documents, each at its source and judged by one rule."""
+    """Every change between the documents, each at its source and judged by one rule.
+
+    Raises BrokenDocument when a `$ref` of either points to nothing.
+    """
+    for name, document in (("the base", old_document), ("the working tree", new_document)):
+        broken = dangling(document)
+        if broken:
+            raise BrokenDocument(
+                f"the contract in {name} has a $ref to nothing: {broken[0]}"
+                + (f" (and {len(broken) - 1} more)" if len(broken) > 1 else "")
+            )
     return Differ(old_document, new_document).run()
 
 

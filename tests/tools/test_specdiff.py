@@ -448,3 +448,10 @@ def test_readme_rule_table_is_the_rule_file() -> None:
     readme = (ROOT / "README.md").read_text()
     table = "\n".join(specdiff.rule_table())
     assert table in readme, "README's rule table differs: paste specdiff.rule_table() into it"
+
+
+def test_a_ref_to_nothing_is_refused_with_its_name() -> None:
+    broken = copy.deepcopy(BEFORE)
+    del broken["components"]["schemas"]["Error"]
+    with pytest.raises(specdiff.BrokenDocument, match="#/components/schemas/Error"):
+        specdiff.classify(BEFORE, broken)
