@@ -21,7 +21,8 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,8 @@ DOCUMENTATION = {
 LOWER_BOUNDS = {"minLength", "minimum", "exclusiveMinimum", "minItems", "minProperties"}
 UPPER_BOUNDS = {"maxLength", "maximum", "exclusiveMaximum", "maxItems", "maxProperties"}
 MISSING: Any = object()
+# What a walker does with one differing key or member: (before, after, where).
+Handler = Callable[[Any, Any, tuple[str, ...]], None]
 
 
 @dataclass(frozen=True)
@@ -258,6 +261,10 @@ class Scope:
     unused: bool = False
 
 
+# A walker of one kind of node: (before, after, where, scope).
+Walker = Callable[[Any, Any, tuple[str, ...], Scope], None]
+
+
 def _allowed(value: Any) -> set[str] | None:
     """A set of values as comparable strings; None for no constraint."""
     if value is MISSING:
@@ -386,15 +393,72 @@ class Differ:
             and isinstance(old.get("$ref"), str)
             and old.get("$ref") == new.get("$ref")
         ):
-            for key in sorted((old.keys() | new.keys()) - {"$ref"}):
-                before, after = old.get(key, MISSING), new.get(key, MISSING)
-                if before != after:
-                    if key in DOCUMENTATION:
-                        self.emit("documentation", (*path, key), scope, before, after)
-                    else:
-                        self.unknown((*path, key), scope, before, after)
+            self.fields(old, new, path, scope, {}, skip={"$ref"})
             return None
         return resolve(self.old_document, old), resolve(self.new_document, new)
+
+    # The two shapes every walker below is made of.
+
+    def fields(
+        self,
+        old: dict[str, Any],
+        new: dict[str, Any],
+        path: tuple[str, ...],
+        scope: Scope,
+        handlers: Mapping[str, str | Handler],
+        *,
+        skip: AbstractSet[str] = frozenset(),
+    ) -> None:
+        """An object, key by key: a key with a handler goes to it (a string handler is the rule
+        the change is recorded under), prose as documentation, any other key as unclassified.
+        """
+        for key in sorted((old.keys() | new.keys()) - skip):
+            a, b = old.get(key, MISSING), new.get(key, MISSING)
+            if a == b:
+                continue
+            where = (*path, key)
+            handler = handlers.get(key)
+            if isinstance(handler, str):
+                self.emit(handler, where, scope, a, b)
+            elif handler is not None:
+                handler(a, b, where)
+            elif key in DOCUMENTATION:
+                self.emit("documentation", where, scope, a, b)
+            else:
+                self.unknown(where, scope, a, b)
+
+    def members(
+        self,
+        old: Mapping[str, Any],
+        new: Mapping[str, Any],
+        path: tuple[str, ...],
+        *,
+        removed: Callable[[Any, tuple[str, ...]], None],
+        added: Callable[[Any, tuple[str, ...]], None],
+        changed: Handler,
+    ) -> None:
+        """A collection keyed by name (servers, parameters, statuses, headers, media types,
+        properties): each member removed, added, or changed in place.
+        """
+        for name in sorted(old.keys() | new.keys(), key=str):
+            where = (*path, str(name))
+            if name not in new:
+                removed(old[name], where)
+            elif name not in old:
+                added(new[name], where)
+            elif old[name] != new[name]:
+                changed(old[name], new[name], where)
+
+    def record(self, rule: str, scope: Scope) -> Callable[[Any, tuple[str, ...]], None]:
+        """A `removed` or `added` callback that records one rule (the value as before or after)."""
+
+        def removed_or_added(value: Any, where: tuple[str, ...]) -> None:
+            if rule.endswith("removed"):
+                self.emit(rule, where, scope, value)
+            else:
+                self.emit(rule, where, scope, new=value)
+
+        return removed_or_added
 
     # The document.
 
@@ -402,65 +466,54 @@ class Differ:
         """Every change between the two documents."""
         old, new = self.old_document, self.new_document
         everywhere = Scope(frozenset(), ())
-        for key in sorted(old.keys() | new.keys()):
-            before, after = old.get(key, MISSING), new.get(key, MISSING)
-            if before == after:
-                continue
-            if key == "paths":
-                self.paths(before or {}, after or {})
-            elif key == "components":
-                self.components(before or {}, after or {})
-            elif key == "servers":
-                self.servers(before or [], after or [])
-            elif key == "info":
-                self.info(before or {}, after or {})
-            elif key == "security":
-                self.emit("security-changed", (key,), everywhere, before, after)
-            elif key in DOCUMENTATION:
-                self.emit("documentation", (key,), everywhere, before, after)
-            else:
-                self.unknown((key,), everywhere, before, after)
+
+        def servers(a: Any, b: Any, where: tuple[str, ...]) -> None:
+            self.servers(a or [], b or [])
+
+        self.fields(
+            old,
+            new,
+            (),
+            everywhere,
+            {
+                "paths": lambda a, b, _: self.paths(a or {}, b or {}),
+                "components": lambda a, b, _: self.components(a or {}, b or {}),
+                "servers": servers,
+                "info": lambda a, b, where: self.info(_object(a), _object(b), where, everywhere),
+                "security": "security-changed",
+            },
+        )
         return self.changes
 
-    def info(self, old: dict[str, Any], new: dict[str, Any]) -> None:
-        everywhere = Scope(frozenset(), ())
-        for key in sorted(old.keys() | new.keys()):
-            before, after = old.get(key, MISSING), new.get(key, MISSING)
-            if before != after:
-                rule = "version-changed" if key == "version" else "documentation"
-                self.emit(rule, ("info", key), everywhere, before, after)
+    def info(
+        self, old: dict[str, Any], new: dict[str, Any], path: tuple[str, ...], scope: Scope
+    ) -> None:
+        """Metadata: the version is the contract's own; anything else in `info` is prose."""
+        prose = dict.fromkeys(old.keys() | new.keys(), "documentation")
+        self.fields(old, new, path, scope, {**prose, "version": "version-changed"})
 
     def servers(self, old: list[Any], new: list[Any]) -> None:
         everywhere = Scope(frozenset(), ())
-        before = {str(server.get("url")): server for server in old if isinstance(server, dict)}
-        after = {str(server.get("url")): server for server in new if isinstance(server, dict)}
-        for url in sorted(before.keys() | after.keys()):
-            path = ("servers", url)
-            if url not in after:
-                self.emit("server-removed", path, everywhere, before[url])
-            elif url not in before:
-                self.emit("server-added", path, everywhere, new=after[url])
-            else:
-                for key in sorted(before[url].keys() | after[url].keys()):
-                    a, b = before[url].get(key, MISSING), after[url].get(key, MISSING)
-                    if a == b or key == "url":
-                        continue
-                    if key in DOCUMENTATION:
-                        self.emit("documentation", (*path, key), everywhere, a, b)
-                    else:
-                        self.unknown((*path, key), everywhere, a, b)
+        self.members(
+            {str(server.get("url")): server for server in old if isinstance(server, dict)},
+            {str(server.get("url")): server for server in new if isinstance(server, dict)},
+            ("servers",),
+            removed=self.record("server-removed", everywhere),
+            added=self.record("server-added", everywhere),
+            changed=lambda a, b, where: self.fields(a, b, where, everywhere, {}, skip={"url"}),
+        )
 
     def paths(self, old: dict[str, Any], new: dict[str, Any]) -> None:
         for path in sorted(old.keys() | new.keys()):
             before, after = old.get(path) or {}, new.get(path) or {}
-            for key in sorted((before.keys() | after.keys()) - {*METHODS, "parameters"}):
-                a, b = before.get(key, MISSING), after.get(key, MISSING)
-                if a != b:
-                    scope = Scope(frozenset(), ())
-                    if key in DOCUMENTATION:
-                        self.emit("documentation", ("paths", path, key), scope, a, b)
-                    else:
-                        self.unknown(("paths", path, key), scope, a, b)
+            self.fields(
+                before,
+                after,
+                ("paths", path),
+                Scope(frozenset(), ()),
+                {},
+                skip={*METHODS, "parameters"},
+            )
             for method in METHODS:
                 a, b = before.get(method), after.get(method)
                 name = label(path, method)
@@ -476,183 +529,156 @@ class Differ:
         old = self.old_document["paths"][path][method]
         new = self.new_document["paths"][path][method]
         name = label(path, method)
-        here = (name,)
         scope = Scope(frozenset(SIDES), (Use("", name, ""),))
+        request = Scope(frozenset({"request"}), (Use("request", name, "request"),))
         before_parameters = parameters(self.old_document, path, method)
         after_parameters = parameters(self.new_document, path, method)
         if before_parameters != after_parameters:
-            self.parameters(before_parameters, after_parameters, (*here, "parameters"), name)
-        for key in sorted((old.keys() | new.keys()) - {"parameters"}):
-            a, b = old.get(key, MISSING), new.get(key, MISSING)
-            if a == b:
-                continue
-            where = (*here, key)
-            if key in DOCUMENTATION:
-                self.emit("documentation", where, scope, a, b)
-            elif key == "operationId":
-                self.emit("operation-id-changed", where, scope, a, b)
-            elif key == "x-braze-permission":
-                self.emit("permission-changed", where, scope, a, b)
-            elif key == "x-braze-rate-limit":
-                self.emit(_rate_limit_rule(a, b), where, scope, a, b)
-            elif key == "security":
-                self.emit("security-changed", where, scope, a, b)
-            elif key == "requestBody":
-                self.request_body(
-                    a, b, where, Scope(frozenset({"request"}), (Use("request", name, "request"),))
-                )
-            elif key == "responses":
-                self.responses(
-                    a if a is not MISSING else {}, b if b is not MISSING else {}, where, name
-                )
-            else:
-                self.unknown(where, scope, a, b)
+            self.parameters(before_parameters, after_parameters, (name, "parameters"), request)
+        self.fields(
+            old,
+            new,
+            (name,),
+            scope,
+            {
+                "operationId": "operation-id-changed",
+                "x-braze-permission": "permission-changed",
+                "x-braze-rate-limit": lambda a, b, where: self.emit(
+                    _rate_limit_rule(a, b), where, scope, a, b
+                ),
+                "security": "security-changed",
+                "requestBody": lambda a, b, where: self.request_body(a, b, where, request),
+                "responses": lambda a, b, where: self.responses(
+                    _object(a), _object(b), where, name
+                ),
+            },
+            skip={"parameters"},
+        )
 
     # The request side.
 
     def parameters(
-        self, old: dict[str, Any], new: dict[str, Any], path: tuple[str, ...], name: str
+        self, old: dict[str, Any], new: dict[str, Any], path: tuple[str, ...], scope: Scope
     ) -> None:
-        scope = Scope(frozenset({"request"}), (Use("request", name, "request"),))
-        for key in sorted(old.keys() | new.keys()):
-            where = (*path, key)
-            if key not in new:
-                self.emit("request-parameter-removed", where, scope, old[key])
-            elif key not in old:
-                required = bool(resolve(self.new_document, new[key]).get("required"))
-                rule = "request-parameter-added-required" if required else "request-parameter-added"
-                self.emit(rule, where, scope, new=new[key])
-            elif old[key] != new[key]:
-                self.parameter(old[key], new[key], where, scope)
+        def added(value: Any, where: tuple[str, ...]) -> None:
+            required = bool(resolve(self.new_document, value).get("required"))
+            rule = "request-parameter-added-required" if required else "request-parameter-added"
+            self.emit(rule, where, scope, new=value)
+
+        self.members(
+            old,
+            new,
+            path,
+            removed=self.record("request-parameter-removed", scope),
+            added=added,
+            changed=lambda a, b, where: self.parameter(a, b, where, scope),
+        )
 
     def parameter(self, old: Any, new: Any, path: tuple[str, ...], scope: Scope) -> None:
+        self.described(
+            "request-parameter", old, new, path, scope=scope, parts={"schema": self.schema}
+        )
+
+    def described(
+        self,
+        kind: str,
+        old: Any,
+        new: Any,
+        path: tuple[str, ...],
+        *,
+        scope: Scope,
+        parts: Mapping[str, Walker],
+    ) -> None:
+        """A parameter, header or request body: whether it is required, and what it carries."""
         resolved = self.pair(old, new, path, scope)
         if resolved is None:
             return
-        old, new = resolved
-        for key in sorted(old.keys() | new.keys()):
-            a, b = old.get(key, MISSING), new.get(key, MISSING)
-            if a == b:
-                continue
-            where = (*path, key)
-            if key in DOCUMENTATION:
-                self.emit("documentation", where, scope, a, b)
-            elif key == "required":
-                became = "required" if b is True else "optional"
-                self.emit(f"request-parameter-became-{became}", where, scope, a, b)
-            elif key == "schema":
-                self.schema(a, b, where, scope)
-            else:
-                self.unknown(where, scope, a, b)
+        handlers: dict[str, str | Handler] = {
+            key: _within(walk, scope) for key, walk in parts.items()
+        }
+        handlers["required"] = lambda a, b, where: self.emit(
+            f"{kind}-became-{_became(b)}", where, scope, a, b
+        )
+        self.fields(*resolved, path, scope, handlers)
 
     def request_body(self, old: Any, new: Any, path: tuple[str, ...], scope: Scope) -> None:
         if old is MISSING:
             required = bool(resolve(self.new_document, new).get("required"))
             rule = "request-body-added-required" if required else "request-body-added"
             self.emit(rule, path, scope, new=new)
-            return
-        if new is MISSING:
+        elif new is MISSING:
             self.emit("request-body-removed", path, scope, old)
-            return
-        resolved = self.pair(old, new, path, scope)
-        if resolved is None:
-            return
-        old, new = resolved
-        for key in sorted(old.keys() | new.keys()):
-            a, b = old.get(key, MISSING), new.get(key, MISSING)
-            if a == b:
-                continue
-            where = (*path, key)
-            if key in DOCUMENTATION:
-                self.emit("documentation", where, scope, a, b)
-            elif key == "required":
-                became = "required" if b is True else "optional"
-                self.emit(f"request-body-became-{became}", where, scope, a, b)
-            elif key == "content":
-                self.content(a or {}, b or {}, where, scope, "request")
-            else:
-                self.unknown(where, scope, a, b)
+        else:
+            self.described(
+                "request-body", old, new, path, scope=scope, parts={"content": self.request_content}
+            )
+
+    def request_content(self, old: Any, new: Any, path: tuple[str, ...], scope: Scope) -> None:
+        self.content(_object(old), _object(new), path, scope, "request")
 
     # The response side.
 
     def responses(
         self, old: dict[str, Any], new: dict[str, Any], path: tuple[str, ...], name: str
     ) -> None:
-        for status in sorted(old.keys() | new.keys(), key=str):
-            kind = "response-success" if str(status).startswith("2") else "response-error"
-            where = (*path, str(status))
-            scope = Scope(frozenset({"response"}), (Use("response", name, str(status)),))
-            if status not in new:
-                self.emit(f"{kind}-status-removed", where, scope, old[status])
-            elif status not in old:
-                self.emit(f"{kind}-status-added", where, scope, new=new[status])
-            elif old[status] != new[status]:
-                self.response(old[status], new[status], where, scope)
+        def scope(where: tuple[str, ...]) -> Scope:
+            return Scope(frozenset({"response"}), (Use("response", name, where[-1]),))
+
+        def kind(where: tuple[str, ...]) -> str:
+            return "response-success" if where[-1].startswith("2") else "response-error"
+
+        self.members(
+            old,
+            new,
+            path,
+            removed=lambda value, where: self.emit(
+                f"{kind(where)}-status-removed", where, scope(where), value
+            ),
+            added=lambda value, where: self.emit(
+                f"{kind(where)}-status-added", where, scope(where), new=value
+            ),
+            changed=lambda a, b, where: self.response(a, b, where, scope(where)),
+        )
 
     def response(self, old: Any, new: Any, path: tuple[str, ...], scope: Scope) -> None:
         resolved = self.pair(old, new, path, scope)
-        if resolved is None:
-            return
-        old, new = resolved
-        for key in sorted(old.keys() | new.keys()):
-            a, b = old.get(key, MISSING), new.get(key, MISSING)
-            if a == b:
-                continue
-            where = (*path, key)
-            if key in DOCUMENTATION:
-                self.emit("documentation", where, scope, a, b)
-            elif key == "headers":
-                self.headers(
-                    a if a is not MISSING else {}, b if b is not MISSING else {}, where, scope
-                )
-            elif key == "content":
-                self.content(
-                    a if a is not MISSING else {},
-                    b if b is not MISSING else {},
-                    where,
-                    scope,
-                    "response",
-                )
-            elif key == "links":
-                self.emit("response-links-changed", where, scope, a, b)
-            else:
-                self.unknown(where, scope, a, b)
+        if resolved is not None:
+            self.fields(
+                *resolved,
+                path,
+                scope,
+                {
+                    "headers": lambda a, b, where: self.headers(
+                        _object(a), _object(b), where, scope
+                    ),
+                    "content": lambda a, b, where: self.content(
+                        _object(a), _object(b), where, scope, "response"
+                    ),
+                    "links": "response-links-changed",
+                },
+            )
 
     def headers(
         self, old: dict[str, Any], new: dict[str, Any], path: tuple[str, ...], scope: Scope
     ) -> None:
-        before = {name.lower(): value for name, value in old.items()}
-        after = {name.lower(): value for name, value in new.items()}
-        for name in sorted(before.keys() | after.keys()):
-            where = (*path, name)
-            if name not in after:
-                required = bool(resolve(self.old_document, before[name]).get("required"))
-                kind = "required" if required else "optional"
-                self.emit(f"response-{kind}-header-removed", where, scope, before[name])
-            elif name not in before:
-                self.emit("response-header-added", where, scope, new=after[name])
-            elif before[name] != after[name]:
-                self.header(before[name], after[name], where, scope)
+        def removed(value: Any, where: tuple[str, ...]) -> None:
+            required = bool(resolve(self.old_document, value).get("required"))
+            kind = "required" if required else "optional"
+            self.emit(f"response-{kind}-header-removed", where, scope, value)
+
+        self.members(
+            {name.lower(): value for name, value in old.items()},
+            {name.lower(): value for name, value in new.items()},
+            path,
+            removed=removed,
+            added=self.record("response-header-added", scope),
+            changed=lambda a, b, where: self.header(a, b, where, scope),
+        )
 
     def header(self, old: Any, new: Any, path: tuple[str, ...], scope: Scope) -> None:
-        resolved = self.pair(old, new, path, scope)
-        if resolved is None:
-            return
-        old, new = resolved
-        for key in sorted(old.keys() | new.keys()):
-            a, b = old.get(key, MISSING), new.get(key, MISSING)
-            if a == b:
-                continue
-            where = (*path, key)
-            if key in DOCUMENTATION:
-                self.emit("documentation", where, scope, a, b)
-            elif key == "required":
-                became = "required" if b is True else "optional"
-                self.emit(f"response-header-became-{became}", where, scope, a, b)
-            elif key == "schema":
-                self.schema(a, b, where, scope)
-            else:
-                self.unknown(where, scope, a, b)
+        self.described(
+            "response-header", old, new, path, scope=scope, parts={"schema": self.schema}
+        )
 
     # Both sides.
 
@@ -664,29 +690,16 @@ class Differ:
         scope: Scope,
         side: str,
     ) -> None:
-        for media in sorted(old.keys() | new.keys()):
-            where = (*path, media)
-            if media not in new:
-                self.emit(f"{side}-media-type-removed", where, scope, old[media])
-            elif media not in old:
-                self.emit(f"{side}-media-type-added", where, scope, new=new[media])
-            elif old[media] != new[media]:
-                self.media(old[media], new[media], where, scope)
-
-    def media(
-        self, old: dict[str, Any], new: dict[str, Any], path: tuple[str, ...], scope: Scope
-    ) -> None:
-        for key in sorted(old.keys() | new.keys()):
-            a, b = old.get(key, MISSING), new.get(key, MISSING)
-            if a == b:
-                continue
-            where = (*path, key)
-            if key in DOCUMENTATION:
-                self.emit("documentation", where, scope, a, b)
-            elif key == "schema":
-                self.schema(a, b, where, scope)
-            else:
-                self.unknown(where, scope, a, b)
+        self.members(
+            old,
+            new,
+            path,
+            removed=self.record(f"{side}-media-type-removed", scope),
+            added=self.record(f"{side}-media-type-added", scope),
+            changed=lambda a, b, where: self.fields(
+                a, b, where, scope, {"schema": lambda x, y, at: self.schema(x, y, at, scope)}
+            ),
+        )
 
     def schema(self, old: Any, new: Any, path: tuple[str, ...], scope: Scope) -> None:
         """Keyword by keyword; `{side}` rules are judged by the scope's direction."""
@@ -732,14 +745,14 @@ class Differ:
     def properties(
         self, old: dict[str, Any], new: dict[str, Any], path: tuple[str, ...], scope: Scope
     ) -> None:
-        for name in sorted(old.keys() | new.keys()):
-            where = (*path, name)
-            if name not in new:
-                self.emit("{side}-property-removed", where, scope, old[name])
-            elif name not in old:
-                self.emit("{side}-property-added", where, scope, new=new[name])
-            elif old[name] != new[name]:
-                self.schema(old[name], new[name], where, scope)
+        self.members(
+            old,
+            new,
+            path,
+            removed=self.record("{side}-property-removed", scope),
+            added=self.record("{side}-property-added", scope),
+            changed=lambda a, b, where: self.schema(a, b, where, scope),
+        )
 
     # Components: each change once, at its source.
 
@@ -782,11 +795,22 @@ class Differ:
         if not isinstance(old, dict) or not isinstance(new, dict):
             self.emit("security-changed", path, scope, old, new)
             return
-        for key in sorted(old.keys() | new.keys()):
-            a, b = old.get(key, MISSING), new.get(key, MISSING)
-            if a != b:
-                rule = "documentation" if key in DOCUMENTATION else "security-changed"
-                self.emit(rule, (*path, key), Scope(scope.sides, scope.reaches), a, b)
+        changed = dict.fromkeys((old.keys() | new.keys()) - DOCUMENTATION, "security-changed")
+        self.fields(old, new, path, scope, changed)
+
+
+def _within(walk: Walker, scope: Scope) -> Handler:
+    """A walker bound to a scope, as `fields` calls its handlers."""
+    return lambda old, new, where: walk(old, new, where, scope)
+
+
+def _object(value: Any) -> dict[str, Any]:
+    """A mapping node, or {} where the key is absent."""
+    return value if isinstance(value, dict) else {}
+
+
+def _became(value: Any) -> str:
+    return "required" if value is True else "optional"
 
 
 def _keyword_rule(key: str, a: Any, b: Any) -> str | None:
