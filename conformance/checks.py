@@ -89,18 +89,6 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def operation_of(run: Run, exchange: Exchange) -> ContractOperation:
-    """The contract's operation an exchange was sent to (the trigger for undocumented methods)."""
-    path = exchange.case.operation.path
-    method = exchange.case.method.upper()
-    for operation in run.contract.operations.values():
-        if operation.path == path and operation.method == method:
-            return operation
-    return next(
-        (op for op in run.contract.operations.values() if op.path == path), run.contract.trigger
-    )
-
-
 def sent_id(exchange: Exchange) -> str:
     """The integration ID an exchange was sent for, decoded."""
     return id_of(exchange.case)
@@ -164,7 +152,8 @@ def rate_limit_headers(check: Recorder, run: Run, exchange: Exchange) -> None:
     if not any(response.headers.get(name.lower()) for name in judgements.RATE_HEADERS):
         return
     check.applied()
-    window = operation_of(run, exchange).rate_limit.window_seconds
+    operation = run.contract.operation_at(exchange.case.method, exchange.case.operation.path)
+    window = operation.rate_limit.window_seconds
     problems = judgements.rate_limit_problems(response, sent_at=exchange.sent_at, window=window)
     for problem in problems:
         _record(check, exchange, problem)

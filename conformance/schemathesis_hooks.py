@@ -28,7 +28,6 @@ from hypothesis import strategies
 
 from conformance import judgements
 from conformance.inputs import ODD_HEADERS, ODD_IDS
-from contract import Operation
 from contract import load as load_contract
 
 CONTRACT = load_contract()
@@ -51,7 +50,7 @@ def robustness(ctx: Context, response: Response, case: Case) -> None:
 @schemathesis.check
 def rate_limit_headers(ctx: Context, response: Response, case: Case) -> None:
     """X-RateLimit-* are integers, Remaining <= Limit, Reset lies within the documented window."""
-    window = _operation_of(case).rate_limit.window_seconds
+    window = CONTRACT.operation_at(case.method, case.operation.path).rate_limit.window_seconds
     sent_at = time.time() - response.elapsed
     for problem in judgements.rate_limit_problems(response, sent_at=sent_at, window=window):
         _fail(problem)
@@ -69,15 +68,6 @@ def no_reflected_key(ctx: Context, response: Response, case: Case) -> None:
     _fail(
         judgements.reflected_key_problem(response, judgements.bearer_key(response.request.headers))
     )
-
-
-def _operation_of(case: Case) -> Operation:
-    """The contract's operation a case was built for (the trigger for any other method)."""
-    method, path = case.method.upper(), case.operation.path
-    for operation in CONTRACT.operations.values():
-        if operation.method == method and operation.path == path:
-            return operation
-    return CONTRACT.trigger
 
 
 @schemathesis.hook

@@ -171,6 +171,14 @@ class Contract:
         except KeyError:
             raise ContractError(f"the document has no operation {operation_id!r}") from None
 
+    def operation_at(self, method: str, path: str) -> Operation:
+        """The operation a request to `method path` is for: the one documented there, else the
+        first at that path (an undocumented method), else the trigger.
+        """
+        at_path = [op for op in self.operations.values() if op.path == path]
+        exact = [op for op in at_path if op.method == method.upper()]
+        return (exact or at_path or [self.trigger])[0]
+
     def methods_at(self, path: str) -> frozenset[str]:
         """The methods (upper case) the document lists for a path."""
         return frozenset(op.method for op in self.operations.values() if op.path == path)

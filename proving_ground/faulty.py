@@ -408,10 +408,15 @@ class JobStatusCapitalised(ReferenceServer):
 class PagesOverlap(ReferenceServer):
     """Each next page starts again with the last item of the page before."""
 
-    def encode_cursor(self, scope: str, direction: str, anchor: str) -> str:
-        if direction == "next":
-            anchor = anchor[:-1] + chr(ord(anchor[-1]) - 1)
-        return super().encode_cursor(scope, direction, anchor)
+    def page(
+        self, items: Sequence[tuple[str, dict[str, Any]]], cursor: str | None, *, scope: str
+    ) -> Page | None:
+        decoded = self.decode_cursor(cursor, scope) if cursor is not None else None
+        keys = [key for key, _ in items]
+        if decoded is not None and decoded[0] == "next" and decoded[1] in keys[1:]:
+            # Start after the item before the one the cursor names: that one comes again.
+            cursor = self.encode_cursor(scope, "next", keys[keys.index(decoded[1]) - 1])
+        return super().page(items, cursor, scope=scope)
 
 
 class PrevOnFirstPage(ReferenceServer):
@@ -450,8 +455,10 @@ class ShortPages(ReferenceServer):
 class BadCursorGetsFirstPage(ReferenceServer):
     """A cursor it cannot read is answered with the first page instead of 400."""
 
-    def decode_cursor(self, cursor: str, scope: str) -> tuple[str, str] | None:
-        return super().decode_cursor(cursor, scope) or ("next", "")
+    def page(
+        self, items: Sequence[tuple[str, dict[str, Any]]], cursor: str | None, *, scope: str
+    ) -> Page | None:
+        return super().page(items, cursor, scope=scope) or super().page(items, None, scope=scope)
 
 
 class OnePermissionForAll(ReferenceServer):

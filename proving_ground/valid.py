@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from contract import Contract
 from proving_ground.servers import BundledServer, described
-from reference.app import JOB_KEY_SPAN, Job, Page, RateState, ReferenceServer
+from reference.app import Job, Page, RateState, ReferenceServer
 from reference.fixtures import DEMO_INTEGRATIONS, Fixtures, demo_fixtures
 
 
@@ -123,7 +123,7 @@ class JobsOldestFirst(ReferenceServer):
         self, items: Sequence[tuple[str, dict[str, Any]]], cursor: str | None, *, scope: str
     ) -> Page | None:
         if scope.startswith("jobs:"):
-            items = [(f"{JOB_KEY_SPAN * 2 - int(key):013d}", item) for key, item in items][::-1]
+            items = list(reversed(items))
         return super().page(items, cursor, scope=scope)
 
 

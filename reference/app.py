@@ -57,7 +57,6 @@ UUID_PATTERN = re.compile(
     r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE
 )
 log = logging.getLogger("reference")
-JOB_KEY_SPAN = 10**12
 
 
 @dataclass(frozen=True)
@@ -290,8 +289,7 @@ class ReferenceServer:
         identifier = integration_id.lower()
         jobs = sorted(self._jobs.get(identifier, ()), key=lambda job: -job.sequence)
         now = self.clock()
-        # Keys grow along the list's order (newest first), as `page` needs.
-        items = [(f"{JOB_KEY_SPAN - job.sequence:012d}", self.job_view(job, now)) for job in jobs]
+        items = [(str(job.sequence), self.job_view(job, now)) for job in jobs]
         page = self.page(items, request.query_params.get("cursor"), scope=f"jobs:{identifier}")
         if page is None:
             return self.error_response(400, self.messages.invalid_cursor, state=state)
@@ -344,24 +342,21 @@ class ReferenceServer:
     ) -> Page | None:
         """The page a cursor names (the first without one), or None if it cannot be read.
 
-        Items come as (key, item) in the list's order, keys ascending; a cursor names an item by
-        its key, so pages stay where they were when items are added elsewhere.
+        Items come as (key, item) in the list's order; a cursor names the item its page starts
+        after (or ends before), so pages stay where they were when items are added elsewhere. A
+        cursor naming an item the list does not hold cannot be read.
         """
         size = self.contract.jobs.page_size
         keys = [key for key, _ in items]
-        if cursor is None:
-            chosen = list(range(min(size, len(items))))
-        else:
+        start, stop = 0, size
+        if cursor is not None:
             decoded = self.decode_cursor(cursor, scope)
-            if decoded is None:
+            if decoded is None or decoded[1] not in keys:
                 return None
             direction, anchor = decoded
-            if direction == "next":
-                after = [index for index, key in enumerate(keys) if key > anchor]
-                chosen = after[:size]
-            else:
-                before = [index for index, key in enumerate(keys) if key < anchor]
-                chosen = before[-size:]
+            at = keys.index(anchor)
+            start, stop = (at + 1, at + 1 + size) if direction == "next" else (at - size, at)
+        chosen = range(max(0, start), min(stop, len(items)))
         prev = next_ = None
         if chosen and chosen[0] > 0:
             prev = self.encode_cursor(scope, "prev", keys[chosen[0]])

@@ -33,9 +33,6 @@ DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 # Waiting helper bounds: never wait longer than this in all, nor try more often than this.
 DEFAULT_MAX_WAIT_SECONDS = 120.0
 DEFAULT_MAX_ATTEMPTS = 3
-# When a 429 carries no usable X-RateLimit-Reset, wait one documented window.
-FALLBACK_WAIT_SECONDS = 60.0
-RESET_MARGIN_SECONDS = 0.5
 
 
 def _generated_client(base_url: str, api_key: str, timeout: httpx.Timeout) -> AuthenticatedClient:
@@ -54,8 +51,7 @@ def _wait_before_retry(outcome: Outcome, *, now: float, deadline: float) -> floa
     """Seconds to wait before trying again, or None if the outcome is final or time is up."""
     if not isinstance(outcome, RateLimited):
         return None
-    until_reset = outcome.rate_limit.seconds_until_reset(now)
-    wait = (FALLBACK_WAIT_SECONDS if until_reset is None else until_reset) + RESET_MARGIN_SECONDS
+    wait = outcome.rate_limit.wait_seconds(now)
     return wait if now + wait <= deadline else None
 
 
@@ -140,18 +136,17 @@ class CdiClient:
 
     def list_integrations(self) -> Iterator[Integration]:
         """Every integration of the key's workspace, reading page after page as needed."""
-        send: Send | None = flows.first_integrations_page()
-        while send is not None:
-            page = self._run(flows.page(send, retry=self.retry, clock=self._clock))
-            yield from flows.integrations(page.items)
-            send = page.next
+        return self._items(flows.first_integrations_page(), flows.integrations)
 
     def job_sync_status(self, integration_id: str) -> Iterator[Job]:
         """Every job of an integration as Braze lists them (no order is promised)."""
-        send: Send | None = flows.first_jobs_page(integration_id)
+        return self._items(flows.first_jobs_page(integration_id), flows.jobs)
+
+    def _items(self, first: Send, convert: Callable[[list[Any]], list[T]]) -> Iterator[T]:
+        send: Send | None = first
         while send is not None:
             page = self._run(flows.page(send, retry=self.retry, clock=self._clock))
-            yield from flows.jobs(page.items)
+            yield from convert(page.items)
             send = page.next
 
     def sync_and_wait(
@@ -244,22 +239,22 @@ class AsyncCdiClient:
             flow, self.generated.get_async_httpx_client(), sleep=self._sleep, clock=self._clock
         )
 
-    async def list_integrations(self) -> AsyncIterator[Integration]:
+    def list_integrations(self) -> AsyncIterator[Integration]:
         """Every integration of the key's workspace, reading page after page as needed."""
-        send: Send | None = flows.first_integrations_page()
-        while send is not None:
-            page = await self._run(flows.page(send, retry=self.retry, clock=self._clock))
-            for integration in flows.integrations(page.items):
-                yield integration
-            send = page.next
+        return self._items(flows.first_integrations_page(), flows.integrations)
 
-    async def job_sync_status(self, integration_id: str) -> AsyncIterator[Job]:
+    def job_sync_status(self, integration_id: str) -> AsyncIterator[Job]:
         """Every job of an integration as Braze lists them (no order is promised)."""
-        send: Send | None = flows.first_jobs_page(integration_id)
+        return self._items(flows.first_jobs_page(integration_id), flows.jobs)
+
+    async def _items(
+        self, first: Send, convert: Callable[[list[Any]], list[T]]
+    ) -> AsyncIterator[T]:
+        send: Send | None = first
         while send is not None:
             page = await self._run(flows.page(send, retry=self.retry, clock=self._clock))
-            for job in flows.jobs(page.items):
-                yield job
+            for item in convert(page.items):
+                yield item
             send = page.next
 
     async def sync_and_wait(

@@ -17,7 +17,6 @@ What the flows promise:
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import re
@@ -48,6 +47,7 @@ from braze_cdi_sync.outcomes import (
     SyncStarted,
     error_message,
     interpret,
+    json_body,
 )
 
 log = logging.getLogger("braze_cdi_sync")
@@ -57,8 +57,6 @@ TRANSIENT_STATUSES = frozenset({502, 503, 504})
 STATUS_INTERVAL_SECONDS = LIST_JOB_SYNC_STATUS_RATE_WINDOW_SECONDS / LIST_JOB_SYNC_STATUS_RATE_LIMIT
 # Jobs that started this long before the trigger still count as its job (clocks differ).
 CLOCK_SKEW = timedelta(seconds=120)
-RESET_MARGIN_SECONDS = 0.5
-FALLBACK_RESET_SECONDS = 60.0
 LINK_NEXT = re.compile(r'<(?P<url>[^<>]*)>\s*;\s*rel="?next"?')
 IfRunning = Literal["wait", "fail"]
 
@@ -122,14 +120,7 @@ def describe(reply: Reply) -> str:
     """A reply in a few words, for logs and errors (never a header, so never the key)."""
     if isinstance(reply, httpx.TransportError):
         return f"no answer ({type(reply).__name__})"
-    return f"{reply.status_code} {error_message(reply, _json(reply))}"
-
-
-def _json(response: httpx.Response) -> object:
-    try:
-        return json.loads(response.content)
-    except ValueError:
-        return None
+    return f"{reply.status_code} {error_message(reply, json_body(reply))}"
 
 
 def _never_arrived(reply: Reply) -> bool:
@@ -144,43 +135,56 @@ def _transient(reply: Reply) -> bool:
 def _over_rate_limit(reply: Reply) -> bool:
     if isinstance(reply, httpx.TransportError) or reply.status_code != 429:
         return False
-    return error_message(reply, _json(reply)) == OVER_RATE_LIMIT_MESSAGE
+    return error_message(reply, json_body(reply)) == OVER_RATE_LIMIT_MESSAGE
 
 
-def until_reset(response: httpx.Response, now: float) -> float:
-    """Seconds to wait for the rate-limit window named by an answer's X-RateLimit-Reset."""
-    left = RateLimit.from_headers(response.headers).seconds_until_reset(now)
-    return (FALLBACK_RESET_SECONDS if left is None else min(left, 3600.0)) + RESET_MARGIN_SECONDS
+def attempts(
+    send: Send,
+    *,
+    retry: Retry,
+    clock: Callable[[], float],
+    retryable: Callable[[Reply], bool],
+    wait_out_rate_limit: bool,
+) -> Flow[Reply]:
+    """Send until an answer is not retryable or the attempts are spent; the last answer.
+
+    A retryable answer is sent again after the backoff; with `wait_out_rate_limit`, an answer
+    over the rate limit is sent again after the window's reset.
+    """
+    for attempt in range(1, retry.attempts + 1):
+        reply = yield send
+        assert reply is not None
+        last = attempt == retry.attempts
+        if wait_out_rate_limit and _over_rate_limit(reply) and not last:
+            assert isinstance(reply, httpx.Response)
+            wait = RateLimit.from_headers(reply.headers).wait_seconds(clock())
+            log.info("%s: over the rate limit; waiting %.1f s for the reset", send.label, wait)
+            yield Sleep(wait, "the rate-limit reset")
+            continue
+        if last or not retryable(reply):
+            return reply
+        delay = retry.delay(attempt)
+        log.warning(
+            "%s: %s; retrying in %.1f s (attempt %d of %d)",
+            send.label,
+            describe(reply),
+            delay,
+            attempt + 1,
+            retry.attempts,
+        )
+        yield Sleep(delay, "a transient failure")
+    raise AssertionError("unreachable: the last attempt returns")
 
 
 def read(send: Send, *, retry: Retry, clock: Callable[[], float]) -> Flow[httpx.Response]:
     """A read, retried through transient failures and its rate limit; BrazeApiError at the end."""
-    reply: Reply | None = None
-    for attempt in range(1, retry.attempts + 1):
-        reply = yield send
-        assert reply is not None
-        if _over_rate_limit(reply) and attempt < retry.attempts:
-            assert isinstance(reply, httpx.Response)
-            wait = until_reset(reply, clock())
-            log.info("%s: over the rate limit; waiting %.1f s for the reset", send.label, wait)
-            yield Sleep(wait, "the rate-limit reset")
-            continue
-        if not _transient(reply):
-            assert isinstance(reply, httpx.Response)
-            return reply
-        if attempt < retry.attempts:
-            delay = retry.delay(attempt)
-            log.warning(
-                "%s: %s; retrying in %.1f s (attempt %d of %d)",
-                send.label,
-                describe(reply),
-                delay,
-                attempt + 1,
-                retry.attempts,
-            )
-            yield Sleep(delay, "a transient failure")
-    assert reply is not None
-    raise _failure(reply, f"after {retry.attempts} attempts")
+    reply = yield from attempts(
+        send, retry=retry, clock=clock, retryable=_transient, wait_out_rate_limit=True
+    )
+    if _transient(reply):
+        raise _failure(reply, f"after {retry.attempts} attempts")
+    assert isinstance(reply, httpx.Response)
+    return reply
 
 
 def _failure(reply: Reply, when: str) -> BrazeApiError:
@@ -188,33 +192,23 @@ def _failure(reply: Reply, when: str) -> BrazeApiError:
         return BrazeApiError(
             0, f"no answer {when} ({type(reply).__name__})", headers=httpx.Headers()
         )
-    body = _json(reply)
+    body = json_body(reply)
     return BrazeApiError(reply.status_code, error_message(reply, body), headers=reply.headers)
 
 
-def trigger(integration_id: str, *, retry: Retry) -> Flow[Outcome]:
+def trigger(integration_id: str, *, retry: Retry, clock: Callable[[], float]) -> Flow[Outcome]:
     """One trigger: resent only if it never reached the server; EffectUnknown if unsure."""
     request = trigger_integration_sync._get_kwargs(integration_id=integration_id)
     send = Send(request, f"{request['method'].upper()} {request['url']}")
-    for attempt in range(1, retry.attempts + 1):
-        reply = yield send
-        assert reply is not None
-        if not _transient(reply):
-            assert isinstance(reply, httpx.Response)
-            return interpret(reply)
-        if not _never_arrived(reply):
-            raise EffectUnknown(reply)
-        if attempt < retry.attempts:
-            delay = retry.delay(attempt)
-            log.warning(
-                "%s: %s (it never reached the server); retrying in %.1f s",
-                send.label,
-                describe(reply),
-                delay,
-            )
-            yield Sleep(delay, "a connection failure")
-    assert reply is not None
-    raise _failure(reply, f"after {retry.attempts} attempts")
+    reply = yield from attempts(
+        send, retry=retry, clock=clock, retryable=_never_arrived, wait_out_rate_limit=False
+    )
+    if not _transient(reply):
+        assert isinstance(reply, httpx.Response)
+        return interpret(reply)
+    if _never_arrived(reply):
+        raise _failure(reply, f"after {retry.attempts} attempts")
+    raise EffectUnknown(reply)
 
 
 @dataclass(frozen=True)
@@ -228,7 +222,7 @@ class Page:
 def page(send: Send, *, retry: Retry, clock: Callable[[], float]) -> Flow[Page]:
     """Read one page; the next page's request comes from the `Link` header, as given."""
     response = yield from read(send, retry=retry, clock=clock)
-    body = _json(response)
+    body = json_body(response)
     if response.status_code != 200:
         raise _failure(response, "")
     items = body.get("results") if isinstance(body, dict) else None
@@ -372,7 +366,7 @@ def start(waiting: Waiting, *, if_running: IfRunning) -> Flow[datetime]:
         attempt += 1
         since = datetime.fromtimestamp(clock(), UTC)
         try:
-            outcome = yield from trigger(integration_id, retry=retry)
+            outcome = yield from trigger(integration_id, retry=retry, clock=clock)
         except EffectUnknown as unknown:
             log.warning(
                 "trigger of %s: %s; reading the job status before trying again",
@@ -399,7 +393,6 @@ def start(waiting: Waiting, *, if_running: IfRunning) -> Flow[datetime]:
                     break
             continue
         assert isinstance(outcome, RateLimited)
-        wait = outcome.rate_limit.seconds_until_reset(clock())
-        wait = (FALLBACK_RESET_SECONDS if wait is None else wait) + RESET_MARGIN_SECONDS
+        wait = outcome.rate_limit.wait_seconds(clock())
         log.info("trigger of %s: over the rate limit; waiting %.1f s", integration_id, wait)
         yield waiting.pause(wait, "the trigger's rate limit")

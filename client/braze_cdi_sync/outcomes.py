@@ -14,6 +14,9 @@ from braze_cdi_client.models.sync_accepted import SyncAccepted
 # The two meanings of 429, told apart by the message (see the contract's TooManyRequests response);
 # `make generate` writes the message from the contract's named example.
 IN_PROGRESS_MESSAGE = ANOTHER_JOB_IN_PROGRESS_MESSAGE
+# When a 429 carries no usable X-RateLimit-Reset, wait one documented window.
+FALLBACK_WAIT_SECONDS = 60.0
+RESET_MARGIN_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,13 @@ class RateLimit:
     def seconds_until_reset(self, now: float) -> float | None:
         """Seconds from `now` (epoch seconds) until the window resets; None if unknown."""
         return None if self.reset is None else max(0.0, self.reset - now)
+
+    def wait_seconds(self, now: float) -> float:
+        """How long to wait before trying again: until the reset (at most an hour), a margin
+        more; one documented window when the answer names no reset.
+        """
+        left = self.seconds_until_reset(now)
+        return (FALLBACK_WAIT_SECONDS if left is None else min(left, 3600.0)) + RESET_MARGIN_SECONDS
 
 
 @dataclass(frozen=True)
@@ -86,7 +96,8 @@ class BrazeApiError(Exception):
         self.rate_limit = RateLimit.from_headers(headers)
 
 
-def _json(response: httpx.Response) -> object:
+def json_body(response: httpx.Response) -> object:
+    """The answer's body as JSON, or None when it is not JSON."""
     try:
         return json.loads(response.content)
     except ValueError:
@@ -106,7 +117,7 @@ def error_message(response: httpx.Response, body: object) -> str:
 
 def interpret(response: httpx.Response) -> Outcome:
     """Turn an answer into an outcome, or raise BrazeApiError; never any other exception."""
-    body = _json(response)
+    body = json_body(response)
     rate_limit = RateLimit.from_headers(response.headers)
     status = response.status_code
     if status == 202:

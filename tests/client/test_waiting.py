@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 
 import httpx
@@ -84,21 +85,19 @@ def clock() -> FakeTime:
     return FakeTime()
 
 
-def serve(
-    clock: FakeTime, fixtures: Fixtures | None = None
-) -> Callable[[], Iterator[tuple[str, Faults]]]:
-    def context() -> Iterator[tuple[str, Faults]]:
-        server = ReferenceServer(fixtures or replace(demo_fixtures(), sync_seconds=30), clock=clock)
-        faults = Faults(server.app)
-        with serve_in_thread(faults) as url:
-            yield url, faults
-
-    return context
+@contextmanager
+def serving(clock: FakeTime, fixtures: Fixtures | None = None) -> Iterator[tuple[str, Faults]]:
+    """The reference server behind the fault layer, on loopback; its URL and the fault layer."""
+    server = ReferenceServer(fixtures or replace(demo_fixtures(), sync_seconds=30), clock=clock)
+    faults = Faults(server.app)
+    with serve_in_thread(faults) as url:
+        yield url, faults
 
 
 @pytest.fixture
 def served(clock: FakeTime) -> Iterator[tuple[str, Faults]]:
-    yield from serve(clock)()
+    with serving(clock) as pair:
+        yield pair
 
 
 def client(url: str, clock: FakeTime) -> CdiClient:
@@ -275,9 +274,8 @@ def test_a_job_outcome_configured_on_the_server_is_what_the_client_returns(
         sync_seconds=10,
         outcomes={INTEGRATION: Outcome("config_error", 0, 0)},
     )
-    for url, _ in serve(clock, fixtures)():
-        with client(url, clock) as braze:
-            assert braze.sync_and_wait(INTEGRATION, poll=5).status == "config_error"
+    with serving(clock, fixtures) as (url, _), client(url, clock) as braze:
+        assert braze.sync_and_wait(INTEGRATION, poll=5).status == "config_error"
 
 
 def _response(status: int, body: object) -> flows.Reply:

@@ -64,3 +64,12 @@ def test_unreadable_or_invalid_documents_are_errors(tmp_path: Path) -> None:
     broken.write_text("paths: [unclosed\n")
     with pytest.raises(ContractError, match="not valid YAML"):
         load(broken)
+
+
+def test_operation_at_finds_the_operation_a_request_is_for(contract: Contract) -> None:
+    status_path = contract.job_sync_status.path
+    assert contract.operation_at("get", status_path) == contract.job_sync_status
+    # An undocumented method is judged by the operation at its path, an unknown path by the trigger.
+    assert contract.operation_at("PUT", status_path) == contract.job_sync_status
+    assert contract.operation_at("GET", contract.trigger.path) == contract.trigger
+    assert contract.operation_at("GET", "/nowhere") == contract.trigger
