@@ -26,7 +26,13 @@ from tests.support import USER_VARIABLES
 SECRET = "sk-schemathesis-door-secret-42"
 CONFIG = ROOT / "schemathesis.toml"
 SCHEMATHESIS = str(Path(sys.executable).parent / "schemathesis")
-PYTEST_EXAMPLE = [sys.executable, "-m", "pytest", "examples/test_braze_contract.py", "-q"]
+# The console script, as the README prints it: `python -m pytest` would put the root on sys.path
+# itself, and hide a project that only works that way.
+PYTEST_EXAMPLE = [
+    str(Path(sys.executable).parent / "pytest"),
+    "examples/test_braze_contract.py",
+    "-q",
+]
 
 
 def _environment(**variables: str) -> dict[str, str]:
