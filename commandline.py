@@ -16,6 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
+# What the suite reads from the environment for the user's own server (never for a bundled one);
+# the project's own runs (its tests, the kill matrix) remove them.
+SUITE_VARIABLES = ("BASE_URL", "TOKEN", "LIMITED_TOKEN", "LIMITED_PERMISSIONS", "INTEGRATION_ID")
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 HIGHEST_PORT = 65_535

@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from commandline import ROOT, Parser, exit_with, positive, server_process
+from commandline import ROOT, SUITE_VARIABLES, Parser, exit_with, positive, server_process
 from contract import DOCUMENT
 from proving_ground.servers import BundledServer, registry
 
@@ -39,7 +39,7 @@ CONFIGURED_NAMES = {
     "too-many-requests": {"too_many_requests"},
     "no-reflected-key": {"no_reflected_key"},
 }
-USER_VARIABLES = ("BASE_URL", "TOKEN", "LIMITED_TOKEN", "INTEGRATION_ID")
+USER_VARIABLES = SUITE_VARIABLES
 # The budget column: one window of Braze's documented limit.
 BUDGET = 20
 # A representative subset for `make test`: the reference, one faulty server per check, two valid.

@@ -16,8 +16,8 @@ from tests.support import USER_VARIABLES
 
 @pytest.fixture(autouse=True)
 def _without_the_users_variables(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests never see the BASE_URL, TOKEN, LIMITED_TOKEN or INTEGRATION_ID a user exported for
-    their own server; a test that wants one sets it.
+    """Tests never see the variables a user exported for their own server (BASE_URL, TOKEN,
+    LIMITED_TOKEN, LIMITED_PERMISSIONS, INTEGRATION_ID); a test that wants one sets it.
     """
     for name in USER_VARIABLES:
         monkeypatch.delenv(name, raising=False)

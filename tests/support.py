@@ -6,10 +6,10 @@ import os
 import subprocess
 import sys
 
-from commandline import ROOT
+from commandline import ROOT, SUITE_VARIABLES
 
 # A user's shell may export these for their own server; runs in tests must never depend on them.
-USER_VARIABLES = ("TOKEN", "LIMITED_TOKEN", "INTEGRATION_ID", "BASE_URL")
+USER_VARIABLES = SUITE_VARIABLES
 
 
 def run_module(
