@@ -22,11 +22,13 @@ export TOKEN LIMITED_TOKEN
 export REDOCLY_TELEMETRY := off
 export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
 
-.PHONY: help bootstrap lint-spec lint test serve conformance mutants generate bench review docs
+.PHONY: help bootstrap lint-spec lint test test-airflow test-all serve conformance mutants generate \
+	bench review docs
 
-help: ## Show the targets and what they do
-	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
-		awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
+help: ## Show the targets and what they do (colour only on a terminal)
+	@if [ -t 1 ]; then on=$$'\033[36m'; off=$$'\033[0m'; else on=; off=; fi; \
+		grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
+		awk -v on="$$on" -v off="$$off" 'BEGIN {FS = ":.*## "}; {printf "  %s%-12s%s %s\n", on, $$1, off, $$2}'
 
 $(VENV_STAMP): requirements.txt client/pyproject.toml generated/braze-cdi-client/pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -49,8 +51,15 @@ lint: bootstrap ## Check the project's own Python code: ruff check, ruff format 
 	$(VENV)/bin/ruff format --check $(PY_SOURCES)
 	$(VENV)/bin/mypy $(PY_SOURCES)
 
-test: lint-spec lint ## Run every check CI runs: spec lint, code lint, the test suite
-	$(PY) -m pytest
+# The fast tier: every test but the whole kill matrix and the Airflow environment, two workers.
+PYTEST_WORKERS ?= 2
+test: lint-spec lint ## The fast tier (under 5 minutes): spec lint, code lint, every test but the tiers below
+	$(PY) -m pytest -m "not airflow" -n $(PYTEST_WORKERS)
+
+test-airflow: $(VENV_STAMP) ## The Airflow tier: builds .venv-airflow, runs airflow-provider-braze against the reference
+	$(PY) -m pytest -m airflow
+
+test-all: test mutants test-airflow ## Everything CI runs: the fast tier, the whole kill matrix, the Airflow tier
 
 serve: $(VENV_STAMP) ## Run the reference server on 127.0.0.1:PORT (8080); SERVE_FLAGS="--braze-limits" etc.; Ctrl-C stops
 	$(PY) -m reference --port $(PORT) $(SERVE_FLAGS)
@@ -58,7 +67,7 @@ serve: $(VENV_STAMP) ## Run the reference server on 127.0.0.1:PORT (8080); SERVE
 conformance: $(VENV_STAMP) ## Run the suite against the bundled reference server, or BASE_URL= [INTEGRATION_ID=] [BUDGET=] with TOKEN exported; exits 0 or 2 (bin/conformance: 0, 1 or 2)
 	$(PY) -m conformance $(if $(BASE_URL),--base-url $(BASE_URL)) $(if $(INTEGRATION_ID),--integration-id $(INTEGRATION_ID)) $(if $(BUDGET),--budget $(BUDGET)) $(CONFORMANCE_FLAGS)
 
-mutants: $(VENV_STAMP) ## The kill matrix: the suite and plain schemathesis against every server of the proving ground
+mutants: $(VENV_STAMP) ## The whole kill matrix (a slow tier): the suite and schemathesis against every server of the proving ground
 	$(PY) -m proving_ground.matrix
 
 generate: $(VENV_STAMP) ## Write generated/braze-cdi-client from the contract (no-op when its inputs are unchanged)

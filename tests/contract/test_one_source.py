@@ -69,8 +69,11 @@ def changed_contract(tmp_path: Path) -> Path:
     """A copy of the contract with another in-progress message and another documented limit."""
     document = yaml.safe_load(DOCUMENT.read_text())
     document["components"]["examples"]["AnotherJobInProgress"]["value"]["message"] = NEW_MESSAGE
-    trigger = document["paths"]["/cdi/integrations/{integration_id}/sync"]["post"]
-    trigger["x-braze-rate-limit"]["limit"] = NEW_LIMIT
+    # Every operation's limit raised (the trigger's to NEW_LIMIT), so no run here waits a window.
+    for item in document["paths"].values():
+        for operation in item.values():
+            if isinstance(operation, dict) and "x-braze-rate-limit" in operation:
+                operation["x-braze-rate-limit"]["limit"] = NEW_LIMIT
     path = tmp_path / "openapi.yaml"
     path.write_text(yaml.safe_dump(document, sort_keys=False))
     return path

@@ -48,8 +48,18 @@ def test_workflow_runs_lint_drift_tests_and_review() -> None:
         "make test",
         "make --no-print-directory review",
         "GITHUB_STEP_SUMMARY",
+        "make --no-print-directory mutants",
+        "make test-airflow",
     ):
         assert step in text
+
+
+def test_ci_runs_the_readme_test_command_then_the_slow_tiers() -> None:
+    text = (ROOT / ".ci" / "run").read_text()
+    tiers = [line.split()[1] for line in text.splitlines() if line.startswith("tier ")]
+    assert tiers == ["test", "mutants", "test-airflow"]
+    readme = (ROOT / "README.md").read_text()
+    assert "make test " in readme
 
 
 def test_canary_runs_the_suite_nightly_with_secrets_and_keeps_its_report() -> None:
