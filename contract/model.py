@@ -1,7 +1,9 @@
 """Read `openapi/openapi.yaml` into the facts the other parts need; nothing here is typed twice.
 
-Messages come from the document's named examples (`components.examples`), permissions and rate
-limits from the `x-braze-*` extensions of each operation, IDs from the parameter's examples.
+Messages come from the `x-braze-messages` of the document's shared answers (`components.responses`)
+and the `const` of `SyncAccepted.message`, permissions and rate limits from the `x-braze-*`
+extensions of each operation, instance names from each server's `x-braze-instance`, IDs from the
+parameter's examples. Nothing is read from prose or from an example.
 """
 
 from __future__ import annotations
@@ -28,8 +30,9 @@ class ContractError(Exception):
 
 @dataclass(frozen=True)
 class Messages:
-    """Braze's messages, each read from the named example of `components.examples` whose name is
-    the field's in CamelCase (`another_job_in_progress` from `AnotherJobInProgress`).
+    """Braze's messages by name: each error message from the `x-braze-messages` of the shared
+    answers that carry it (`another_job_in_progress` in `TooManyRequests`), the success
+    message from the `const` of `SyncAccepted.message`.
     """
 
     sync_accepted: str
@@ -44,11 +47,7 @@ class Messages:
     invalid_cursor: str
 
 
-# Which example of `components.examples` holds each message: the document's names, not Braze's.
-EXAMPLE_NAMES = {
-    field_.name: "".join(word.capitalize() for word in field_.name.split("_"))
-    for field_ in fields(Messages)
-}
+MESSAGE_NAMES = tuple(field_.name for field_ in fields(Messages))
 
 
 @dataclass(frozen=True)
@@ -146,7 +145,7 @@ class Contract:
     operations: Mapping[str, Operation]
     messages: Messages
     example_ids: tuple[str, ...]
-    servers: tuple[tuple[str, str], ...]
+    servers: tuple[tuple[str, str], ...]  # (URL, instance name)
     jobs: JobFacts
 
     @property
@@ -198,14 +197,64 @@ def _dig(document: Mapping[str, Any], *keys: str) -> Any:  # noqa: ANN401 - a YA
 
 
 def _messages(document: Mapping[str, Any]) -> Messages:
-    values: dict[str, str] = {}
-    for field_ in fields(Messages):
-        name = EXAMPLE_NAMES[field_.name]
-        message = _dig(document, "components", "examples", name, "value", "message")
-        if not isinstance(message, str) or not message:
-            raise ContractError(f"the example {name!r} has no message")
-        values[field_.name] = message
-    return Messages(**values)
+    """Every message by name, from `x-braze-messages`; the named examples of each answer must
+    show one of its messages (so an example cannot drift from the fact it illustrates).
+    """
+    accepted = _dig(document, "components", "schemas", "SyncAccepted", "properties", "message")
+    values: dict[str, object] = {"sync_accepted": accepted.get("const") if accepted else None}
+    for answer, response in (_dig(document, "components", "responses") or {}).items():
+        listed = response.get("x-braze-messages") if isinstance(response, Mapping) else None
+        if listed is None:
+            continue
+        if not isinstance(listed, Mapping):
+            raise ContractError(f"x-braze-messages of the answer {answer!r} is not a mapping")
+        for name, message in listed.items():
+            if values.setdefault(str(name), message) != message:
+                raise ContractError(f"the message {name!r} differs between answers ({answer!r})")
+        _examples_show(document, answer, response, set(listed.values()))
+    if len(values) == 1:
+        values |= _legacy_messages(document)
+    unknown = sorted(set(values) - set(MESSAGE_NAMES))
+    if unknown:
+        raise ContractError(
+            f"x-braze-messages names a message the project does not know: {unknown[0]}"
+        )
+    for name in MESSAGE_NAMES:
+        if not isinstance(values.get(name), str) or not values[name]:
+            raise ContractError(f"no answer lists the message {name!r} in x-braze-messages")
+    return Messages(**{name: str(values[name]) for name in MESSAGE_NAMES})
+
+
+def _legacy_messages(document: Mapping[str, Any]) -> dict[str, object]:
+    """Contract 1.1.0 and before (no `x-braze-messages` at all): each message from the named
+    example of `components.examples` whose name is the message's in CamelCase. Read so that the
+    review can still generate the client of such a base; the current contract never is.
+    """
+    examples = _dig(document, "components", "examples")
+    values: dict[str, object] = {}
+    for name in MESSAGE_NAMES:
+        example = examples.get("".join(word.capitalize() for word in name.split("_")))
+        value = example.get("value") if isinstance(example, Mapping) else None
+        values[name] = value.get("message") if isinstance(value, Mapping) else None
+    return values
+
+
+def _examples_show(
+    document: Mapping[str, Any], answer: str, response: Mapping[str, Any], messages: set[str]
+) -> None:
+    """Each example of an answer shows one of the messages the answer lists."""
+    for media in (response.get("content") or {}).values():
+        for name, example in ((media or {}).get("examples") or {}).items():
+            reference = example.get("$ref", "") if isinstance(example, Mapping) else ""
+            if reference.startswith("#/components/examples/"):
+                example = _dig(document, "components", "examples", reference.rsplit("/", 1)[1])
+            value = example.get("value") if isinstance(example, Mapping) else None
+            shown = value.get("message") if isinstance(value, Mapping) else None
+            if shown not in messages:
+                raise ContractError(
+                    f"the example {name!r} of the answer {answer!r} shows {shown!r}, which its "
+                    "x-braze-messages does not list"
+                )
 
 
 def _operation(path: str, method: str, raw: Mapping[str, Any]) -> Operation:
@@ -248,12 +297,29 @@ def from_document(document: Mapping[str, Any], *, source: Path = DOCUMENT) -> Co
         operations=operations,
         messages=_messages(document),
         example_ids=tuple(str(example["value"]) for example in examples.values()),
-        servers=tuple(
-            (str(server["url"]), str(server.get("description", "")))
-            for server in document.get("servers", ())
-        ),
+        servers=_servers(document),
         jobs=_jobs(document),
     )
+
+
+def _servers(document: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """(URL, instance name) of every server, the name from its `x-braze-instance` (in contract
+    1.1.0 and before, where no server has one: the first word of its description).
+    """
+    listed = [server for server in document.get("servers") or () if isinstance(server, Mapping)]
+    legacy = not any("x-braze-instance" in server for server in listed)
+    servers: list[tuple[str, str]] = []
+    for server in listed:
+        if legacy:
+            instance: object = str(server.get("description", "")).split(" ")[0]
+        else:
+            instance = server.get("x-braze-instance")
+        if not isinstance(instance, str) or not instance or " " in instance:
+            raise ContractError(
+                f"the server {server.get('url')!r} has no x-braze-instance name (one word)"
+            )
+        servers.append((str(server["url"]), instance))
+    return tuple(servers)
 
 
 def _jobs(document: Mapping[str, Any]) -> JobFacts:

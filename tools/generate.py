@@ -6,7 +6,7 @@ Usage:
     python -m tools.generate --check  regenerate into a temporary folder and compare; never writes
 
 Besides what openapi-python-client writes, it writes `braze_cdi_client/contract_facts.py`: the
-facts of the contract the generated models do not carry (the messages of the named examples, the
+facts of the contract the generated models do not carry (the messages of `x-braze-messages`, the
 permissions and rate limits of the `x-braze-*` extensions, the servers), so the installed client
 asks the contract for them without reading YAML at run time.
 
@@ -30,7 +30,7 @@ from pathlib import Path
 from commandline import Parser, exit_with
 from contract import DOCUMENT, Contract, ContractError
 from contract import load as load_contract
-from contract.model import EXAMPLE_NAMES
+from contract.model import MESSAGE_NAMES
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "openapi" / "generator.yaml"
@@ -103,18 +103,18 @@ def contract_facts(contract: Contract) -> str:
     lines = [
         '"""Facts of the contract that the generated models do not carry. Do not edit.',
         "",
-        "Written by `make generate` from openapi/openapi.yaml: each message from the named example",
-        "of components.examples, permissions and rate limits from each operation's x-braze-*",
-        "extensions, the job statuses and page size from the job schemas, the REST hosts from",
-        "servers.",
+        "Written by `make generate` from openapi/openapi.yaml: each message from x-braze-messages",
+        "(and the const of SyncAccepted.message), permissions and rate limits from each",
+        "operation's x-braze-* extensions, the job statuses and page size from the job schemas,",
+        "the REST hosts by x-braze-instance from servers.",
         '"""',
         "",
         "from typing import Final",
         "",
     ]
-    for field_name, example in EXAMPLE_NAMES.items():
-        value = getattr(contract.messages, field_name)
-        lines.append(f"{_constant(example)}_MESSAGE: Final = {json.dumps(value)}")
+    for name in MESSAGE_NAMES:
+        value = getattr(contract.messages, name)
+        lines.append(f"{name.upper()}_MESSAGE: Final = {json.dumps(value)}")
     lines.append("")
     for operation in contract.operations.values():
         prefix = _constant(operation.operation_id)
@@ -134,10 +134,10 @@ def contract_facts(contract: Contract) -> str:
         f"PAGE_SIZE: Final = {jobs.page_size!r}",
         *(f"JOB_STATUS_{status.upper()}: Final = {json.dumps(status)}" for status in jobs.statuses),
     ]
-    lines += ["", "# Instance name (the server's description up to its first space) to REST host."]
+    lines += ["", "# Instance name (each server's x-braze-instance) to REST host."]
     lines.append("SERVERS: Final = {")
-    for url, description in contract.servers:
-        lines.append(f"    {json.dumps(description.split(' ')[0])}: {json.dumps(url)},")
+    for url, instance in contract.servers:
+        lines.append(f"    {json.dumps(instance)}: {json.dumps(url)},")
     lines.append("}")
     return "\n".join(lines) + "\n"
 

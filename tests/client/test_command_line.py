@@ -151,7 +151,7 @@ def test_errors_are_one_line_with_their_exit_status(
 
 
 def test_an_instance_name_picks_the_contracts_host() -> None:
-    hosts = {description.split(" ")[0]: url for url, description in load_contract().servers}
+    hosts = {instance: url for url, instance in load_contract().servers}
     assert cli.endpoint("eu-01") == hosts["EU-01"]
 
 

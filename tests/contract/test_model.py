@@ -22,14 +22,47 @@ def test_trigger_facts_come_from_the_document(contract: Contract) -> None:
     assert trigger.code_samples == tuple(sample["source"] for sample in operation["x-codeSamples"])
 
 
-def test_every_message_is_its_named_example(contract: Contract) -> None:
-    examples = yaml.safe_load(DOCUMENT.read_text())["components"]["examples"]
+def test_every_message_comes_from_x_braze_messages_or_the_success_const(
+    contract: Contract,
+) -> None:
+    components = yaml.safe_load(DOCUMENT.read_text())["components"]
+    answers = components["responses"]
     assert (
         contract.messages.another_job_in_progress
-        == (examples["AnotherJobInProgress"]["value"]["message"])
+        == answers["TooManyRequests"]["x-braze-messages"]["another_job_in_progress"]
     )
-    assert contract.messages.over_rate_limit == examples["OverRateLimit"]["value"]["message"]
-    assert contract.messages.sync_accepted == examples["SyncAccepted"]["value"]["message"]
+    assert contract.messages.over_rate_limit == (
+        answers["ReadTooManyRequests"]["x-braze-messages"]["over_rate_limit"]
+    )
+    assert contract.messages.sync_accepted == (
+        components["schemas"]["SyncAccepted"]["properties"]["message"]["const"]
+    )
+
+
+def test_a_changed_example_does_not_change_a_message_but_is_refused() -> None:
+    document = yaml.safe_load(DOCUMENT.read_text())
+    example = document["components"]["examples"]["AnotherJobInProgress"]["value"]
+    example["message"] = "A sync is already running"
+    with pytest.raises(ContractError, match="AnotherJobInProgress|anotherJobInProgress"):
+        from_document(document)
+
+
+def test_two_answers_that_disagree_on_a_message_are_refused() -> None:
+    document = yaml.safe_load(DOCUMENT.read_text())
+    answers = document["components"]["responses"]
+    answers["ReadTooManyRequests"]["x-braze-messages"]["over_rate_limit"] = "Slow down"
+    answers["ReadTooManyRequests"]["content"]["application/json"].pop("examples")
+    with pytest.raises(ContractError, match="over_rate_limit"):
+        from_document(document)
+
+
+def test_instance_names_come_from_x_braze_instance_not_the_description() -> None:
+    document = yaml.safe_load(DOCUMENT.read_text())
+    document["servers"][2]["description"] = "Braze US-03 instance"
+    assert from_document(document).servers[2][1] == "US-03"
+    del document["servers"][2]["x-braze-instance"]
+    with pytest.raises(ContractError, match="x-braze-instance"):
+        from_document(document)
 
 
 def test_servers_and_example_ids_are_read(contract: Contract) -> None:

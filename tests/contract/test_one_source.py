@@ -11,7 +11,7 @@ import yaml
 
 from commandline import ROOT, server_process
 from contract import DOCUMENT, Contract
-from contract.model import EXAMPLE_NAMES
+from contract.model import MESSAGE_NAMES
 from reference.fixtures import DEMO_INTEGRATIONS, DEMO_KEY, DEMO_LIMITED_KEY
 from tests.support import run_module
 
@@ -35,7 +35,7 @@ def _mentions(text: str, message: str) -> bool:
 
 
 def test_no_hand_written_python_contains_a_message_of_the_contract(contract: Contract) -> None:
-    messages = [getattr(contract.messages, name) for name in EXAMPLE_NAMES]
+    messages = [getattr(contract.messages, name) for name in MESSAGE_NAMES]
     offenders = [
         f"{path.relative_to(ROOT)}: {message!r}"
         for path in _hand_written_python()
@@ -68,7 +68,11 @@ def test_generated_facts_are_the_contracts(contract: Contract) -> None:
 def changed_contract(tmp_path: Path) -> Path:
     """A copy of the contract with another in-progress message and another documented limit."""
     document = yaml.safe_load(DOCUMENT.read_text())
-    document["components"]["examples"]["AnotherJobInProgress"]["value"]["message"] = NEW_MESSAGE
+    components = document["components"]
+    components["responses"]["TooManyRequests"]["x-braze-messages"]["another_job_in_progress"] = (
+        NEW_MESSAGE
+    )
+    components["examples"]["AnotherJobInProgress"]["value"]["message"] = NEW_MESSAGE
     # Every operation's limit raised (the trigger's to NEW_LIMIT), so no run here waits a window.
     for item in document["paths"].values():
         for operation in item.values():

@@ -1,9 +1,9 @@
 """Facts of the contract that the generated models do not carry. Do not edit.
 
-Written by `make generate` from openapi/openapi.yaml: each message from the named example
-of components.examples, permissions and rate limits from each operation's x-braze-*
-extensions, the job statuses and page size from the job schemas, the REST hosts from
-servers.
+Written by `make generate` from openapi/openapi.yaml: each message from x-braze-messages
+(and the const of SyncAccepted.message), permissions and rate limits from each
+operation's x-braze-* extensions, the job statuses and page size from the job schemas,
+the REST hosts by x-braze-instance from servers.
 """
 
 from typing import Final
@@ -40,7 +40,7 @@ JOB_STATUS_PARTIAL: Final = "partial"
 JOB_STATUS_ERROR: Final = "error"
 JOB_STATUS_CONFIG_ERROR: Final = "config_error"
 
-# Instance name (the server's description up to its first space) to REST host.
+# Instance name (each server's x-braze-instance) to REST host.
 SERVERS: Final = {
     "US-01": "https://rest.iad-01.braze.com",
     "US-02": "https://rest.iad-02.braze.com",
