@@ -4,25 +4,33 @@
 2. every difference between the document at BASE and the working tree, one row per change at its
    source, with its level (breaking, warning, info), the rule that decided, the values before and
    after, and the operations and answers it reaches (tools/specdiff.py);
-3. the generated client's change (files, and public functions and classes added, removed,
-   changed), and whether `generated/` must be regenerated before CI's drift check passes;
+3. the generated client at BASE and now, as a consumer: every public module, class, function,
+   field, enum member and `contract_facts` constant removed, added or changed, each a row with its
+   level and the contract rows that caused it; the client layer type-checked (mypy --strict)
+   against the regenerated client; and whether `generated/` must be regenerated;
 4. the contract as a static HTML page with no scripts, written to build/reference.html.
 
-Exit 1 on lint problems, on an unclassified change, or on a breaking change that is not
-acknowledged by raising the major part of info.version; 2 when BASE cannot be read.
+Exit 1 on lint problems, on an unclassified change, or on a breaking change (of the contract or of
+the generated client) that is not acknowledged by raising the major part of info.version; 2, with
+one line "cannot review: …", when BASE cannot be read or a version of the contract is not valid
+OpenAPI.
 """
 
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeGuard
 
 import yaml
+from openapi_spec_validator import validate
+from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
 from commandline import Parser, exit_with
 from contract import DOCUMENT
@@ -67,33 +75,208 @@ def document_at(base: str) -> str:
         raise ReviewError(f"cannot read {DOCUMENT_PATH} at {base!r}: {error}") from error
 
 
-# The generated client's public surface.
+# The generated client's public surface: a consumer the review judges.
 
 
 def public_api(package: Path) -> dict[str, str]:
-    """Public top-level functions and classes of every module: `module.name` -> signature."""
+    """Every public name of the generated client, `module.name[.member]` -> what it is.
+
+    Modules' functions (with their parameters and return type), classes, each class's fields
+    (with their types), public methods and enum members, and module constants (with their values:
+    `contract_facts` is made of them).
+    """
     api: dict[str, str] = {}
     for path in sorted(package.rglob("*.py")):
         module = path.relative_to(package).with_suffix("").as_posix().replace("/", ".")
         for node in ast.parse(path.read_text()).body:
-            if isinstance(
-                node, ast.FunctionDef | ast.AsyncFunctionDef
-            ) and not node.name.startswith("_"):
-                prefix = "async def" if isinstance(node, ast.AsyncFunctionDef) else "def"
-                returns = f" -> {ast.unparse(node.returns)}" if node.returns else ""
-                api[f"{module}.{node.name}"] = (
-                    f"{prefix} {node.name}({ast.unparse(node.args)}){returns}"
-                )
+            if _is_public_function(node):
+                api[f"{module}.{node.name}"] = _signature(node)
             elif isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
-                fields = [
-                    ast.unparse(item) for item in node.body if isinstance(item, ast.AnnAssign)
-                ]
-                api[f"{module}.{node.name}"] = f"class {node.name}: " + "; ".join(fields)
+                bases = ", ".join(ast.unparse(base) for base in node.bases)
+                api[f"{module}.{node.name}"] = f"class {node.name}({bases})"
+                api |= _members(f"{module}.{node.name}", node)
+            elif (constant := _constant(node)) is not None:
+                api[f"{module}.{constant[0]}"] = f"{constant[0]} = {constant[1]}"
     return api
 
 
-def client_change(base_text: str) -> tuple[list[str], list[str]]:
-    """Markdown lines on how the generated client changes, and on whether generated/ is current."""
+def _is_public_function(node: ast.stmt) -> TypeGuard[ast.FunctionDef | ast.AsyncFunctionDef]:
+    return isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and not node.name.startswith(
+        "_"
+    )
+
+
+def _signature(node: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
+    prefix = "async def" if isinstance(node, ast.AsyncFunctionDef) else "def"
+    returns = f" -> {ast.unparse(node.returns)}" if node.returns else ""
+    return f"{prefix} {node.name}({ast.unparse(node.args)}){returns}"
+
+
+def _constant(node: ast.stmt) -> tuple[str, str] | None:
+    """(name, value) of a public module or class constant (`NAME = value`, `NAME: T = value`)."""
+    if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value:
+        name, value = node.target.id, node.value
+    elif (
+        isinstance(node, ast.Assign)
+        and len(node.targets) == 1
+        and isinstance(node.targets[0], ast.Name)
+    ):
+        name, value = node.targets[0].id, node.value
+    else:
+        return None
+    if name.startswith("_") or name == "__all__" or not name.isupper():
+        return None
+    return name, ast.unparse(value)
+
+
+def _members(prefix: str, node: ast.ClassDef) -> dict[str, str]:
+    """A class's fields (`name: type`), enum members and public methods."""
+    members: dict[str, str] = {}
+    for item in node.body:
+        if _is_public_function(item):
+            members[f"{prefix}.{item.name}"] = _signature(item)
+        elif (constant := _constant(item)) is not None:
+            members[f"{prefix}.{constant[0]}"] = f"{constant[0]} = {constant[1]}"
+        elif isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
+            name = item.target.id
+            if not name.startswith("_"):
+                members[f"{prefix}.{name}"] = f"{name}: {ast.unparse(item.annotation)}"
+    return members
+
+
+@dataclass(frozen=True)
+class ClientChange:
+    """One change to the generated client's public API, with the contract rows that caused it."""
+
+    rule: str
+    name: str
+    old: str | None
+    new: str | None
+    causes: tuple[str, ...] = ()
+
+    @property
+    def level(self) -> str:
+        """breaking or info, from the rule table."""
+        return specdiff.RULES[self.rule].level
+
+
+def api_changes(
+    old_api: Mapping[str, str], new_api: Mapping[str, str], contract: list[specdiff.Change]
+) -> list[ClientChange]:
+    """Each removed, added or changed public name, judged, with the contract rows behind it.
+
+    A member of a removed class or module is not listed again: the class's own row says it.
+    """
+    changes: list[ClientChange] = []
+    gone: list[str] = []
+    for kind, name in _differences(old_api, new_api):
+        if kind == "removed" and any(name.startswith(f"{parent}.") for parent in gone):
+            continue
+        if kind == "added" and any(
+            name.startswith(f"{parent}.") for parent in new_api if parent not in old_api
+        ):
+            continue
+        causes = _causes(name, contract)
+        if kind == "removed":
+            gone.append(name)
+            changes.append(ClientChange("client-api-removed", name, old_api[name], None, causes))
+        elif kind == "added":
+            changes.append(ClientChange("client-api-added", name, None, new_api[name], causes))
+        else:
+            constant = " = " in old_api[name] and " = " in new_api[name]
+            rule = "client-constant-changed" if constant else "client-api-changed"
+            changes.append(ClientChange(rule, name, old_api[name], new_api[name], causes))
+    return changes
+
+
+# Where in the contract each part of the generated client comes from, as words a contract row's
+# place holds: a model from its schema, an operation's module from the operation (and its tag),
+# each constant of contract_facts from its extension or schema.
+FACT_SOURCES = (
+    ("_MESSAGE", ("x-braze-messages", "SyncAccepted")),
+    ("_PERMISSION", ("x-braze-permission",)),
+    ("_RATE_", ("x-braze-rate-limit",)),
+    ("SERVERS", ("servers",)),
+    ("JOB_STATUS", ("JobStatus",)),
+    ("PAGE_SIZE", ("maxItems", "results")),
+)
+
+
+def _causes(name: str, contract: list[specdiff.Change]) -> tuple[str, ...]:
+    """The contract rows (their places) that a change of this client name comes from."""
+    parts = name.split(".")
+    hints: set[str] = set()
+    if parts[0] == "models" and len(parts) > 1:
+        hints.add(f"schemas > {_camel(parts[1])}")
+    elif parts[0] == "api" and len(parts) > 2:
+        hints |= {"tags", "operationId", _camel(parts[2], upper=False)}
+    elif parts[0] == "contract_facts" and len(parts) > 1:
+        for marker, sources in FACT_SOURCES:
+            if marker in parts[1]:
+                hints |= set(sources)
+    found = [
+        change.where
+        for change in contract
+        if any(hint in change.where or hint in _text(change) for hint in hints)
+    ]
+    return tuple(dict.fromkeys(found))[:3]
+
+
+def _camel(snake: str, *, upper: bool = True) -> str:
+    words = snake.split("_")
+    head = words[0].capitalize() if upper else words[0]
+    return head + "".join(word.capitalize() for word in words[1:])
+
+
+def _text(change: specdiff.Change) -> str:
+    """What a contract row says, to find an operationId or tag it changed."""
+    return f"{change.values} {change.rule}"
+
+
+def type_check(package: Path) -> list[str]:
+    """mypy --strict on the client layer against a generated package; the errors, if any."""
+    cache = ROOT / "build" / "review-mypy-cache"
+    environment = {**os.environ, "MYPYPATH": f"{package.parent}{os.pathsep}{ROOT / 'client'}"}
+    result = subprocess.run(  # noqa: S603 - the mypy this project pins
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--no-error-summary",
+            "--hide-error-context",
+            "--cache-dir",
+            str(cache),
+            "-p",
+            "braze_cdi_sync",
+        ],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode == 0:
+        return []
+    lines = [line for line in result.stdout.splitlines() if ": error:" in line]
+    return lines or [(result.stdout + result.stderr).strip().splitlines()[-1]]
+
+
+@dataclass(frozen=True)
+class ClientReport:
+    """What the review says of the generated client."""
+
+    changes: list[ClientChange]
+    type_errors: list[str]
+    files: list[str]
+    regenerate: list[str]
+    note: str = ""
+
+
+def client_change(base_text: str, contract: list[specdiff.Change]) -> ClientReport:
+    """The generated client at BASE and now, compared; the client layer type-checked against the
+    new one (where the generated code differs); whether generated/ must be regenerated.
+    """
     with tempfile.TemporaryDirectory() as folder:
         base_document = Path(folder) / "base.yaml"
         base_document.write_text(base_text)
@@ -101,20 +284,19 @@ def client_change(base_text: str) -> tuple[list[str], list[str]]:
             old = generate.generate_into(Path(folder) / "old", document=base_document)
             new = generate.generate_into(Path(folder) / "new", document=DOCUMENT)
         except generate.GenerationError as error:
-            return [f"The client could not be generated: {error}"], []
+            row = ClientChange("client-not-generated", "braze_cdi_client", None, str(error))
+            return ClientReport([row], [], [], [], note=f"The client cannot be generated: {error}")
         old_files, new_files = generate.tree(old), generate.tree(new)
-        old_api = public_api(old / "braze_cdi_client")
-        new_api = public_api(new / "braze_cdi_client")
+        changes = api_changes(
+            public_api(old / "braze_cdi_client"), public_api(new / "braze_cdi_client"), contract
+        )
+        code_changed = {k: v for k, v in old_files.items() if k.endswith(".py")} != {
+            k: v for k, v in new_files.items() if k.endswith(".py")
+        }
+        errors = type_check(new) if code_changed else []
         stale_files = generate.differences(new, generate.GENERATED / generate.PACKAGE)
-    lines = [f"- file {kind}: `{name}`" for kind, name in _differences(old_files, new_files)]
-    for kind, name in _differences(old_api, new_api):
-        if kind == "removed":
-            lines.append(f"- **removed** `{name}`")
-        elif kind == "added":
-            lines.append(f"- added `{name}`: `{new_api[name]}`")
-        else:
-            lines.append(f"- **changed** `{name}`: `{old_api[name]}` → `{new_api[name]}`")
-    return lines or ["No change."], regeneration(stale_files)
+    files = [f"- file {kind}: `{name}`" for kind, name in _differences(old_files, new_files)]
+    return ClientReport(changes, errors, files, regeneration(stale_files))
 
 
 def regeneration(stale_files: list[str]) -> list[str]:
@@ -164,14 +346,27 @@ def render_docs() -> str:
 def review(base: str) -> tuple[str, int]:
     """The report and the exit code."""
     base_text = document_at(base)
-    old: dict[str, Any] = yaml.safe_load(base_text)
-    new: dict[str, Any] = yaml.safe_load(DOCUMENT.read_text())
+    old = readable(base_text, "the base")
+    new = readable(DOCUMENT.read_text(), "the working tree")
     reports = lint_spec.lint(DOCUMENT)
     problems = sum(len(report.problems) for report in reports)
     changes = specdiff.classify(old, new)
-    counts = specdiff.count(changes)
     acknowledged = specdiff.acknowledged(old, new)
-    client, regenerate = client_change(base_text)
+    client = client_change(base_text, changes)
+    judged: list[Judged] = [*changes, *client.changes]
+    if client.type_errors:
+        judged.append(
+            ClientChange(
+                "client-layer-type-error",
+                "client/braze_cdi_sync",
+                None,
+                "; ".join(client.type_errors[:3]),
+                tuple(change.where for change in changes if change.level == "breaking")[:3],
+            )
+        )
+    counts = dict.fromkeys((*specdiff.LEVELS, specdiff.UNCLASSIFIED), 0)
+    for row in judged:
+        counts[row.level] += 1
     lines = [f"# Contract review against `{base}`", "", "## 1. Lint", ""]
     for report in reports:
         found = f"{len(report.problems)} problem(s)" if report.problems else "clean"
@@ -182,13 +377,10 @@ def review(base: str) -> tuple[str, int]:
         ]
     lines += ["", "## 2. Contract changes", ""]
     lines += change_table(changes) if changes else ["No change to the contract."]
+    lines += ["", "## 3. Generated client", "", *client_section(client, judged[len(changes) :])]
     lines += [
         "",
-        "## 3. Generated client",
-        "",
-        *client,
-        "",
-        *regenerate,
+        *client.regenerate,
         "",
         "## 4. Reference docs",
         "",
@@ -198,16 +390,105 @@ def review(base: str) -> tuple[str, int]:
         "",
     ]
     verdict, status = judge(
-        changes,
+        judged,
         counts,
         problems=problems,
         acknowledged=acknowledged,
         version=new.get("info", {}).get("version"),
     )
     lines += verdict
-    if regenerate and not regenerate[0].startswith("`generated/` matches"):
+    if client.regenerate and not client.regenerate[0].startswith("`generated/` matches"):
         lines.append("Before merging: run `make generate` and commit `generated/`.")
     return "\n".join(lines), status
+
+
+class Judged(Protocol):
+    """A row of the verdict: a contract change or a change to the generated client."""
+
+    @property
+    def rule(self) -> str: ...
+
+    @property
+    def level(self) -> str: ...
+
+
+def readable(text: str, where: str) -> dict[str, Any]:
+    """A version of the contract, parsed and checked enough to be compared; ReviewError (exit 2)
+    when it is not YAML, not OpenAPI 3.1 as openapi-spec-validator reads it, or has a key that is
+    not a string (an unquoted status code: `409:`).
+    """
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = f" (line {mark.line + 1})" if mark is not None else ""
+        raise ReviewError(f"the contract in {where} is not valid YAML{line}") from None
+    if not isinstance(document, dict):
+        raise ReviewError(f"the contract in {where} is not an OpenAPI document")
+    odd = _non_string_key(document, ())
+    if odd is not None:
+        at, key = odd
+        raise ReviewError(
+            f"the contract in {where} has a key that is not a string at {'/'.join(at) or '/'}:"
+            f" {key!r} (quote it: '{key}')"
+        )
+    try:
+        validate(document)
+    except OpenAPIValidationError as error:
+        place = "/".join(str(part) for part in error.absolute_path) or "/"
+        message = " ".join(str(error.message).split())[:200]
+        raise ReviewError(
+            f"the contract in {where} is not valid OpenAPI 3.1 at {place}: {message}"
+        ) from None
+    return document
+
+
+def _non_string_key(node: object, place: tuple[str, ...]) -> tuple[tuple[str, ...], object] | None:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if not isinstance(key, str):
+                return place, key
+            found = _non_string_key(value, (*place, key))
+            if found is not None:
+                return found
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            found = _non_string_key(item, (*place, str(index)))
+            if found is not None:
+                return found
+    return None
+
+
+def client_section(client: ClientReport, rows: list[Judged]) -> list[str]:
+    """The generated client's changes as rows, the files, and the type-check's word."""
+    lines: list[str] = [client.note, ""] if client.note else []
+    if rows:
+        lines += [
+            "| level | rule | name | before → after | caused by |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+        shown = sorted(
+            (row for row in rows if isinstance(row, ClientChange)),
+            key=lambda row: (row.level != "breaking", row.rule, row.name),
+        )
+        for row in shown:
+            level = row.level if row.level == "info" else f"**{row.level}**"
+            values = f"{row.old or '(none)'} → {row.new or '(none)'}"
+            cause = ", ".join(f"`{where}`" for where in row.causes) or "—"
+            lines.append(
+                f"| {level} | `{row.rule}` | `{row.name}` | {_cell(values)} | {_cell(cause)} |"
+            )
+    else:
+        lines.append("No change to the generated client's public API.")
+    lines += ["", *client.files] if client.files else []
+    if not client.type_errors:
+        lines += [
+            "",
+            "The client layer type-checks against the regenerated client (mypy --strict)."
+            if any(f.endswith(".py`") for f in client.files)
+            else "The generated code is unchanged, so the client layer's type-check is unchanged.",
+        ]
+    return lines
 
 
 def change_table(changes: list[specdiff.Change]) -> list[str]:
@@ -236,7 +517,7 @@ def _cell(text: str) -> str:
 
 
 def judge(
-    changes: list[specdiff.Change],
+    changes: list[Judged],
     counts: dict[str, int],
     *,
     problems: int,
@@ -288,10 +569,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         report, status = review(base)
     except (ReviewError, lint_spec.LintError, specdiff.BrokenDocument) as error:
-        print(f"review: {error}", file=sys.stderr)
-        return 2
-    except yaml.YAMLError:
-        print("review: a version of the contract is not valid YAML.", file=sys.stderr)
+        print(f"review: cannot review: {error}", file=sys.stderr)
         return 2
     print(report)
     return status

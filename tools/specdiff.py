@@ -27,7 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import greenery
 import yaml
+from greenery import Fsm
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 LEVELS = ("breaking", "warning", "info")
@@ -65,6 +67,9 @@ class Rule:
     why: str
     oasdiff: str
     differs: str = ""
+    # contract: judged by the differ on the two documents; client: by the review on the
+    # generated client.
+    part: str = "contract"
 
 
 @dataclass(frozen=True)
@@ -99,15 +104,36 @@ class Change:
 
     @property
     def values(self) -> str:
-        """Before → after, compact."""
-        return f"{_show(self.old)} → {_show(self.new)}"
+        """Before → after, compact; where a value is long, the part that differs, in context."""
+        return " → ".join(_shown_pair(self.old, self.new))
 
 
-def _show(value: Any, limit: int = 60) -> str:
+def _text(value: Any) -> str:
     if value is MISSING:
         return "(none)"
-    text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def _shown_pair(old: Any, new: Any, limit: int = 60, context: int = 16) -> tuple[str, str]:
+    """Both values, each at most about `limit` characters: a long one is cut around the first
+    character where the two differ (with `context` characters before it), so two different values
+    never read the same.
+    """
+    before, after = _text(old), _text(new)
+    if len(before) <= limit and len(after) <= limit:
+        return before, after
+    common = 0
+    for a, b in zip(before, after, strict=False):
+        if a != b:
+            break
+        common += 1
+    start = max(0, common - context)
+    return _window(before, start, limit), _window(after, start, limit)
+
+
+def _window(text: str, start: int, limit: int) -> str:
+    piece = text[start : start + limit]
+    return ("…" if start else "") + piece + ("…" if start + limit < len(text) else "")
 
 
 RULES_FILE = Path(__file__).with_name("review_rules.yaml")
@@ -123,6 +149,7 @@ def load_rules(path: Path = RULES_FILE) -> list[Rule]:
             why=str(entry["why"]),
             oasdiff=str(entry["oasdiff"]),
             differs=str(entry.get("differs", "")),
+            part=str(entry.get("part", "contract")),
         )
         for entry in entries
     ]
@@ -153,13 +180,26 @@ def _lookup(document: Any, reference: str) -> Any:
 
 
 def resolve(document: dict[str, Any], node: Any) -> Any:
-    """The node with its local `$ref` chain followed (siblings of a `$ref` are dropped)."""
+    """The node with its local `$ref` chain followed.
+
+    OpenAPI 3.1 applies the keywords beside a `$ref` together with what it points to, so they are
+    kept: laid over the target (a `description` beside it replaces the target's; a `pattern`
+    beside it constrains the value as if it were written in the target).
+    """
+    siblings: dict[str, Any] = {}
     for _ in range(32):
         if not (isinstance(node, dict) and isinstance(node.get("$ref"), str)):
-            return node
+            break
         if not node["$ref"].startswith("#/"):
             return node
+        # A Reference Object outside schemas keeps only `summary` and `description` beside it.
+        kept = {key for key in node if key != "$ref"}
+        if not node["$ref"].startswith("#/components/schemas/"):
+            kept &= {"summary", "description"}
+        siblings = {key: node[key] for key in kept} | siblings
         node = _lookup(document, node["$ref"])
+    if siblings and isinstance(node, dict):
+        return node | siblings
     return node
 
 
@@ -387,15 +427,22 @@ class Differ:
         A change to that component is reported at the component itself. Keys beside the same
         `$ref` (3.1 allows a description there) are compared as documentation.
         """
-        if (
-            isinstance(old, dict)
-            and isinstance(new, dict)
-            and isinstance(old.get("$ref"), str)
-            and old.get("$ref") == new.get("$ref")
-        ):
+        if _same_reference(old, new):
             self.fields(old, new, path, scope, {}, skip={"$ref"})
             return None
         return resolve(self.old_document, old), resolve(self.new_document, new)
+
+    def fact(self, rule: str, before: Any, after: Any, scope: Scope) -> Handler:
+        """A handler for an `x-braze-*` fact that a document may also state the older way (an
+        instance name as the first word of a server's description, messages as a response's
+        examples): the rule fires only when the fact itself differs, whichever way it is stated.
+        """
+
+        def handle(a: Any, b: Any, where: tuple[str, ...]) -> None:
+            if before != after:
+                self.emit(rule, where, scope, a, b)
+
+        return handle
 
     # The two shapes every walker below is made of.
 
@@ -424,6 +471,8 @@ class Differ:
                 handler(a, b, where)
             elif key in DOCUMENTATION:
                 self.emit("documentation", where, scope, a, b)
+            elif _foreign_extension(key):
+                self.emit("extension-changed", where, scope, a, b)
             else:
                 self.unknown(where, scope, a, b)
 
@@ -476,13 +525,16 @@ class Differ:
             (),
             everywhere,
             {
-                "paths": lambda a, b, _: self.paths(a or {}, b or {}),
                 "components": lambda a, b, _: self.components(a or {}, b or {}),
                 "servers": servers,
                 "info": lambda a, b, where: self.info(_object(a), _object(b), where, everywhere),
-                "security": "security-changed",
             },
+            # The document's `security` applies to every operation that has none of its own, so
+            # each operation's effective security is compared at the operation; the paths are
+            # walked even when they are equal, for that.
+            skip={"paths", "security"},
         )
+        self.paths(_object(old.get("paths")), _object(new.get("paths")))
         return self.changes
 
     def info(
@@ -500,7 +552,18 @@ class Differ:
             ("servers",),
             removed=self.record("server-removed", everywhere),
             added=self.record("server-added", everywhere),
-            changed=lambda a, b, where: self.fields(a, b, where, everywhere, {}, skip={"url"}),
+            changed=lambda a, b, where: self.fields(
+                a,
+                b,
+                where,
+                everywhere,
+                {
+                    "x-braze-instance": self.fact(
+                        "server-instance-changed", _instance(a), _instance(b), everywhere
+                    )
+                },
+                skip={"url"},
+            ),
         )
 
     def paths(self, old: dict[str, Any], new: dict[str, Any]) -> None:
@@ -546,14 +609,17 @@ class Differ:
                 "x-braze-rate-limit": lambda a, b, where: self.emit(
                     _rate_limit_rule(a, b), where, scope, a, b
                 ),
-                "security": "security-changed",
                 "requestBody": lambda a, b, where: self.request_body(a, b, where, request),
                 "responses": lambda a, b, where: self.responses(
                     _object(a), _object(b), where, name
                 ),
             },
-            skip={"parameters"},
+            skip={"parameters", "security"},
         )
+        before = old.get("security", self.old_document.get("security", MISSING))
+        after = new.get("security", self.new_document.get("security", MISSING))
+        if before != after:
+            self.emit("security-changed", (name, "security"), scope, before, after)
 
     # The request side.
 
@@ -643,8 +709,10 @@ class Differ:
     def response(self, old: Any, new: Any, path: tuple[str, ...], scope: Scope) -> None:
         resolved = self.pair(old, new, path, scope)
         if resolved is not None:
+            before, after = resolved
             self.fields(
-                *resolved,
+                before,
+                after,
                 path,
                 scope,
                 {
@@ -655,6 +723,12 @@ class Differ:
                         _object(a), _object(b), where, scope, "response"
                     ),
                     "links": "response-links-changed",
+                    "x-braze-messages": self.fact(
+                        "messages-changed",
+                        _messages(self.old_document, before),
+                        _messages(self.new_document, after),
+                        scope,
+                    ),
                 },
             )
 
@@ -702,18 +776,28 @@ class Differ:
         )
 
     def schema(self, old: Any, new: Any, path: tuple[str, ...], scope: Scope) -> None:
-        """Keyword by keyword; `{side}` rules are judged by the scope's direction."""
+        """Keyword by keyword; `{side}` rules are judged by the scope's direction.
+
+        Where both sides use the same `$ref`, a change of its target is reported at the target,
+        and the keywords beside the `$ref` (which 3.1 applies) are judged here as keywords.
+        """
         if old is MISSING or new is MISSING:
             self.unknown(path, scope, old, new)
             return
-        resolved = self.pair(old, new, path, scope)
-        if resolved is None:
+        if _same_reference(old, new):
+            self.keywords(_beside(old), _beside(new), path, scope)
             return
-        old, new = resolved
+        old, new = resolve(self.old_document, old), resolve(self.new_document, new)
         if not isinstance(old, dict) or not isinstance(new, dict):
             if old != new:
                 self.unknown(path, scope, old, new)
             return
+        self.keywords(old, new, path, scope)
+
+    def keywords(
+        self, old: dict[str, Any], new: dict[str, Any], path: tuple[str, ...], scope: Scope
+    ) -> None:
+        """Every keyword of two schemas that differs."""
         for key in sorted(old.keys() | new.keys()):
             a, b = old.get(key, MISSING), new.get(key, MISSING)
             if a == b:
@@ -723,6 +807,8 @@ class Differ:
             if key == "type":
                 movement = _type_movement(old, new)
                 self.emit(f"{{side}}-type-{movement}", (*path, key), scope, a, b)
+            elif key == "format" and _generated_type(a) != _generated_type(b):
+                self.emit("format-changes-generated-type", (*path, key), scope, a, b)
             else:
                 self.keyword(key, a, b, (*path, key), scope)
 
@@ -799,6 +885,63 @@ class Differ:
         self.fields(old, new, path, scope, changed)
 
 
+def _instance(server: Any) -> Any:
+    """A server's instance name: its `x-braze-instance`, or (contract 1.1.0 and before) the
+    first word of its description.
+    """
+    if not isinstance(server, dict):
+        return MISSING
+    if "x-braze-instance" in server:
+        return server["x-braze-instance"]
+    return str(server.get("description", "")).split(" ")[0]
+
+
+def _messages(document: dict[str, Any], response: Any) -> Any:
+    """The messages a response documents: its `x-braze-messages` values, or (contract 1.1.0 and
+    before) the messages of its examples.
+    """
+    if not isinstance(response, dict):
+        return MISSING
+    if "x-braze-messages" in response:
+        listed = response["x-braze-messages"]
+        return sorted(map(str, listed.values())) if isinstance(listed, dict) else listed
+    shown: set[str] = set()
+    for media in _object(response.get("content")).values():
+        for example in _object(_object(media).get("examples")).values():
+            value = _object(resolve(document, example)).get("value")
+            if isinstance(value, dict) and isinstance(value.get("message"), str):
+                shown.add(value["message"])
+    return sorted(shown)
+
+
+def _same_reference(old: Any, new: Any) -> bool:
+    return (
+        isinstance(old, dict)
+        and isinstance(new, dict)
+        and isinstance(old.get("$ref"), str)
+        and old.get("$ref") == new.get("$ref")
+    )
+
+
+def _beside(node: dict[str, Any]) -> dict[str, Any]:
+    """The keywords beside a `$ref`."""
+    return {key: value for key, value in node.items() if key != "$ref"}
+
+
+# The Python type openapi-python-client 0.29 generates for a string of each `format`; any other
+# format (or none) stays `str`. A change between two of these changes the generated client's API.
+GENERATED_TYPES = {
+    "date-time": "datetime.datetime",
+    "date": "datetime.date",
+    "uuid": "UUID",
+    "binary": "File",
+}
+
+
+def _generated_type(value: Any) -> str:
+    return GENERATED_TYPES.get(value, "str") if isinstance(value, str) else "str"
+
+
 def _within(walk: Walker, scope: Scope) -> Handler:
     """A walker bound to a scope, as `fields` calls its handlers."""
     return lambda old, new, where: walk(old, new, where, scope)
@@ -820,6 +963,8 @@ def _keyword_rule(key: str, a: Any, b: Any) -> str | None:
     if key in LOWER_BOUNDS | UPPER_BOUNDS:
         movement = _bound_movement(key, a, b)
         return f"{{side}}-bound-{movement}" if movement else None
+    if key == "pattern" and isinstance(a, str) and isinstance(b, str):
+        return _pattern_rule(a, b)
     if key in {"pattern", "format"}:
         movement = "narrowed" if a is MISSING else "widened" if b is MISSING else "changed"
         return f"{{side}}-format-{movement}"
@@ -836,7 +981,69 @@ def _keyword_rule(key: str, a: Any, b: Any) -> str | None:
         return "{side}-default-changed"
     if key == "x-braze-running":
         return "running-statuses-changed"
+    if _foreign_extension(key):
+        return "extension-changed"
     return None
+
+
+def _pattern_rule(old: str, new: str) -> str:
+    """How a changed `pattern` moved, proven on the two regular languages where greenery can read
+    both (JSON Schema's `pattern` matches anywhere in the value unless anchored); a pattern it
+    cannot read is a judgement call (warning).
+    """
+    before, after = _language(old), _language(new)
+    if before is None or after is None:
+        return "pattern-changed-unproven"
+    if before.equivalent(after):
+        return "pattern-rewritten"
+    if before.issubset(after):
+        return "{side}-format-widened"
+    if after.issubset(before):
+        return "{side}-format-narrowed"
+    return "{side}-format-changed"
+
+
+def _language(pattern: str) -> Fsm | None:
+    """The strings a JSON Schema `pattern` accepts, as a finite state machine, or None."""
+    start = pattern.startswith("^")
+    end = pattern.endswith("$") and not pattern.endswith("\\$")
+    inner = pattern[1 if start else 0 : len(pattern) - 1 if end else len(pattern)]
+    if (start or end) and "|" in inner:
+        return None  # an anchor beside alternatives binds to one of them: not read here
+    if "^" in inner.replace("[^", "") or "$" in inner.replace("\\$", ""):
+        return None  # an anchor inside: not read here
+    body = ("" if start else ".*") + f"({inner})" + ("" if end else ".*")
+    try:
+        return greenery.parse(_plain_dashes(body)).to_fsm()
+    except Exception:  # noqa: BLE001 - greenery raises its own errors for syntax it lacks
+        return None
+
+
+def _plain_dashes(pattern: str) -> str:
+    """A `-` at either end of a character class escaped (`[0-9a-f-]`), as greenery needs it."""
+    out: list[str] = []
+    inside = escaped = False
+    for index, char in enumerate(pattern):
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "[" and not inside:
+            inside = True
+        elif char == "]" and inside and out[-1] != "[":
+            inside = False
+        elif char == "-" and inside:
+            first = out[-1] == "[" or out[-2:] == ["[", "^"]
+            if first or pattern[index + 1 : index + 2] == "]":
+                out.append("\\-")
+                continue
+        out.append(char)
+    return "".join(out)
+
+
+def _foreign_extension(key: str) -> bool:
+    """An `x-` key of another tool (`x-braze-*` are this project's facts: each needs a rule)."""
+    return key.startswith("x-") and not key.startswith("x-braze-")
 
 
 def _severity(rule: str) -> int:

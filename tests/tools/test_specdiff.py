@@ -90,7 +90,7 @@ SCHEMA_MOVES: list[tuple[str, Any, Any]] = [
     ("bound-narrowed", STRING, {**STRING, "maxLength": 10}),
     ("bound-widened", {**STRING, "minLength": 2}, {**STRING, "minLength": 1}),
     ("format-narrowed", STRING, {**STRING, "pattern": "^a"}),
-    ("format-widened", {**STRING, "format": "uuid"}, STRING),
+    ("format-widened", {**STRING, "format": "email"}, STRING),
     ("format-changed", {**STRING, "pattern": "^a"}, {**STRING, "pattern": "^b"}),
     ("values-narrowed", {"enum": ["a", "b"]}, {"enum": ["a"]}),
     ("values-widened", {"enum": ["a"]}, {"enum": ["a", "b"]}),
@@ -265,6 +265,33 @@ OTHER_CASES = [
     ),
     Case("response-links-changed", lambda d: responses(d)["202"].__setitem__("links", LINK)),
     Case(
+        "server-instance-changed",
+        lambda d: d["servers"][0].__setitem__("x-braze-instance", "USA-01"),
+    ),
+    Case(
+        "messages-changed",
+        lambda d: component(d, "responses", "TooManyRequests")["x-braze-messages"].__setitem__(
+            "another_job_in_progress", "A sync is already running"
+        ),
+    ),
+    Case("extension-changed", lambda d: operation(d).__setitem__("x-internal-owner", "team-a")),
+    Case(
+        "format-changes-generated-type",
+        lambda d: component(d, "schemas", "JobSyncStatus")["properties"][
+            "sync_start_time"
+        ].__setitem__("format", "date-time"),
+    ),
+    Case(
+        "pattern-rewritten",
+        at_request({**STRING, "pattern": "^\\d{3}$"}),
+        setup=at_request({**STRING, "pattern": "^[0-9]{3}$"}),
+    ),
+    Case(
+        "pattern-changed-unproven",
+        at_request({**STRING, "pattern": "^(?=b)"}),
+        setup=at_request({**STRING, "pattern": "^(?=a)"}),
+    ),
+    Case(
         "running-statuses-changed",
         lambda d: component(d, "schemas", "JobStatus")["x-braze-running"].append("partial"),
     ),
@@ -281,7 +308,8 @@ def test_rule_judges_its_change(case: Case) -> None:
 
 
 def test_every_rule_has_a_case() -> None:
-    missing = set(specdiff.RULES) - {case.rule for case in CASES}
+    contract_rules = {rule.name for rule in specdiff.RULE_LIST if rule.part == "contract"}
+    missing = contract_rules - {case.rule for case in CASES}
     assert not missing, f"rules with no before/after test: {sorted(missing)}"
 
 
@@ -389,9 +417,138 @@ def test_an_unknown_keyword_is_unclassified() -> None:
     assert (change.rule, change.level) == (specdiff.UNCLASSIFIED, specdiff.UNCLASSIFIED)
 
 
-def test_an_unknown_extension_on_an_operation_is_unclassified() -> None:
+def test_an_unknown_braze_extension_on_an_operation_is_unclassified() -> None:
     [change] = rows(lambda d: operation(d).__setitem__("x-braze-new-promise", True))
     assert change.level == specdiff.UNCLASSIFIED
+
+
+def test_another_tools_extension_anywhere_is_info() -> None:
+    def edit(d: Document) -> None:
+        operation(d)["x-internal-owner"] = "team-a"
+        component(d, "schemas", "Error")["x-go-type"] = "ErrorBody"
+        d["x-tagGroups"] = [{"name": "CDI", "tags": ["Cloud Data Ingestion"]}]
+
+    found = rows(edit)
+    assert [(change.rule, change.level) for change in found] == [("extension-changed", "info")] * 3
+
+
+# OpenAPI 3.1 as written.
+
+
+def _id_schema_beside_a_ref(**beside: Any) -> Edit:
+    def edit(d: Document) -> None:
+        d["components"]["schemas"]["IntegrationIdValue"] = {
+            "type": "string",
+            "description": "An integration ID.",
+        }
+        component(d, "parameters", "IntegrationId")["schema"] = {
+            "$ref": "#/components/schemas/IntegrationIdValue",
+            **beside,
+        }
+
+    return edit
+
+
+def test_a_pattern_beside_a_ref_applies_and_narrows_the_request() -> None:
+    uuid = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+    case = Case("", _id_schema_beside_a_ref(pattern=uuid), setup=_id_schema_beside_a_ref())
+    [change] = specdiff.classify(*pair(case))
+    assert (change.rule, change.level) == ("request-format-narrowed", "breaking")
+    assert change.path[-1] == "pattern"
+
+
+def test_an_inline_schema_moved_behind_a_ref_with_a_pattern_beside_it_is_breaking() -> None:
+    found = rows(_id_schema_beside_a_ref(pattern="^[0-9a-f-]+$"))
+    assert ("request-format-narrowed", "breaking") in [(c.rule, c.level) for c in found]
+
+
+def test_a_format_that_changes_the_generated_type_is_breaking_on_the_response_side() -> None:
+    def edit(d: Document) -> None:
+        field = component(d, "schemas", "JobSyncStatus")["properties"]["sync_start_time"]
+        field["format"] = "date-time"
+
+    [change] = rows(edit)
+    assert (change.rule, change.level) == ("format-changes-generated-type", "breaking")
+    assert change.values == '(none) → "date-time"'
+
+
+def test_a_format_that_keeps_the_generated_type_is_only_a_narrowed_response() -> None:
+    def edit(d: Document) -> None:
+        field = component(d, "schemas", "JobSyncStatus")["properties"]["sync_start_time"]
+        field["format"] = "email"
+
+    [change] = rows(edit)
+    assert (change.rule, change.level) == ("response-format-narrowed", "info")
+
+
+# Long values: what differs is shown.
+
+
+def test_a_long_value_row_shows_the_part_that_differs() -> None:
+    long = "A sync of this integration is running; try again once it has finished: " * 2
+
+    def setup(d: Document) -> None:
+        operation(d)["x-braze-rate-limit"]["note"] = long
+
+    def edit(d: Document) -> None:
+        operation(d)["x-braze-rate-limit"]["note"] = long.replace("finished: A", "finished! A")
+
+    [change] = specdiff.classify(*pair(Case("", edit, setup=setup)))
+    before, after = change.values.split(" → ")
+    assert before != after
+    assert "finished: A" in before
+    assert "finished! A" in after
+    assert len(before) < 70
+
+
+# Harmless stays harmless.
+
+
+def test_the_same_security_at_the_root_instead_of_on_the_operations_is_no_change() -> None:
+    def edit(d: Document) -> None:
+        d["security"] = [{"restApiKey": []}]
+        for _, _, each in specdiff.operations(d):
+            each.pop("security")
+
+    assert rows(edit) == []
+
+
+def test_a_root_security_an_operation_overrides_is_no_change_for_it() -> None:
+    def edit(d: Document) -> None:
+        d["security"] = [{}]
+
+    assert rows(edit) == []
+
+
+def test_operations_without_their_own_security_change_with_the_root() -> None:
+    def setup(d: Document) -> None:
+        d["security"] = [{"restApiKey": []}]
+        operation(d).pop("security")
+
+    found = specdiff.classify(*pair(Case("", lambda d: d.__setitem__("security", []), setup)))
+    assert [(change.rule, change.where) for change in found] == [
+        ("security-changed", f"{SYNC} > security")
+    ]
+
+
+def test_a_strictly_looser_pattern_on_the_request_is_info() -> None:
+    case = Case(
+        "",
+        at_request({**STRING, "pattern": "^[0-9a-fA-F-]+$"}),
+        setup=at_request({**STRING, "pattern": "^[0-9a-f-]+$"}),
+    )
+    [change] = specdiff.classify(*pair(case))
+    assert (change.rule, change.level) == ("request-format-widened", "info")
+
+
+def test_a_strictly_stricter_pattern_on_the_request_is_breaking() -> None:
+    case = Case(
+        "",
+        at_request({**STRING, "pattern": "^[0-9a-f]+$"}),
+        setup=at_request({**STRING, "pattern": "^[0-9a-f-]+$"}),
+    )
+    [change] = specdiff.classify(*pair(case))
+    assert (change.rule, change.level) == ("request-format-narrowed", "breaking")
 
 
 # What is no change.
