@@ -22,7 +22,9 @@ import ast
 import os
 import subprocess
 import sys
+import sysconfig
 import tempfile
+import venv
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,7 +74,7 @@ def document_at(base: str) -> str:
     try:
         return _git("show", f"{base}:{DOCUMENT_PATH}")
     except ReviewError as error:
-        raise ReviewError(f"cannot read {DOCUMENT_PATH} at {base!r}: {error}") from error
+        raise ReviewError(f"{DOCUMENT_PATH} at {base!r} cannot be read: {error}") from error
 
 
 # The generated client's public surface: a consumer the review judges.
@@ -88,6 +90,7 @@ def public_api(package: Path) -> dict[str, str]:
     api: dict[str, str] = {}
     for path in sorted(package.rglob("*.py")):
         module = path.relative_to(package).with_suffix("").as_posix().replace("/", ".")
+        api[module] = f"module {module}"
         for node in ast.parse(path.read_text()).body:
             if _is_public_function(node):
                 api[f"{module}.{node.name}"] = _signature(node)
@@ -161,7 +164,10 @@ class ClientChange:
 
 
 def api_changes(
-    old_api: Mapping[str, str], new_api: Mapping[str, str], contract: list[specdiff.Change]
+    old_api: Mapping[str, str],
+    new_api: Mapping[str, str],
+    contract: list[specdiff.Change],
+    operations: Mapping[str, str],
 ) -> list[ClientChange]:
     """Each removed, added or changed public name, judged, with the contract rows behind it.
 
@@ -176,7 +182,7 @@ def api_changes(
             name.startswith(f"{parent}.") for parent in new_api if parent not in old_api
         ):
             continue
-        causes = _causes(name, contract)
+        causes = _causes(name, contract, operations)
         if kind == "removed":
             gone.append(name)
             changes.append(ClientChange("client-api-removed", name, old_api[name], None, causes))
@@ -202,14 +208,29 @@ FACT_SOURCES = (
 )
 
 
-def _causes(name: str, contract: list[specdiff.Change]) -> tuple[str, ...]:
-    """The contract rows (their places) that a change of this client name comes from."""
+def _causes(
+    name: str, contract: list[specdiff.Change], operations: Mapping[str, str]
+) -> tuple[str, ...]:
+    """The contract rows (their places) that a change of this client name comes from.
+
+    `operations` maps each operationId of either version to the operation's label.
+    """
     parts = name.split(".")
     hints: set[str] = set()
     if parts[0] == "models" and len(parts) > 1:
         hints.add(f"schemas > {_camel(parts[1])}")
-    elif parts[0] == "api" and len(parts) > 2:
-        hints |= {"tags", "operationId", _camel(parts[2], upper=False)}
+    elif parts[0] == "api" and len(parts) > 2 and parts[2] != "__init__":
+        operation_id = _camel(parts[2], upper=False)
+        label = operations.get(operation_id)
+        return tuple(
+            dict.fromkeys(
+                change.where
+                for change in contract
+                if (label and change.path[0] == label) or operation_id in _text(change)
+            )
+        )[:3]
+    elif parts[0] == "api" and len(parts) > 1:
+        hints.add("tags")
     elif parts[0] == "contract_facts" and len(parts) > 1:
         for marker, sources in FACT_SOURCES:
             if marker in parts[1]:
@@ -234,32 +255,55 @@ def _text(change: specdiff.Change) -> str:
 
 
 def type_check(package: Path) -> list[str]:
-    """mypy --strict on the client layer against a generated package; the errors, if any."""
-    cache = ROOT / "build" / "review-mypy-cache"
-    environment = {**os.environ, "MYPYPATH": f"{package.parent}{os.pathsep}{ROOT / 'client'}"}
-    result = subprocess.run(  # noqa: S603 - the mypy this project pins
-        [
-            sys.executable,
-            "-m",
-            "mypy",
-            "--strict",
-            "--no-error-summary",
-            "--hide-error-context",
-            "--cache-dir",
-            str(cache),
-            "-p",
-            "braze_cdi_sync",
-        ],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    """mypy --strict on the client layer against a generated project folder (the one holding
+    `braze_cdi_client`); the errors, if any.
+
+    mypy would otherwise find any module the new client lacks in the installed (editable) client
+    or in the committed `generated/`, and pass: so it runs without the repository's mypy_path,
+    for a throwaway interpreter whose site-packages lists this one's packages as a directory (so
+    the `.pth` of the editable installs is not read).
+    """
+    with tempfile.TemporaryDirectory() as folder:
+        interpreter = Path(folder) / "venv"
+        venv.create(interpreter, with_pip=False)
+        [site_packages] = (interpreter / "lib").glob("python*/site-packages")
+        (site_packages / "packages.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+        environment = {**os.environ, "MYPYPATH": f"{package}{os.pathsep}{ROOT / 'client'}"}
+        result = subprocess.run(  # noqa: S603 - the mypy this project pins
+            [
+                sys.executable,
+                "-m",
+                "mypy",
+                "--config-file=",
+                "--strict",
+                "--python-executable",
+                str(interpreter / "bin" / "python"),
+                "--no-error-summary",
+                "--hide-error-context",
+                "--cache-dir",
+                str(Path(folder) / "cache"),
+                "-p",
+                "braze_cdi_sync",
+            ],
+            cwd=ROOT,
+            env=environment,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
     if result.returncode == 0:
         return []
     lines = [line for line in result.stdout.splitlines() if ": error:" in line]
     return lines or [(result.stdout + result.stderr).strip().splitlines()[-1]]
+
+
+def operation_labels(*documents: dict[str, Any]) -> dict[str, str]:
+    """operationId -> `METHOD /path`, over the given versions of the contract."""
+    return {
+        str(operation.get("operationId")): specdiff.label(path, method)
+        for document in documents
+        for path, method, operation in specdiff.operations(document)
+    }
 
 
 @dataclass(frozen=True)
@@ -288,7 +332,10 @@ def client_change(base_text: str, contract: list[specdiff.Change]) -> ClientRepo
             return ClientReport([row], [], [], [], note=f"The client cannot be generated: {error}")
         old_files, new_files = generate.tree(old), generate.tree(new)
         changes = api_changes(
-            public_api(old / "braze_cdi_client"), public_api(new / "braze_cdi_client"), contract
+            public_api(old / "braze_cdi_client"),
+            public_api(new / "braze_cdi_client"),
+            contract,
+            operation_labels(yaml.safe_load(base_text), yaml.safe_load(DOCUMENT.read_text())),
         )
         code_changed = {k: v for k, v in old_files.items() if k.endswith(".py")} != {
             k: v for k, v in new_files.items() if k.endswith(".py")
@@ -436,7 +483,7 @@ def readable(text: str, where: str) -> dict[str, Any]:
         validate(document)
     except OpenAPIValidationError as error:
         place = "/".join(str(part) for part in error.absolute_path) or "/"
-        message = " ".join(str(error.message).split())[:200]
+        message = " ".join(str(error.message).split()).split(" Failed validating")[0][:200]
         raise ReviewError(
             f"the contract in {where} is not valid OpenAPI 3.1 at {place}: {message}"
         ) from None

@@ -88,7 +88,10 @@ def test_breaking_change_fails_and_names_its_rule(
     result = review(clone, "--base", "HEAD")
     assert result.returncode == 1
     assert f"| **breaking** | `{rule}` |" in result.stdout
-    assert f"FAILED: 1 breaking change(s) ({rule}) not acknowledged" in result.stdout
+    [failed] = [line for line in result.stdout.splitlines() if "breaking change(s)" in line]
+    assert re.match(
+        rf"FAILED: \d+ breaking change\(s\) \(.*\b{rule}\b.*\) not acknowledged", failed
+    )
 
 
 def test_description_edit_passes_and_says_to_regenerate(clone: Path, contract: Path) -> None:
@@ -114,7 +117,7 @@ def test_a_ref_to_nothing_is_a_one_line_error(clone: Path, contract: Path) -> No
     result = review(clone, "--base", "HEAD")
     assert result.returncode == 2
     assert result.stderr == (
-        "review: the contract in the working tree has a $ref to nothing: "
+        "review: cannot review: the contract in the working tree has a $ref to nothing: "
         "#/components/responses/NotFound\n"
     )
 
@@ -136,8 +139,10 @@ def test_unclassified_change_fails_even_with_a_major_bump(clone: Path, contract:
 def test_generated_client_change_is_listed(clone: Path, contract: Path) -> None:
     edit(contract, lambda d: d["paths"][PATH]["post"].__setitem__("operationId", "startSync"))
     result = review(clone, "--base", "HEAD")
-    assert "**removed** `api.cloud_data_ingestion.trigger_integration_sync.sync`" in result.stdout
-    assert "added `api.cloud_data_ingestion.start_sync.sync`" in result.stdout
+    removed = "| **breaking** | `client-api-removed` | `api.cloud_data_ingestion.trigger_integration_sync` |"
+    assert removed in result.stdout
+    assert "| info | `client-api-added` | `api.cloud_data_ingestion.start_sync` |" in result.stdout
+    assert "`api.cloud_data_ingestion.trigger_integration_sync.sync`" not in result.stdout
 
 
 def test_major_version_bump_acknowledges_a_breaking_change(clone: Path, contract: Path) -> None:
@@ -180,7 +185,9 @@ def test_rendered_reference_is_complete_with_scripts_removed(clone: Path) -> Non
 def test_unknown_base_is_a_one_line_error(clone: Path) -> None:
     result = review(clone, "--base", "no-such-ref")
     assert result.returncode == 2
-    assert result.stderr.startswith("review: cannot read openapi/openapi.yaml at 'no-such-ref'")
+    assert result.stderr.startswith(
+        "review: cannot review: openapi/openapi.yaml at 'no-such-ref' cannot be read"
+    )
     assert result.stderr.count("\n") == 1
 
 
@@ -199,3 +206,278 @@ def test_readme_sample_is_what_the_review_prints(clone: Path, contract: Path) ->
     printed = result.stdout.splitlines()
     missing = [line for line in sample.splitlines() if line and line not in printed]
     assert not missing, f"README lines the review does not print: {missing}"
+
+
+# The generated client is a consumer the review judges (each edit below broke the client or the
+# client layer while the review passed it).
+
+
+def _every_operation(document: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        operation
+        for item in document["paths"].values()
+        for operation in item.values()
+        if isinstance(operation, dict) and "operationId" in operation
+    ]
+
+
+def _rename_tag(document: dict[str, Any]) -> None:
+    document["tags"][0]["name"] = "CDI"
+    for operation in _every_operation(document):
+        operation["tags"] = ["CDI"]
+
+
+def _rename_error_schema(document: dict[str, Any]) -> None:
+    schemas = document["components"]["schemas"]
+    schemas["ErrorBody"] = schemas.pop("Error")
+    text = yaml.safe_dump(document, sort_keys=False)
+    document.clear()
+    document.update(
+        yaml.safe_load(
+            text.replace("#/components/schemas/Error'", "#/components/schemas/ErrorBody'").replace(
+                "#/components/schemas/Error\n", "#/components/schemas/ErrorBody\n"
+            )
+        )
+    )
+
+
+def _pattern_beside_a_ref(document: dict[str, Any]) -> None:
+    document["components"]["schemas"]["IntegrationIdValue"] = {"type": "string"}
+    document["components"]["parameters"]["IntegrationId"]["schema"] = {
+        "$ref": "#/components/schemas/IntegrationIdValue",
+        "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
+    }
+
+
+def _date_time_start(document: dict[str, Any]) -> None:
+    status = document["components"]["schemas"]["JobSyncStatus"]
+    status["properties"]["sync_start_time"]["format"] = "date-time"
+
+
+def _instance_renamed(document: dict[str, Any]) -> None:
+    document["servers"][2]["x-braze-instance"] = "US03"
+
+
+def _in_progress_message_changed(document: dict[str, Any]) -> None:
+    answer = document["components"]["responses"]["TooManyRequests"]
+    answer["x-braze-messages"]["another_job_in_progress"] = "A sync is already running"
+    document["components"]["examples"]["AnotherJobInProgress"]["value"]["message"] = (
+        "A sync is already running"
+    )
+
+
+def _in_progress_example_changed(document: dict[str, Any]) -> None:
+    document["components"]["examples"]["AnotherJobInProgress"]["value"]["message"] = (
+        "A sync is already running"
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "rows"),
+    [
+        (
+            _instance_renamed,
+            [
+                "| **breaking** | `server-instance-changed` |",
+                "| **breaking** | `client-constant-changed` | `contract_facts.SERVERS` |",
+            ],
+        ),
+        (
+            _in_progress_message_changed,
+            [
+                "| **breaking** | `messages-changed` |",
+                "| **breaking** | `client-constant-changed` | "
+                "`contract_facts.ANOTHER_JOB_IN_PROGRESS_MESSAGE` |",
+            ],
+        ),
+        (
+            _in_progress_example_changed,
+            ["| **breaking** | `client-not-generated` | `braze_cdi_client` |"],
+        ),
+        (
+            _rename_tag,
+            [
+                "| **breaking** | `client-api-removed` | "
+                "`api.cloud_data_ingestion.trigger_integration_sync` |",
+                "| **breaking** | `client-layer-type-error` | `client/braze_cdi_sync` |",
+            ],
+        ),
+        (
+            _rename_error_schema,
+            [
+                "| **breaking** | `client-api-removed` | `models.error.Error` |",
+                "| **breaking** | `client-layer-type-error` | `client/braze_cdi_sync` |",
+            ],
+        ),
+        (_pattern_beside_a_ref, ["| **breaking** | `request-format-narrowed` |"]),
+        (
+            _date_time_start,
+            [
+                "| **breaking** | `format-changes-generated-type` |",
+                "| **breaking** | `client-api-changed` | "
+                "`models.job_sync_status.JobSyncStatus.sync_start_time` |",
+            ],
+        ),
+    ],
+    ids=[
+        "instance renamed",
+        "in-progress message changed",
+        "in-progress example alone changed",
+        "tag renamed",
+        "Error schema renamed",
+        "pattern beside a $ref",
+        "format date-time added",
+    ],
+)
+def test_an_edit_that_breaks_the_client_fails_naming_what_breaks(
+    clone: Path, contract: Path, change: Callable[[dict[str, Any]], None], rows: list[str]
+) -> None:
+    edit(contract, change)
+    result = review(clone, "--base", "HEAD")
+    assert result.returncode == 1, result.stdout + result.stderr
+    for row in rows:
+        assert row in result.stdout, row
+    assert "not acknowledged" in result.stdout
+
+
+def test_a_reworded_server_description_keeps_every_instance_name(
+    clone: Path, contract: Path
+) -> None:
+    edit(contract, lambda d: d["servers"][2].__setitem__("description", "Braze US-03 instance"))
+    result = review(clone, "--base", "HEAD")
+    assert result.returncode == 0, result.stdout
+    assert "No change to the generated client's public API." in result.stdout
+    assert "| info | `documentation` | `servers > https://rest.iad-03.braze.com > description`" in (
+        result.stdout
+    )
+
+
+def test_a_changed_constant_row_names_the_contract_row_that_caused_it(
+    clone: Path, contract: Path
+) -> None:
+    edit(contract, _instance_renamed)
+    result = review(clone, "--base", "HEAD")
+    [row] = [line for line in result.stdout.splitlines() if "`contract_facts.SERVERS`" in line]
+    assert row.endswith("| `servers > https://rest.iad-03.braze.com > x-braze-instance` |")
+
+
+# A malformed contract is one line and exit 2.
+
+
+@pytest.mark.parametrize(
+    ("broken", "says"),
+    [
+        (
+            lambda text: text.replace("        '404':\n", "        404:\n", 1),
+            "review: cannot review: the contract in the working tree has a key that is not a "
+            "string at paths//cdi/integrations/{integration_id}/sync/post/responses: 404",
+        ),
+        (
+            lambda text: text.replace(
+                "      operationId: triggerIntegrationSync\n",
+                "      operationId: triggerIntegrationSync\n      parameters:\n",
+                1,
+            ),
+            "review: cannot review: the contract in the working tree is not valid OpenAPI 3.1 at "
+            "paths//cdi/integrations/{integration_id}/sync/post/parameters: null is not of type "
+            '"array"',
+        ),
+    ],
+    ids=["unquoted status code", "empty parameters"],
+)
+def test_a_malformed_contract_cannot_be_reviewed(
+    clone: Path, contract: Path, broken: Callable[[str], str], says: str
+) -> None:
+    contract.write_text(broken(contract.read_text()))
+    result = review(clone, "--base", "HEAD")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith(says), result.stderr
+    assert "Traceback" not in result.stderr
+
+
+# Harmless stays harmless.
+
+
+@pytest.fixture
+def base_with_an_id_pattern(clone: Path, contract: Path) -> Iterator[Path]:
+    """A commit in the clone whose IntegrationId has a pattern; removed afterwards."""
+
+    def with_pattern(document: dict[str, Any]) -> None:
+        schema = document["components"]["parameters"]["IntegrationId"]["schema"]
+        schema["pattern"] = "^[0-9a-f-]+$"
+
+    edit(contract, with_pattern)
+    git = ["git", "-C", str(clone), "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run([*git, "commit", "-qam", "pattern"], check=True)
+    yield contract
+    subprocess.run([*git, "reset", "-q", "--hard", "HEAD~1"], check=True)
+
+
+@pytest.mark.parametrize(
+    ("change", "rule"),
+    [
+        (
+            lambda d: d["components"]["parameters"]["IntegrationId"]["schema"].__setitem__(
+                "pattern", "^[0-9a-fA-F-]+$"
+            ),
+            "| info | `request-format-widened` |",
+        ),
+        (
+            lambda d: d["components"]["parameters"]["IntegrationId"]["schema"].__setitem__(
+                "pattern", "^[-0-9a-f]+$"
+            ),
+            "| info | `pattern-rewritten` |",
+        ),
+    ],
+    ids=["strictly looser pattern", "same pattern rewritten"],
+)
+def test_a_pattern_proven_no_stricter_passes(
+    clone: Path,
+    base_with_an_id_pattern: Path,
+    change: Callable[[dict[str, Any]], None],
+    rule: str,
+) -> None:
+    edit(base_with_an_id_pattern, change)
+    result = review(clone, "--base", "HEAD")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert rule in result.stdout
+
+
+def test_a_stricter_pattern_fails(clone: Path, base_with_an_id_pattern: Path) -> None:
+    edit(
+        base_with_an_id_pattern,
+        lambda d: d["components"]["parameters"]["IntegrationId"]["schema"].__setitem__(
+            "pattern", "^[0-9a-f]+$"
+        ),
+    )
+    result = review(clone, "--base", "HEAD")
+    assert result.returncode == 1
+    assert "| **breaking** | `request-format-narrowed` |" in result.stdout
+
+
+def _security_at_the_root(document: dict[str, Any]) -> None:
+    document["security"] = [{"restApiKey": []}]
+    for operation in _every_operation(document):
+        operation.pop("security")
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        (_security_at_the_root, "PASSED: no change."),
+        (
+            lambda d: d["paths"][PATH]["post"].__setitem__("x-internal-owner", "data-platform"),
+            "PASSED: 1 change(s): 0 breaking, 0 warning, 1 info.",
+        ),
+    ],
+    ids=["same security at the root", "another tool's x- key"],
+)
+def test_a_harmless_edit_passes(
+    clone: Path, contract: Path, change: Callable[[dict[str, Any]], None], says: str
+) -> None:
+    edit(contract, change)
+    result = review(clone, "--base", "HEAD")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert says in result.stdout
