@@ -191,8 +191,59 @@ def api_changes(
         else:
             constant = " = " in old_api[name] and " = " in new_api[name]
             rule = "client-constant-changed" if constant else "client-api-changed"
+            if _only_widened(old_api[name], new_api[name]):
+                rule = "client-api-widened"
             changes.append(ClientChange(rule, name, old_api[name], new_api[name], causes))
     return changes
+
+
+def _only_widened(old: str, new: str) -> bool:
+    """Two signatures of a function with the same parameters (names, kinds, defaults) and return
+    type, where each parameter of the new one accepts every type the old one did.
+    """
+    if not (
+        old.removeprefix("async ").startswith("def ")
+        and new.removeprefix("async ").startswith("def ")
+    ):
+        return False
+    before, after = _function(old), _function(new)
+    if before is None or after is None:
+        return False
+    a, b = before.args, after.args
+    parameters_a = [*a.posonlyargs, *a.args, *a.kwonlyargs]
+    parameters_b = [*b.posonlyargs, *b.args, *b.kwonlyargs]
+    same_shape = (
+        [(p.arg, len(a.posonlyargs), len(a.args)) for p in parameters_a]
+        == [(p.arg, len(b.posonlyargs), len(b.args)) for p in parameters_b]
+        and [ast.unparse(d) for d in [*a.defaults, *filter(None, a.kw_defaults)]]
+        == [ast.unparse(d) for d in [*b.defaults, *filter(None, b.kw_defaults)]]
+        and ast.dump(a.vararg or ast.arg("")) == ast.dump(b.vararg or ast.arg(""))
+        and ast.dump(a.kwarg or ast.arg("")) == ast.dump(b.kwarg or ast.arg(""))
+        and _unparsed(before.returns) == _unparsed(after.returns)
+    )
+    return same_shape and all(
+        _union(x.annotation) <= _union(y.annotation)
+        for x, y in zip(parameters_a, parameters_b, strict=True)
+    )
+
+
+def _function(signature: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    try:
+        [node] = ast.parse(f"{signature}: ...").body
+    except (SyntaxError, ValueError):
+        return None
+    return node if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) else None
+
+
+def _unparsed(node: ast.expr | None) -> str:
+    return ast.unparse(node) if node is not None else ""
+
+
+def _union(annotation: ast.expr | None) -> set[str]:
+    """The members of a `A | B` annotation."""
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+        return _union(annotation.left) | _union(annotation.right)
+    return {_unparsed(annotation)}
 
 
 # Where in the contract each part of the generated client comes from, as words a contract row's
@@ -479,6 +530,7 @@ def readable(text: str, where: str) -> dict[str, Any]:
             f"the contract in {where} has a key that is not a string at {'/'.join(at) or '/'}:"
             f" {key!r} (quote it: '{key}')"
         )
+    specdiff.check_references(document, where)
     try:
         validate(document)
     except OpenAPIValidationError as error:
@@ -487,6 +539,9 @@ def readable(text: str, where: str) -> dict[str, Any]:
         raise ReviewError(
             f"the contract in {where} is not valid OpenAPI 3.1 at {place}: {message}"
         ) from None
+    except Exception as error:  # noqa: BLE001 - the validator's other failures (references) vary
+        first = (str(error).splitlines() or [type(error).__name__])[0][:200]
+        raise ReviewError(f"the contract in {where} is not valid OpenAPI 3.1: {first}") from None
     return document
 
 

@@ -1075,14 +1075,19 @@ def classify(old_document: dict[str, Any], new_document: dict[str, Any]) -> list
 
     Raises BrokenDocument when a `$ref` of either points to nothing.
     """
-    for name, document in (("the base", old_document), ("the working tree", new_document)):
-        broken = dangling(document)
-        if broken:
-            raise BrokenDocument(
-                f"the contract in {name} has a $ref to nothing: {broken[0]}"
-                + (f" (and {len(broken) - 1} more)" if len(broken) > 1 else "")
-            )
+    check_references(old_document, "the base")
+    check_references(new_document, "the working tree")
     return Differ(old_document, new_document).run()
+
+
+def check_references(document: dict[str, Any], where: str) -> None:
+    """Raise BrokenDocument, naming the first, when a local `$ref` points to nothing."""
+    broken = dangling(document)
+    if broken:
+        raise BrokenDocument(
+            f"the contract in {where} has a $ref to nothing: {broken[0]}"
+            + (f" (and {len(broken) - 1} more)" if len(broken) > 1 else "")
+        )
 
 
 def count(changes: Iterable[Change]) -> dict[str, int]:
