@@ -159,7 +159,7 @@ def test_major_version_bump_acknowledges_a_breaking_change(clone: Path, contract
         in result.stdout
     )
     assert (
-        "PASSED: 2 change(s): 1 breaking (acknowledged by the major version 2.0.0), 0 warning, "
+        "PASSED: 3 change(s): 2 breaking (acknowledged by the major version 2.0.0), 0 warning, "
         "1 info." in result.stdout
     )
 
