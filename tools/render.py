@@ -129,11 +129,15 @@ class Page:
         self.add("</ul>")
 
     def servers(self) -> None:
-        self.add("<h2>Servers</h2>", "<table><tr><th>instance</th><th>URL</th></tr>")
+        self.add(
+            "<h2>Servers</h2>",
+            "<table><tr><th>instance</th><th>URL</th><th>description</th></tr>",
+        )
         for server in self.document.get("servers", []):
             self.add(
-                f"<tr><td>{_e(server.get('description', ''))}</td>"
-                f"<td><code>{_e(server.get('url'))}</code></td></tr>"
+                f"<tr><td>{_e(server.get('x-braze-instance', ''))}</td>"
+                f"<td><code>{_e(server.get('url'))}</code></td>"
+                f"<td>{_e(server.get('description', ''))}</td></tr>"
             )
         self.add("</table>")
 
