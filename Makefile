@@ -51,8 +51,9 @@ lint: bootstrap ## Check the project's own Python code: ruff check, ruff format 
 	$(VENV)/bin/ruff format --check $(PY_SOURCES)
 	$(VENV)/bin/mypy $(PY_SOURCES)
 
-# The fast tier: every test but the whole kill matrix and the Airflow environment, two workers.
-PYTEST_WORKERS ?= 2
+# The fast tier: every test but the whole kill matrix and the Airflow environment. Four workers on
+# two cores: many tests wait on servers, rate-limit windows or subprocesses.
+PYTEST_WORKERS ?= 4
 test: lint-spec lint ## The fast tier (under 5 minutes): spec lint, code lint, every test but the tiers below
 	$(PY) -m pytest -m "not airflow" -n $(PYTEST_WORKERS)
 

@@ -314,34 +314,35 @@ def type_check(package: Path) -> list[str]:
     for a throwaway interpreter whose site-packages lists this one's packages as a directory (so
     the `.pth` of the editable installs is not read).
     """
-    with tempfile.TemporaryDirectory() as folder:
-        interpreter = Path(folder) / "venv"
+    folder = ROOT / "build" / "review-type-check"  # kept between runs: mypy's cache is warm
+    interpreter = folder / "venv"
+    if not (interpreter / "bin" / "python").exists():
         venv.create(interpreter, with_pip=False)
-        [site_packages] = (interpreter / "lib").glob("python*/site-packages")
-        (site_packages / "packages.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-        environment = {**os.environ, "MYPYPATH": f"{package}{os.pathsep}{ROOT / 'client'}"}
-        result = subprocess.run(  # noqa: S603 - the mypy this project pins
-            [
-                sys.executable,
-                "-m",
-                "mypy",
-                "--config-file=",
-                "--strict",
-                "--python-executable",
-                str(interpreter / "bin" / "python"),
-                "--no-error-summary",
-                "--hide-error-context",
-                "--cache-dir",
-                str(Path(folder) / "cache"),
-                "-p",
-                "braze_cdi_sync",
-            ],
-            cwd=ROOT,
-            env=environment,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+    [site_packages] = (interpreter / "lib").glob("python*/site-packages")
+    (site_packages / "packages.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    environment = {**os.environ, "MYPYPATH": f"{package}{os.pathsep}{ROOT / 'client'}"}
+    result = subprocess.run(  # noqa: S603 - the mypy this project pins
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--config-file=",
+            "--strict",
+            "--python-executable",
+            str(interpreter / "bin" / "python"),
+            "--no-error-summary",
+            "--hide-error-context",
+            "--cache-dir",
+            str(folder / "cache"),
+            "-p",
+            "braze_cdi_sync",
+        ],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if result.returncode == 0:
         return []
     lines = [line for line in result.stdout.splitlines() if ": error:" in line]

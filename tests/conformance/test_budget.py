@@ -46,13 +46,13 @@ class Counting:
         await self.app(scope, receive, send)
 
 
-@pytest.fixture(params=[20, 60], ids=["Braze's 20 a minute", "10 a minute, so answers are 429"])
+@pytest.fixture(params=[20, 60], ids=["Braze's 20 a minute", "10 per 20 s, so answers are 429"])
 def braze_limited(request: pytest.FixtureRequest) -> Iterator[tuple[str, Counting]]:
     fixtures = demo_fixtures().with_braze_limits(load_contract())
     if request.param != 20:
         trigger = load_contract().trigger.operation_id
         fixtures = replace(
-            fixtures, operation_limits={**fixtures.operation_limits, trigger: (10, 60)}
+            fixtures, operation_limits={**fixtures.operation_limits, trigger: (10, 20)}
         )
     counting = Counting(ReferenceServer(fixtures).app)
     with serve_in_thread(counting) as url:
