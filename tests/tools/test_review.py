@@ -16,6 +16,7 @@ import yaml
 
 from commandline import ROOT
 from contract import model
+from tools import specdiff
 
 CONTRACT = Path("openapi") / "openapi.yaml"
 PATH = "/cdi/integrations/{integration_id}/sync"
@@ -485,3 +486,23 @@ def test_a_harmless_edit_passes(
     result = review(clone, "--base", "HEAD")
     assert result.returncode == 0, result.stdout + result.stderr
     assert says in result.stdout
+
+
+def test_security_at_the_root_only_widens_the_generated_functions(
+    clone: Path, contract: Path
+) -> None:
+    edit(contract, _security_at_the_root)
+    result = review(clone, "--base", "HEAD")
+    assert "No change to the contract." in result.stdout
+    assert (
+        "| info | `client-api-widened` | `api.cloud_data_ingestion.trigger_integration_sync.sync` "
+        "| def sync(integration_id: str, *, client: AuthenticatedClient) -> Error \\| SyncAccepted "
+        "\\| None → def sync(integration_id: str, *, client: AuthenticatedClient \\| Client)"
+    ) in result.stdout
+
+
+def test_every_client_rule_is_exercised_here() -> None:
+    text = Path(__file__).read_text()
+    client_rules = [rule.name for rule in specdiff.RULE_LIST if rule.part == "client"]
+    assert client_rules
+    assert [name for name in client_rules if f"`{name}`" not in text] == []
