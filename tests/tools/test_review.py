@@ -140,7 +140,10 @@ def test_unclassified_change_fails_even_with_a_major_bump(clone: Path, contract:
 def test_generated_client_change_is_listed(clone: Path, contract: Path) -> None:
     edit(contract, lambda d: d["paths"][PATH]["post"].__setitem__("operationId", "startSync"))
     result = review(clone, "--base", "HEAD")
-    removed = "| **breaking** | `client-api-removed` | `api.cloud_data_ingestion.trigger_integration_sync` |"
+    removed = (
+        "| **breaking** | `client-api-removed` | "
+        "`api.cloud_data_ingestion.trigger_integration_sync` |"
+    )
     assert removed in result.stdout
     assert "| info | `client-api-added` | `api.cloud_data_ingestion.start_sync` |" in result.stdout
     assert "`api.cloud_data_ingestion.trigger_integration_sync.sync`" not in result.stdout
@@ -156,7 +159,8 @@ def test_major_version_bump_acknowledges_a_breaking_change(clone: Path, contract
     assert result.returncode == 0, result.stdout
     assert "| **breaking** | `rate-limit-lowered` |" in result.stdout
     assert (
-        "| **breaking** | `client-constant-changed` | `contract_facts.TRIGGER_INTEGRATION_SYNC_RATE_LIMIT` |"
+        "| **breaking** | `client-constant-changed` | "
+        "`contract_facts.TRIGGER_INTEGRATION_SYNC_RATE_LIMIT` |"
         in result.stdout
     )
     assert (
