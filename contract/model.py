@@ -244,8 +244,9 @@ def _examples_show(
 ) -> None:
     """Each example of an answer shows one of the messages the answer lists."""
     for media in (response.get("content") or {}).values():
-        for name, example in ((media or {}).get("examples") or {}).items():
-            reference = example.get("$ref", "") if isinstance(example, Mapping) else ""
+        for name, given in ((media or {}).get("examples") or {}).items():
+            reference = given.get("$ref", "") if isinstance(given, Mapping) else ""
+            example = given
             if reference.startswith("#/components/examples/"):
                 example = _dig(document, "components", "examples", reference.rsplit("/", 1)[1])
             value = example.get("value") if isinstance(example, Mapping) else None

@@ -31,11 +31,13 @@ def test_every_message_comes_from_x_braze_messages_or_the_success_const(
         contract.messages.another_job_in_progress
         == answers["TooManyRequests"]["x-braze-messages"]["another_job_in_progress"]
     )
-    assert contract.messages.over_rate_limit == (
-        answers["ReadTooManyRequests"]["x-braze-messages"]["over_rate_limit"]
+    assert (
+        contract.messages.over_rate_limit
+        == (answers["ReadTooManyRequests"]["x-braze-messages"]["over_rate_limit"])
     )
-    assert contract.messages.sync_accepted == (
-        components["schemas"]["SyncAccepted"]["properties"]["message"]["const"]
+    assert (
+        contract.messages.sync_accepted
+        == (components["schemas"]["SyncAccepted"]["properties"]["message"]["const"])
     )
 
 
@@ -43,7 +45,7 @@ def test_a_changed_example_does_not_change_a_message_but_is_refused() -> None:
     document = yaml.safe_load(DOCUMENT.read_text())
     example = document["components"]["examples"]["AnotherJobInProgress"]["value"]
     example["message"] = "A sync is already running"
-    with pytest.raises(ContractError, match="AnotherJobInProgress|anotherJobInProgress"):
+    with pytest.raises(ContractError, match="anotherJobInProgress"):
         from_document(document)
 
 

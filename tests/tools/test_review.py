@@ -160,8 +160,7 @@ def test_major_version_bump_acknowledges_a_breaking_change(clone: Path, contract
     assert "| **breaking** | `rate-limit-lowered` |" in result.stdout
     assert (
         "| **breaking** | `client-constant-changed` | "
-        "`contract_facts.TRIGGER_INTEGRATION_SYNC_RATE_LIMIT` |"
-        in result.stdout
+        "`contract_facts.TRIGGER_INTEGRATION_SYNC_RATE_LIMIT` |" in result.stdout
     )
     assert (
         "PASSED: 3 change(s): 2 breaking (acknowledged by the major version 2.0.0), 0 warning, "
