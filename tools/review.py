@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -314,13 +315,18 @@ def type_check(package: Path) -> list[str]:
     for a throwaway interpreter whose site-packages lists this one's packages as a directory (so
     the `.pth` of the editable installs is not read).
     """
-    folder = ROOT / "build" / "review-type-check"  # kept between runs: mypy's cache is warm
+    # Kept between runs, so mypy's cache is warm; the client is copied to the same place each
+    # time, as mypy's cache expects of a module whose source changes.
+    folder = ROOT / "build" / "review-type-check"
     interpreter = folder / "venv"
     if not (interpreter / "bin" / "python").exists():
         venv.create(interpreter, with_pip=False)
     [site_packages] = (interpreter / "lib").glob("python*/site-packages")
     (site_packages / "packages.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    environment = {**os.environ, "MYPYPATH": f"{package}{os.pathsep}{ROOT / 'client'}"}
+    checked = folder / "client"
+    shutil.rmtree(checked, ignore_errors=True)
+    shutil.copytree(package, checked, ignore=shutil.ignore_patterns("__pycache__"))
+    environment = {**os.environ, "MYPYPATH": f"{checked}{os.pathsep}{ROOT / 'client'}"}
     result = subprocess.run(  # noqa: S603 - the mypy this project pins
         [
             sys.executable,
