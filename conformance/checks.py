@@ -28,7 +28,15 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from conformance import judgements
-from conformance.evidence import MAX_PAGES, Evidence, cursor_of, parse_link, read_all_pages, results
+from conformance.evidence import (
+    MAX_PAGES,
+    Evidence,
+    cursor_of,
+    foreign,
+    parse_link,
+    read_all_pages,
+    results,
+)
 from conformance.run import Recorder, Run
 from conformance.transport import Case, Exchange, window_of
 from contract import Operation as ContractOperation
@@ -687,6 +695,7 @@ def _judge_pages(
                 expected='<URL>; rel="prev", <URL>; rel="next"',
             )
             return
+        _judge_origins(check, run, page, links, where)
         if number == 1 and "prev" in links:
             check.fail(
                 page,
@@ -726,6 +735,23 @@ def _judge_pages(
             seen.add(key)
     if len(pages) >= MAX_PAGES:
         run.note(f"paging: read the first {MAX_PAGES} pages of {name} only")
+
+
+def _judge_origins(
+    check: Recorder, run: Run, page: Exchange, links: dict[str, str], where: str
+) -> None:
+    """Every URL of a page's Link header stays on the server's origin (relative, or absolute on
+    its own scheme, host and port).
+    """
+    for relation, url in links.items():
+        if foreign(url, run.options.base_url):
+            check.fail(
+                page,
+                what=f"The {relation} link of {where} leads to another origin",
+                expected=f"a relative URL, or one on {run.options.base_url} (a client that "
+                "follows the header sends its key there)",
+                received=url[:200],
+            )
 
 
 def _judge_prev(

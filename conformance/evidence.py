@@ -179,6 +179,31 @@ def parse_link(exchange: Exchange) -> dict[str, str] | None:
     return links
 
 
+def origin(url: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) of an absolute http(s) URL, the port filled in; None for a relative
+    URL or one that cannot be read.
+    """
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    if not parts.scheme or not parts.hostname:
+        return None
+    scheme = parts.scheme.lower()
+    return scheme, parts.hostname.lower(), port or {"https": 443, "http": 80}.get(scheme, 0)
+
+
+def foreign(url: str, base_url: str) -> bool:
+    """Whether a link's URL leads to another origin than the server's (a relative URL never
+    does; an absolute one on the server's own scheme, host and port does not either).
+    """
+    if url.startswith("//"):  # a host without a scheme: the server's scheme applies
+        url = f"{urlsplit(base_url).scheme}:{url}"
+    there = origin(url)
+    return there is not None and there != origin(base_url)
+
+
 def cursor_of(url: str | None) -> str | None:
     """The `cursor` query parameter of a link's URL, or None."""
     if url is None:

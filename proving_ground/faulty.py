@@ -440,6 +440,16 @@ class NextOnLastPage(ReferenceServer):
         return link
 
 
+class LinkToAnotherOrigin(ReferenceServer):
+    """The Link header's URLs are absolute, on another host and port: a client that follows
+    them sends its key there.
+    """
+
+    def link_header(self, page: Page, request: Request) -> str | None:
+        link = super().link_header(page, request)
+        return link.replace("<", "<http://127.0.0.2:9") if link else link
+
+
 class ShortPages(ReferenceServer):
     """Pages other than the last hold 9 items: one item of every 10 is never listed."""
 
@@ -546,6 +556,7 @@ FAULTY: list[BundledServer] = [
     described("prev-on-first-page", PrevOnFirstPage, caught_by="paging", seen_in_one_answer=False),
     described("next-on-last-page", NextOnLastPage, caught_by="paging", seen_in_one_answer=False),
     described("short-pages", ShortPages, caught_by="paging", seen_in_one_answer=False),
+    described("link-to-another-origin", LinkToAnotherOrigin, caught_by="paging"),
     described(
         "bad-cursor-gets-first-page",
         BadCursorGetsFirstPage,

@@ -141,6 +141,15 @@ class OffsetCursors(ReferenceServer):
         return (direction, anchor) if direction in {"prev", "next"} else None
 
 
+class AbsoluteSameOriginLinks(ReferenceServer):
+    """The Link header's URLs are absolute, on the server's own origin: as good as relative."""
+
+    def link_header(self, page: Page, request: Request) -> str | None:
+        link = super().link_header(page, request)
+        own = f"{request.url.scheme}://{request.url.netloc}"
+        return link.replace("<", f"<{own}") if link else link
+
+
 class RunningJobsWithoutStartTime(ReferenceServer):
     """Shows a running job with its status only; Braze documents no field as always present."""
 
@@ -174,6 +183,7 @@ VALID: list[BundledServer] = [
     ),
     described("jobs-oldest-first", JobsOldestFirst),
     described("offset-cursors", OffsetCursors),
+    described("absolute-same-origin-links", AbsoluteSameOriginLinks),
     described("running-jobs-without-start-time", RunningJobsWithoutStartTime),
     BundledServer(
         "tight-rate-limit",
