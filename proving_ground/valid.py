@@ -160,6 +160,24 @@ class RunningJobsWithoutStartTime(ReferenceServer):
         return view
 
 
+class RunningJobsWithNulls(ReferenceServer):
+    """Shows a running job's finish time, counts and last timestamp as null: Braze does not
+    document whether a running job has them, and the contract allows absent or null.
+    """
+
+    def job_view(self, job: Job, now: float) -> dict[str, Any]:
+        view = super().job_view(job, now)
+        if view["job_status"] in self.contract.jobs.running:
+            nothing_yet = (
+                "sync_finish_time",
+                "last_timestamp_synced",
+                "rows_synced",
+                "rows_failed_with_errors",
+            )
+            return view | dict.fromkeys(nothing_yet)
+        return view
+
+
 def _tight_limit(contract: Contract) -> Fixtures:
     base = demo_fixtures(contract)
     return Fixtures(
@@ -185,6 +203,7 @@ VALID: list[BundledServer] = [
     described("offset-cursors", OffsetCursors),
     described("absolute-same-origin-links", AbsoluteSameOriginLinks),
     described("running-jobs-without-start-time", RunningJobsWithoutStartTime),
+    described("running-jobs-with-nulls", RunningJobsWithNulls),
     BundledServer(
         "tight-rate-limit",
         "Enforces a real, tight rate limit: 20 requests per 10 s.",

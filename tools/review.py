@@ -269,6 +269,11 @@ def _causes(
     """
     parts = name.split(".")
     hints: set[str] = set()
+    if parts[0] == "models" and len(parts) > 3:
+        # A field: the rows at its property first, else those of its schema.
+        schema = f"schemas > {parts[2]}"
+        own = _places(contract, {f"{schema} > properties > {parts[3]}"})
+        return own or _places(contract, {schema})
     if parts[0] == "models" and len(parts) > 1:
         hints.add(f"schemas > {_camel(parts[1])}")
     elif parts[0] == "api" and len(parts) > 2 and parts[2] != "__init__":
@@ -287,9 +292,15 @@ def _causes(
         for marker, sources in FACT_SOURCES:
             if marker in parts[1]:
                 hints |= set(sources)
+    return _places(contract, hints)
+
+
+def _places(contract: list[specdiff.Change], hints: set[str]) -> tuple[str, ...]:
+    """The places of the first three contract rows that mention any of the hints."""
+    weightiest = sorted(contract, key=lambda change: -specdiff.SEVERITY[change.level])
     found = [
         change.where
-        for change in contract
+        for change in weightiest
         if any(hint in change.where or hint in _text(change) for hint in hints)
     ]
     return tuple(dict.fromkeys(found))[:3]

@@ -280,3 +280,17 @@ def test_a_job_outcome_configured_on_the_server_is_what_the_client_returns(
 
 def _response(status: int, body: object) -> flows.Reply:
     return httpx.Response(status, json=body)
+
+
+def test_a_running_job_shown_with_nulls_is_waited_for_to_its_end(clock: FakeTime) -> None:
+    """Contract 2.0.0: a running job may show its finish time and counts as null."""
+    from proving_ground.valid import RunningJobsWithNulls  # noqa: PLC0415 - test equipment
+
+    server = RunningJobsWithNulls(replace(demo_fixtures(), sync_seconds=30), clock=clock)
+    with serve_in_thread(server.app) as url, client(url, clock) as braze:
+        running = braze.trigger_sync(PARTIAL)
+        seen = list(braze.job_sync_status(PARTIAL))
+        job = braze.sync_and_wait(PARTIAL, poll=5, if_running="wait")
+    assert running is not None
+    assert any(item.running and item.finished_at is None for item in seen)
+    assert (job.status, job.rows_synced, job.rows_failed) == ("partial", 900, 100)

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -26,9 +26,15 @@ class Integration:
             contact_emails (str | Unset): The contact email address(es), in one string.
             last_updated_at (str | Unset): The last timestamp that was synced (ISO 8601).
             warehouse_type (str | Unset): The kind of warehouse (values not enumerated).
-            last_job_start_time (str | Unset): When the last job started (ISO 8601).
-            last_job_status (str | Unset): The status of the last job (values not enumerated).
-            next_scheduled_run (str | Unset): When the next scheduled sync runs (ISO 8601).
+            last_job_start_time (None | str | Unset): When the last job started (ISO 8601). Braze does not document what an
+                integration that
+                has never synced shows here, so `null` is allowed as well as leaving the field out.
+            last_job_status (None | str | Unset): The status of the last job (values not enumerated). `null` is allowed for
+                an
+                integration that has never synced (not documented either way).
+            next_scheduled_run (None | str | Unset): When the next scheduled sync runs (ISO 8601). `null` is allowed for an
+                integration
+                with no scheduled run (not documented either way).
     """
 
     integration_id: str
@@ -39,9 +45,9 @@ class Integration:
     contact_emails: str | Unset = UNSET
     last_updated_at: str | Unset = UNSET
     warehouse_type: str | Unset = UNSET
-    last_job_start_time: str | Unset = UNSET
-    last_job_status: str | Unset = UNSET
-    next_scheduled_run: str | Unset = UNSET
+    last_job_start_time: None | str | Unset = UNSET
+    last_job_status: None | str | Unset = UNSET
+    next_scheduled_run: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -61,11 +67,23 @@ class Integration:
 
         warehouse_type = self.warehouse_type
 
-        last_job_start_time = self.last_job_start_time
+        last_job_start_time: None | str | Unset
+        if isinstance(self.last_job_start_time, Unset):
+            last_job_start_time = UNSET
+        else:
+            last_job_start_time = self.last_job_start_time
 
-        last_job_status = self.last_job_status
+        last_job_status: None | str | Unset
+        if isinstance(self.last_job_status, Unset):
+            last_job_status = UNSET
+        else:
+            last_job_status = self.last_job_status
 
-        next_scheduled_run = self.next_scheduled_run
+        next_scheduled_run: None | str | Unset
+        if isinstance(self.next_scheduled_run, Unset):
+            next_scheduled_run = UNSET
+        else:
+            next_scheduled_run = self.next_scheduled_run
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -116,11 +134,32 @@ class Integration:
 
         warehouse_type = d.pop("warehouse_type", UNSET)
 
-        last_job_start_time = d.pop("last_job_start_time", UNSET)
+        def _parse_last_job_start_time(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
 
-        last_job_status = d.pop("last_job_status", UNSET)
+        last_job_start_time = _parse_last_job_start_time(d.pop("last_job_start_time", UNSET))
 
-        next_scheduled_run = d.pop("next_scheduled_run", UNSET)
+        def _parse_last_job_status(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        last_job_status = _parse_last_job_status(d.pop("last_job_status", UNSET))
+
+        def _parse_next_scheduled_run(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        next_scheduled_run = _parse_next_scheduled_run(d.pop("next_scheduled_run", UNSET))
 
         integration = cls(
             integration_id=integration_id,
