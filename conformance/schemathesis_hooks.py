@@ -4,7 +4,9 @@
 `schemathesis run openapi/openapi.yaml --url URL` from there applies these checks in every phase
 (examples, coverage, fuzzing, stateful). They call the same judgements as the suite's observers
 (`conformance.judgements`); checks that send their own requests (concurrency, the sync lifecycle,
-authentication, the permission) stay in the suite.
+the permission) stay in the suite, but for `authentication`: once per operation it sends the
+operation with no key and with an unknown one (to a made-up integration) and expects 401 with the
+key not sent back, since every generated request carries TOKEN.
 
 Three hooks shape what is sent: the suite's odd inputs (`conformance.inputs`) and the known
 integration (`INTEGRATION_ID`, if set) become explicit examples, sent every run, and half the
@@ -21,8 +23,9 @@ import os
 import time
 import uuid
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
+import httpx
 import schemathesis
 from hypothesis import strategies
 
@@ -68,6 +71,68 @@ def no_reflected_key(ctx: Context, response: Response, case: Case) -> None:
     _fail(
         judgements.reflected_key_problem(response, judgements.bearer_key(response.request.headers))
     )
+
+
+# Operations whose key probes were sent in this process (once per operation and run).
+PROBED: set[str] = set()
+PROBE_TIMEOUT_SECONDS = 10.0
+
+
+@schemathesis.check
+def authentication(ctx: Context, response: Response, case: Case) -> None:
+    """A missing or unknown key is answered 401, and the unknown key is not sent back.
+
+    Once per operation, beside the first answer judged: two probes of the same operation, one
+    without `Authorization` and one with a key no server knows, to a made-up integration (a
+    trigger for the real one would start a sync if the server took the key). The generated
+    requests all carry TOKEN, so without these probes `no_reflected_key` never sees a key the
+    server does not know, and a server that takes any key passes.
+    """
+    # The documented method of the path (a case may be a generated request with another one).
+    operation = CONTRACT.operation_at(case.method, case.operation.path)
+    label = f"{operation.method} {operation.path}"
+    if label in PROBED:
+        return
+    PROBED.add(label)
+    if not response.request.url:
+        return
+    url = _made_up_target(response.request.url, case)
+    unknown = f"conformance-unknown-key-{uuid.uuid4()}"
+    problems: list[str] = []
+    with httpx.Client(timeout=PROBE_TIMEOUT_SECONDS, follow_redirects=False) as client:
+        for what, headers in (
+            ("no key", {}),
+            ("an unknown key", {"Authorization": f"Bearer {unknown}"}),
+        ):
+            try:
+                probe = client.request(operation.method, url, headers=headers)
+            except httpx.HTTPError as error:
+                problems.append(f"A request with {what} got no answer: {type(error).__name__}")
+                continue
+            if probe.status_code != 401:
+                problems.append(
+                    f"A request with {what} to {label} was answered {probe.status_code}, not "
+                    f"401 {CONTRACT.messages.invalid_api_key}"
+                )
+            echoed = unknown in probe.text or any(unknown in v for v in probe.headers.values())
+            if headers and echoed:
+                problems.append(f"The answer to a request with {what} carries that key back")
+    if problems:
+        raise AssertionError("; ".join(problems))
+
+
+def _made_up_target(sent: str, case: Case) -> str:
+    """The URL a request went to, without its query, with a made-up integration ID in place of
+    the one it named (if its operation takes one).
+    """
+    parts = urlsplit(sent)
+    path = parts.path
+    template = case.operation.path
+    if "{integration_id}" in template:
+        after = template.split("{integration_id}", 1)[1]  # "/sync", "/job_sync_status"
+        named = path.removesuffix(after) if after else path
+        path = named[: named.rfind("/") + 1] + str(uuid.uuid4()) + after
+    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
 
 
 @schemathesis.hook

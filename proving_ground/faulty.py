@@ -24,7 +24,7 @@ from starlette.responses import (
 
 from contract import Operation
 from proving_ground.servers import BundledServer, described
-from reference.app import Job, Page, RateState, ReferenceServer
+from reference.app import Admitted, Job, Page, RateState, ReferenceServer
 from reference.fixtures import DEMO_KEY, DEMO_WORKSPACE, ApiKey
 
 # The success answer.
@@ -137,6 +137,19 @@ class ReflectsKey(ReferenceServer):
         response = await super().trigger(request)
         response.headers["X-Debug-Authorization"] = request.headers.get("authorization", "")
         return response
+
+
+class EchoesUnknownKeyOn401(ReferenceServer):
+    """The 401 for an unknown key names the key it was given in its message."""
+
+    def admit(self, request: Request, operation: Operation) -> Admitted | Response:
+        admitted = super().admit(request, operation)
+        if isinstance(admitted, Response) and admitted.status_code == 401:
+            given = request.headers.get("authorization", "").partition(" ")[2]
+            message = f"{self.messages.invalid_api_key}: {given}" if given else None
+            if message:
+                return self.error_response(401, message)
+        return admitted
 
 
 class PermissionNotChecked(ReferenceServer):
@@ -500,6 +513,7 @@ FAULTY: list[BundledServer] = [
         "looks-up-before-authenticating", LooksUpBeforeAuthenticating, caught_by="authentication"
     ),
     described("reflects-key", ReflectsKey, caught_by="no-reflected-key"),
+    described("echoes-unknown-key-on-401", EchoesUnknownKeyOn401, caught_by="no-reflected-key"),
     described("put-also-triggers", PutAlsoTriggers, caught_by="undocumented-methods"),
     described("remaining-not-integer", RemainingNotInteger, caught_by="response-conformance"),
     described("missing-key-accepted", MissingKeyAccepted, caught_by="authentication"),

@@ -17,7 +17,12 @@ from schemathesis.config import ConfigError, SchemathesisConfig
 
 from commandline import ROOT
 from conformance import checks, judgements, schemathesis_hooks
-from proving_ground.faulty import ReflectsKey, Success200
+from proving_ground.faulty import (
+    EchoesUnknownKeyOn401,
+    MissingKeyAccepted,
+    ReflectsKey,
+    Success200,
+)
 from reference.app import ReferenceServer
 from reference.fixtures import DEMO_INTEGRATIONS, DEMO_KEY, demo_fixtures
 from reference.serving import serve_in_thread
@@ -107,10 +112,14 @@ def test_the_hooks_register_the_single_answer_checks_by_the_suites_names() -> No
         for name, value in vars(schemathesis_hooks).items()
         if inspect.isfunction(value) and value.__module__ == schemathesis_hooks.__name__
     }
-    suite = {check.name.replace("-", "_") for check in checks.OBSERVERS}
-    assert {"robustness", "rate_limit_headers", "too_many_requests", "no_reflected_key"} <= (
-        registered & suite
-    )
+    suite = {check.name.replace("-", "_") for check in checks.CHECKS}
+    assert {
+        "robustness",
+        "rate_limit_headers",
+        "too_many_requests",
+        "no_reflected_key",
+        "authentication",
+    } <= (registered & suite)
 
 
 def test_both_doors_judge_with_the_same_functions() -> None:
@@ -135,11 +144,22 @@ def test_plain_schemathesis_run_passes_the_reference(served: str) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("served", [ReflectsKey], indirect=True)
-def test_plain_schemathesis_run_names_the_projects_check(served: str) -> None:
+@pytest.mark.parametrize(
+    ("served", "check", "says"),
+    [
+        (ReflectsKey, "no_reflected_key", "The answer carries the key that was sent"),
+        (EchoesUnknownKeyOn401, "authentication", "carries that key back"),
+        (MissingKeyAccepted, "authentication", "A request with no key to POST"),
+    ],
+    indirect=["served"],
+)
+def test_plain_schemathesis_run_names_the_projects_check(
+    served: str, check: str, says: str
+) -> None:
     result = schemathesis_run(served)
     assert result.returncode == 1
-    assert "Custom check failed: `no_reflected_key`" in result.stdout
+    assert f"Custom check failed: `{check}`" in result.stdout
+    assert says in result.stdout
 
 
 @pytest.mark.slow
@@ -160,8 +180,8 @@ def test_the_pytest_example_gives_the_same_verdict(served: str, passes: bool) ->
         _environment(BASE_URL=served, TOKEN=DEMO_KEY, INTEGRATION_ID=DEMO_INTEGRATIONS[0])
     )
     assert (result.returncode == 0) is passes, result.stdout[-3000:]
-    if not passes:
-        assert "no_reflected_key" in result.stdout
+    if not passes:  # the key comes back: the first check to see it names it
+        assert "no_reflected_key" in result.stdout or "authentication" in result.stdout
 
 
 def test_the_pytest_example_says_when_base_url_is_missing() -> None:
