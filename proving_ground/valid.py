@@ -10,6 +10,7 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -178,6 +179,35 @@ class RunningJobsWithNulls(ReferenceServer):
         return view
 
 
+# The late-listing server: a sync runs 3 s and is listed 1.5 s after it started.
+LATE_LISTING_SECONDS = 1.5
+
+
+class ListsJobsLate(ReferenceServer):
+    """Lists a started sync in its job status only 1.5 s after the 202 (its sync runs 3 s):
+    Braze does not promise that the job shows at once, and a server with a queue may well list
+    it a moment later.
+    """
+
+    def page(
+        self, items: Sequence[tuple[str, dict[str, Any]]], cursor: str | None, *, scope: str
+    ) -> Page | None:
+        if scope.startswith("jobs:"):
+            now = self.clock()
+            items = [
+                (key, view)
+                for key, view in items
+                if "sync_start_time" not in view
+                or datetime.fromisoformat(view["sync_start_time"]).timestamp()
+                <= now - LATE_LISTING_SECONDS
+            ]
+        return super().page(items, cursor, scope=scope)
+
+
+def _slow_syncs(contract: Contract) -> Fixtures:
+    return replace(demo_fixtures(contract), sync_seconds=3.0)
+
+
 def _tight_limit(contract: Contract) -> Fixtures:
     base = demo_fixtures(contract)
     return Fixtures(
@@ -204,6 +234,12 @@ VALID: list[BundledServer] = [
     described("absolute-same-origin-links", AbsoluteSameOriginLinks),
     described("running-jobs-without-start-time", RunningJobsWithoutStartTime),
     described("running-jobs-with-nulls", RunningJobsWithNulls),
+    BundledServer(
+        "lists-jobs-late",
+        (ListsJobsLate.__doc__ or "").strip(),
+        build=ListsJobsLate,
+        fixtures=_slow_syncs,
+    ),
     BundledServer(
         "tight-rate-limit",
         "Enforces a real, tight rate limit: 20 requests per 10 s.",
