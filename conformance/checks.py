@@ -606,24 +606,23 @@ def _wait_for_listing(
 
 
 def _wait_for_end(check: Recorder, run: Run, started_at: object) -> dict[str, object] | None:
-    """Read the job status until no job runs; the job that ended, or None (reported)."""
+    """Read the job status until no job runs; the job that ended, or None (reported).
+
+    Every CONTRADICTION_PROBE_SECONDS while a job shows running, Braze's documented request is
+    sent: it must meet that job (429 in progress). A 202 means the server started a sync; if the
+    job status then still shows the earlier job running, or two jobs running, the two answers
+    contradict each other (only one sync of an integration runs at a time), and that is a finding
+    now, not after Braze's unpromised duration. If the earlier job had ended, the new sync is
+    waited for in its place.
+    """
     deadline = time.monotonic() + run.options.job_wait_seconds
-    operation_id = run.contract.job_sync_status.operation_id
+    probed = time.monotonic()
     while True:
-        run.sender.wait(
-            JOB_POLL_SECONDS, reason="for the sync the suite started to end (--job-wait)"
-        )
-        pages = read_all_pages(
-            run,
-            operation_id,
-            integration_id=run.options.integration_id,
-            label="the job status, waiting for the sync to end",
-            max_pages=MAX_PAGES,
-        )
-        jobs = _jobs_of(check, run, pages, when="while the sync ran")
+        pages, jobs = _read_jobs(check, run, wait=True)
         if jobs is None:
             return None
-        if not any(job.get("job_status") in run.contract.jobs.running for job in jobs):
+        running = _running(run, jobs)
+        if not running:
             break
         if time.monotonic() >= deadline:
             run.note(
@@ -631,6 +630,13 @@ def _wait_for_end(check: Recorder, run: Run, started_at: object) -> dict[str, ob
                 "(--job-wait; Braze promises no duration), so its end was not judged"
             )
             return None
+        if time.monotonic() - probed < CONTRADICTION_PROBE_SECONDS:
+            continue
+        probed = time.monotonic()
+        outcome = _trigger_while_running(check, run, started_at)
+        if outcome is None:
+            return None
+        started_at = outcome
     check.applied()
     same = [
         job for job in jobs if started_at is not None and job.get("sync_start_time") == started_at
@@ -644,6 +650,61 @@ def _wait_for_end(check: Recorder, run: Run, started_at: object) -> dict[str, ob
         )
         return None
     return same[0] if same else jobs[0] if jobs else {}
+
+
+# While a job shows running, how often the suite checks that a trigger meets it.
+CONTRADICTION_PROBE_SECONDS = 15.0
+
+
+def _read_jobs(
+    check: Recorder, run: Run, *, wait: bool
+) -> tuple[list[Exchange], list[dict[str, object]] | None]:
+    if wait:
+        run.sender.wait(
+            JOB_POLL_SECONDS, reason="for the sync the suite started to end (--job-wait)"
+        )
+    pages = read_all_pages(
+        run,
+        run.contract.job_sync_status.operation_id,
+        integration_id=run.options.integration_id,
+        label="the job status, waiting for the sync to end",
+        max_pages=MAX_PAGES,
+    )
+    return pages, _jobs_of(check, run, pages, when="while the sync ran")
+
+
+def _trigger_while_running(check: Recorder, run: Run, started_at: object) -> object | None:
+    """Send the documented request while the job status shows a job running. The start time of
+    the job to wait for next (the same, or the one the trigger started); None when the answers
+    contradict each other (recorded) or the job status could not be read.
+    """
+    exchange = run.sender.send(
+        run.documented_case(run.options.integration_id or ""),
+        label="Braze's documented request, while the job status shows a job running",
+    )
+    if not (run.sender.judgeable(exchange) and exchange.succeeded):
+        return started_at
+    _, jobs = _read_jobs(check, run, wait=False)
+    if jobs is None:
+        return None
+    running = _running(run, jobs)
+    still = [
+        job
+        for job in running
+        if started_at is not None and job.get("sync_start_time") == started_at
+    ]
+    if len(running) > 1 or still:
+        check.applied()
+        check.fail(
+            exchange,
+            what="A trigger was answered 202 while the job status showed a sync of the "
+            "integration running",
+            expected=f"429 {run.contract.messages.another_job_in_progress} while a job runs (one "
+            "sync at a time), or a job status that shows the earlier job ended",
+            received=f"202, then the job status: {_statuses(jobs)} ({len(running)} running)",
+        )
+        return None
+    return running[0].get("sync_start_time") if running else started_at
 
 
 def _jobs_of(

@@ -402,6 +402,16 @@ class NoRunningJobShown(ReferenceServer):
         return super().job_view(job, max(now, job.ends))
 
 
+class ShowsEndedSyncsRunning(ReferenceServer):
+    """A sync started by a trigger shows running in the job status forever, while the trigger
+    accepts a new sync with 202 once it has ended: one of the two answers is wrong.
+    """
+
+    def job_view(self, job: Job, now: float) -> dict[str, Any]:
+        history = self.fixtures.history * len(self.fixtures.integrations)
+        return super().job_view(job, job.started if job.sequence > history else now)
+
+
 class InProgressAfterJobEnded(ReferenceServer):
     """Triggers are refused as in progress for 30 s after the job status shows the sync ended."""
 
@@ -555,6 +565,13 @@ FAULTY: list[BundledServer] = [
     described("remaining-above-limit", RemainingAboveLimit, caught_by="rate-limit-headers"),
     described("reset-in-milliseconds", ResetInMilliseconds, caught_by="rate-limit-headers"),
     described("reset-as-seconds-left", ResetAsSecondsLeft, caught_by="rate-limit-headers"),
+    described(
+        "shows-ended-syncs-running",
+        ShowsEndedSyncsRunning,
+        caught_by="job-status",
+        seen_in_one_answer=False,
+        caught_within_budget=False,
+    ),
     described(
         "no-running-job-shown", NoRunningJobShown, caught_by="job-status", seen_in_one_answer=False
     ),

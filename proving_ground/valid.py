@@ -208,6 +208,10 @@ def _slow_syncs(contract: Contract) -> Fixtures:
     return replace(demo_fixtures(contract), sync_seconds=3.0)
 
 
+def _syncs_of_twenty_seconds(contract: Contract) -> Fixtures:
+    return replace(demo_fixtures(contract), sync_seconds=20.0)
+
+
 def _tight_limit(contract: Contract) -> Fixtures:
     base = demo_fixtures(contract)
     return Fixtures(
@@ -239,6 +243,12 @@ VALID: list[BundledServer] = [
         (ListsJobsLate.__doc__ or "").strip(),
         build=ListsJobsLate,
         fixtures=_slow_syncs,
+    ),
+    BundledServer(
+        "long-syncs",
+        "The reference with syncs of 20 s: a trigger while one runs meets it (429 in progress), "
+        "as the suite's check for contradicting answers expects.",
+        fixtures=_syncs_of_twenty_seconds,
     ),
     BundledServer(
         "tight-rate-limit",
