@@ -24,7 +24,7 @@ from conformance.checks import (
     id_of,
     judge_unknown_id,
 )
-from conformance.evidence import gather_evidence
+from conformance.evidence import gather_evidence, results
 from conformance.inputs import ODD_HEADERS, ODD_IDS
 from conformance.run import CannotJudge, CheckState, Options, Run, Status
 from conformance.schema import Schema, schemathesis_operations, schemathesis_schema
@@ -101,44 +101,164 @@ def side_effects(options: Options, contract: Contract) -> str:
 def preflight(run: Run) -> None:
     """Before any real sync: is the server there and this API, and are the keys what they claim?
 
-    One trigger for a made-up ID with TOKEN, and one with LIMITED_TOKEN: a server that answers
-    5xx or not JSON is unavailable; TOKEN must get through (not 401, not 403); LIMITED_TOKEN must
-    be known and refused (403). Each failing condition ends the run with a one-line reason.
+    Each of these ends the run with a one-line reason (could not judge); any other broken promise
+    is a finding of the check it belongs to, and the run goes on:
+
+    1. the documented success request: the list of integrations with TOKEN (or, where TOKEN may
+       not list them, the job status of INTEGRATION_ID) must be answered 200 with a page, which
+       shows the server is there, speaks this API and takes TOKEN;
+    2. a trigger with TOKEN for a made-up ID must not be refused for TOKEN's permission (403):
+       the probes need a key that may trigger; how it is answered otherwise is judged by the
+       checks (`unknown-integration` and the observers);
+    3. LIMITED_TOKEN is judged only from a request where the contract leaves the server no
+       choice: one of an operation it lacks, for no ID or for INTEGRATION_ID (never a made-up
+       one, as the order of the ID and permission checks is not promised).
     """
+    established = _establish(run)
     exchange = run.sender.send(run.case(run.made_up_id(), key=run.options.token), label="preflight")
-    if exchange.response is None:
-        raise CannotJudge(f"no answer from {run.options.base_url}: {exchange.error}.")
-    if exchange.status is not None and 300 <= exchange.status < 400:
-        location = exchange.response.headers.get("location", ["nowhere"])[0]
-        raise CannotJudge(
-            f"the server redirects ({exchange.status} to {_snippet(location)}), and the suite "
-            "follows no redirect; pass the URL it redirects to as --base-url."
-        )
-    if (exchange.status is not None and exchange.status >= 500) or not exchange.is_json:
-        raise CannotJudge(
-            f"the server is unavailable or is not this API: its first answer was "
-            f"{_snippet(exchange.received())}."
-        )
-    permission = run.contract.trigger.permission
-    if exchange.status == 401:
-        raise CannotJudge("the server rejected the given TOKEN (401); pass a valid REST API key.")
+    if not established:
+        _establish_by_trigger(run, exchange)
     if exchange.status == 403:
+        permission = run.contract.trigger.permission
         raise CannotJudge(f"the given TOKEN lacks {permission} (403); pass a key that has it.")
     judge_unknown_id(run, exchange, strict=True)
+    _judge_limited_token(run)
+
+
+def _establish(run: Run) -> bool:
+    """Step 1. True when a documented success request showed this API; False when TOKEN may read
+    neither list (the trigger then has to show it). Raises CannotJudge otherwise.
+    """
+    token = run.options.token
+    listing = run.sender.send(
+        run.read_case(run.contract.list_integrations.operation_id, key=token),
+        label="preflight: the list of integrations",
+    )
+    _reachable(run, listing)
+    if listing.status == 401:
+        raise CannotJudge("the server rejected the given TOKEN (401); pass a valid REST API key.")
+    if results(listing) is not None:
+        return True
+    integration_id = run.options.integration_id
+    if listing.status != 403:
+        raise CannotJudge(_not_this_api("GET /cdi/integrations with TOKEN", listing))
+    if integration_id is None:
+        run.note("preflight: TOKEN may not list integrations (403); the trigger showed this API")
+        return False
+    status = run.sender.send(
+        run.read_case(
+            run.contract.job_sync_status.operation_id, key=token, integration_id=integration_id
+        ),
+        label="preflight: the job status of INTEGRATION_ID",
+    )
+    _reachable(run, status)
+    if status.status == 401:
+        raise CannotJudge("the server rejected the given TOKEN (401); pass a valid REST API key.")
+    if results(status) is not None:
+        return True
+    if status.status == 403:
+        run.note("preflight: TOKEN may read neither list (403); the trigger showed this API")
+        return False
+    if status.status in {400, 404} and status.is_json:
+        raise _unknown_integration(integration_id, status)
+    raise CannotJudge(_not_this_api("the job status of INTEGRATION_ID with TOKEN", status))
+
+
+def _establish_by_trigger(run: Run, exchange: Exchange) -> None:
+    """Step 1 for a TOKEN that may read neither list: the made-up trigger's answer must be a JSON
+    answer of this API (as the suite knew nothing else to ask).
+    """
+    _reachable(run, exchange)
+    if exchange.status == 401:
+        raise CannotJudge("the server rejected the given TOKEN (401); pass a valid REST API key.")
+    if (
+        exchange.status is not None and (exchange.status >= 500 or 300 <= exchange.status < 400)
+    ) or (not exchange.is_json):
+        raise CannotJudge(_not_this_api("a trigger with TOKEN", exchange))
+
+
+def _reachable(run: Run, exchange: Exchange) -> None:
+    if exchange.response is None and exchange.sent:
+        raise CannotJudge(f"no answer from {run.options.base_url}: {exchange.error}.")
+
+
+def _not_this_api(request: str, exchange: Exchange) -> str:
+    return (
+        f"the server is unavailable or is not this API: {request} was answered "
+        f"{_snippet(exchange.received())}, not 200 with a page of results."
+    )
+
+
+def _unknown_integration(integration_id: str, exchange: Exchange) -> CannotJudge:
+    return CannotJudge(
+        f"the server does not know INTEGRATION_ID {integration_id} ({exchange.status}); "
+        "pass the ID of an existing integration."
+    )
+
+
+def _judge_limited_token(run: Run) -> None:
+    """Step 3: LIMITED_TOKEN where the server has no choice.
+
+    A 401 is never a choice (the key comes first, `authentication` holds servers to it), so an
+    unknown LIMITED_TOKEN ends the run wherever it shows. A 403 for an operation the key lacks is
+    the only right answer for a request with no ID or with INTEGRATION_ID; for a made-up ID a
+    server may look the ID up first (404), which tells nothing. So: a list the key lacks (its
+    permissions as LIMITED_PERMISSIONS declares them; undeclared, it is taken to lack only the
+    trigger's); else a trigger for a made-up ID, and where that says nothing, a trigger for
+    INTEGRATION_ID (which starts a sync if the key has the permission after all). A 2xx there,
+    declared, is the server's fault, which the `permission` check reports; undeclared, it cannot
+    tell a key that has the permission from a server that checks none, and the run ends.
+    """
     limited = run.options.limited_token
     if limited is None or run.options.limited_token_lacks_permission:
         return
-    exchange = run.sender.send(run.case(run.made_up_id(), key=limited), label="preflight")
-    if exchange.status == 401:
-        raise CannotJudge(
-            f"the server does not know the given LIMITED_TOKEN (401); pass a valid key that "
-            f"lacks {permission}."
+    declared = run.options.limited_permissions
+    trigger = run.contract.trigger
+    has = declared if declared is not None else run.contract.permissions() - {trigger.permission}
+    integration_id = run.options.integration_id
+    for operation in run.contract.operations.values():
+        needs_id = "{integration_id}" in operation.path
+        if operation.method != "GET" or operation.permission in has:
+            continue
+        if needs_id and integration_id is None:
+            continue
+        exchange = run.sender.send(
+            run.read_case(
+                operation.operation_id,
+                key=limited,
+                integration_id=integration_id if needs_id else None,
+            ),
+            label=f"preflight: LIMITED_TOKEN, {operation.operation_id}",
         )
-    if exchange.status != 403:
+        _known_limited_token(exchange)
+        return
+    if trigger.permission in has:
+        return
+    exchange = run.sender.send(run.case(run.made_up_id(), key=limited), label="preflight")
+    _known_limited_token(exchange)
+    if exchange.status == 403 or integration_id is None:
+        return
+    if exchange.succeeded:
+        judge_unknown_id(run, exchange, strict=False)
+        return
+    exchange = run.sender.send(
+        run.case(integration_id, key=limited), label="preflight: LIMITED_TOKEN, the trigger"
+    )
+    _known_limited_token(exchange)
+    if exchange.succeeded and declared is None:
         raise CannotJudge(
             f"the given LIMITED_TOKEN was not refused with 403 but answered "
-            f"{_snippet(exchange.received())}: either it has {permission} or the server does not "
-            "check it; pass a key that lacks it."
+            f"{_snippet(exchange.received())} (a sync of INTEGRATION_ID started): either it has "
+            f"{trigger.permission} or the server does not check it; pass a key that lacks it, or "
+            "say what it has in LIMITED_PERMISSIONS (then such an answer is a finding)."
+        )
+
+
+def _known_limited_token(exchange: Exchange) -> None:
+    if exchange.status == 401:
+        raise CannotJudge(
+            "the server does not know the given LIMITED_TOKEN (401); pass a valid key of the same "
+            "workspace."
         )
 
 

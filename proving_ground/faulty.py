@@ -125,7 +125,8 @@ class LooksUpBeforeAuthenticating(ReferenceServer):
     """Looks the integration up before the key: an unknown one gets 404 even without a key."""
 
     def authenticate(self, request: Request) -> ApiKey | None:
-        if request.path_params["integration_id"].lower() not in self.fixtures.integrations:
+        identifier = request.path_params.get("integration_id")
+        if identifier is not None and identifier.lower() not in self.fixtures.integrations:
             raise HTTPException(404)
         return super().authenticate(request)
 

@@ -18,9 +18,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from contract import Contract
+from contract import Contract, Operation
 from proving_ground.servers import BundledServer, described
-from reference.app import Job, Page, RateState, ReferenceServer
+from reference.app import Admitted, Job, Page, RateState, ReferenceServer
 from reference.fixtures import DEMO_INTEGRATIONS, Fixtures, demo_fixtures
 
 
@@ -107,6 +107,25 @@ class BusyAtStart(ReferenceServer):
 
 def _long_syncs(contract: Contract) -> Fixtures:
     return replace(demo_fixtures(contract), sync_seconds=4.0)
+
+
+class ChecksIdBeforePermission(ReferenceServer):
+    """Looks the integration ID up before it checks the key's permission: an unknown ID is 404
+    even for a key that lacks the permission (Braze does not promise the order).
+    """
+
+    def admit(self, request: Request, operation: Operation) -> Admitted | Response:
+        key = self.authenticate(request)
+        identifier = request.path_params.get("integration_id")
+        if (
+            key is not None
+            and identifier is not None
+            and self.is_well_formed(identifier)
+            and not self.is_known(key, identifier)
+        ):
+            state = self.count_request(key.workspace, operation)
+            return self.error_response(404, self.messages.integration_not_found, state=state)
+        return super().admit(request, operation)
 
 
 class SlowAnswers(ReferenceServer):
@@ -235,6 +254,7 @@ VALID: list[BundledServer] = [
     ),
     described("jobs-oldest-first", JobsOldestFirst),
     described("offset-cursors", OffsetCursors),
+    described("checks-id-before-permission", ChecksIdBeforePermission),
     described("absolute-same-origin-links", AbsoluteSameOriginLinks),
     described("running-jobs-without-start-time", RunningJobsWithoutStartTime),
     described("running-jobs-with-nulls", RunningJobsWithNulls),

@@ -4,6 +4,7 @@ and the user's exported variables never leaking into runs against bundled server
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import replace
 
@@ -13,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from commandline import server_process
 from contract import load as load_contract
 from reference.app import ReferenceServer
 from reference.fixtures import (
@@ -50,15 +52,51 @@ def generous_limited_key() -> Iterator[tuple[str, ReferenceServer]]:
         yield url, server
 
 
-def test_limited_key_with_the_permission_is_exit_2_before_any_sync(
+def test_limited_key_with_the_permission_is_exit_2_from_the_real_integration(
     generous_limited_key: tuple[str, ReferenceServer],
 ) -> None:
     url, server = generous_limited_key
     code, out, err = suite(url, "--integration-id", DEMO_INTEGRATIONS[0])
     assert code == 2, out + err
     assert "could not judge: the given LIMITED_TOKEN was not refused with 403" in err
+    assert "(a sync of INTEGRATION_ID started)" in err
     assert err.count("\n") == 1
-    assert server.syncs_started == 0
+    # The made-up ID told nothing (a server may look it up first): the real one was asked.
+    assert server.syncs_started == 1
+
+
+def test_a_declared_limited_key_that_gets_through_is_a_finding(
+    generous_limited_key: tuple[str, ReferenceServer],
+) -> None:
+    url, _ = generous_limited_key
+    env = {**KEYS, "LIMITED_PERMISSIONS": "cdi.integration_job_status"}
+    code, out, err = suite(url, "--integration-id", DEMO_INTEGRATIONS[0], env=env)
+    assert code == 1, out + err
+    assert "FAIL  permission" in out
+
+
+@pytest.mark.parametrize(
+    ("server", "code", "says"),
+    [
+        ("checks-id-before-permission", 0, "CONFORMANT"),
+        ("looks-up-before-authenticating", 1, "FAIL  authentication"),
+    ],
+)
+def test_the_order_of_id_and_permission_checks_is_not_read_as_a_misconfigured_key(
+    server: str, code: int, says: str
+) -> None:
+    """Run as a user runs the suite (keys exported, --base-url), not as a bundled server."""
+    with server_process("proving_ground", server) as started:
+        served = json.loads(started.first_line)
+        env = {"TOKEN": served["token"], "LIMITED_TOKEN": served["limited_token"]}
+        result = run_module(
+            *("conformance", "--base-url", served["base_url"], "--max-examples", "5"),
+            *("--integration-id", served["integration_id"], "--seed", "2"),
+            env=env,
+            timeout=120,
+        )
+    assert result.returncode == code, result.stdout + result.stderr
+    assert says in result.stdout
 
 
 def test_unknown_limited_key_is_exit_2(reference_url: str) -> None:
