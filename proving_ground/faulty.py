@@ -313,6 +313,41 @@ class RedirectsElsewhere(ReferenceServer):
         return RedirectResponse("http://127.0.0.1:9/elsewhere", 307, self.rate_limit_headers(state))
 
 
+class ErrorsAsPlainText(ReferenceServer):
+    """Every error is its message as text/plain, not the documented JSON body."""
+
+    def render_error(self, status: int, message: str, *, headers: dict[str, str]) -> Response:
+        return PlainTextResponse(message, status, headers)
+
+
+class UnknownIdRedirectsElsewhere(ReferenceServer):
+    """An unknown integration is answered 307 to another host instead of 404."""
+
+    def render_error(self, status: int, message: str, *, headers: dict[str, str]) -> Response:
+        if status != 404:
+            return super().render_error(status, message, headers=headers)
+        return RedirectResponse("http://127.0.0.2:9/not-found", 307, headers)
+
+
+class UnknownIdHugeMessage(ReferenceServer):
+    """The 404 for an unknown integration carries a 5 MB message (five times the suite's bound)."""
+
+    def render_error(self, status: int, message: str, *, headers: dict[str, str]) -> Response:
+        if status != 404:
+            return super().render_error(status, message, headers=headers)
+        return JSONResponse({"message": message + " " * 5_000_000}, status, headers)
+
+
+class UnknownIdGzipBomb(ReferenceServer):
+    """The 404 for an unknown integration is 100 KB of gzip that inflates to 100 MB."""
+
+    def render_error(self, status: int, message: str, *, headers: dict[str, str]) -> Response:
+        if status != 404:
+            return super().render_error(status, message, headers=headers)
+        bombed = {**headers, "Content-Encoding": "gzip"}
+        return Response(_bomb(), status, bombed, media_type="application/json")
+
+
 class HugeSuccessBody(ReferenceServer):
     """The 202 body carries 4 MB of padding."""
 
@@ -554,6 +589,19 @@ FAULTY: list[BundledServer] = [
         seen_in_one_answer=False,
     ),
     described("redirects-elsewhere", RedirectsElsewhere, caught_by="response-conformance"),
+    described("errors-as-plain-text", ErrorsAsPlainText, caught_by="response-conformance"),
+    described(
+        "unknown-id-redirects-elsewhere",
+        UnknownIdRedirectsElsewhere,
+        caught_by="response-conformance",
+    ),
+    *(
+        described(name, server, caught_by="robustness", crosses_a_bound=True)
+        for name, server in (
+            ("unknown-id-huge-message", UnknownIdHugeMessage),
+            ("unknown-id-gzip-bomb", UnknownIdGzipBomb),
+        )
+    ),
     *(
         described(name, server, caught_by="robustness", crosses_a_bound=True, ends_its_answers=ends)
         for name, server, ends in (
