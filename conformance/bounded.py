@@ -57,6 +57,14 @@ class _Attempt:
                 sock.shutdown(socket.SHUT_RDWR)
 
 
+DEADLINE_WORDS = "(the answer deadline, --answer-deadline)"
+
+
+def broke_the_deadline(error: str | None) -> bool:
+    """Whether an exchange's error says its answer broke the answer deadline."""
+    return error is not None and (DEADLINE_WORDS in error or "(--answer-deadline)" in error)
+
+
 def call(
     case: Case, *, base_url: str, session: requests.Session, bounds: Bounds
 ) -> tuple[schemathesis.Response | None, str | None]:
@@ -74,10 +82,7 @@ def call(
     worker.start()
     if not attempt.done.wait(bounds.answer_seconds + 1.0):
         attempt.abort()
-        return None, (
-            f"no complete answer within {bounds.answer_seconds:g} s "
-            "(the answer deadline, --answer-deadline)"
-        )
+        return None, (f"no complete answer within {bounds.answer_seconds:g} s {DEADLINE_WORDS}")
     if attempt.error is not None or attempt.response is None:
         return None, attempt.error or "no answer"
     return schemathesis.Response.from_requests(attempt.response, verify=True), None
@@ -103,8 +108,7 @@ def _run(
                 return
             if time.monotonic() - started > bounds.answer_seconds:
                 attempt.error = (
-                    f"no complete answer within {bounds.answer_seconds:g} s "
-                    "(the answer deadline, --answer-deadline)"
+                    f"no complete answer within {bounds.answer_seconds:g} s {DEADLINE_WORDS}"
                 )
                 response.close()
                 return

@@ -434,6 +434,11 @@ def judge(
                 else ""
             )
         )
+    for shape, count in sender.requests_given_up.items():
+        run.note(
+            f"{count} requests of the kind {shape} were not sent: two of them broke the answer "
+            "deadline (robustness reports it), so the run did not wait out more"
+        )
     if sender.requests_not_sent:
         run.note(
             f"the run reached its bound of {options.run_seconds:g} s (--run-deadline); "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -84,6 +85,21 @@ def window_of(case: Case) -> str:
     return f"{case.operation.method.upper()} {case.operation.path}"
 
 
+def shape_of(case: Case) -> str:
+    """What makes requests alike for a slow server: method, operation, and whether a path
+    parameter holds a percent-encoded byte (an odd ID).
+    """
+    odd = any("%" in str(value) for value in (case.path_parameters or {}).values())
+    return f"{case.method.upper()} {case.operation.path}{' (odd ID)' if odd else ''}"
+
+
+# After a request of a shape broke the answer deadline, the next ones of that shape get this
+# deadline; after a second breach, no more of that shape are sent. So a slow server costs the
+# run one full deadline and one short one per shape, not one per request.
+SHORT_ANSWER_SECONDS = 3.0
+BREACHES_BEFORE_GIVING_UP = 2
+
+
 class Sender:
     """Sends cases to one server, waits out its rate limit, and reports every exchange."""
 
@@ -128,6 +144,10 @@ class Sender:
         self._lock = threading.Lock()
         # Each operation has its own window: operation key -> (remaining, reset).
         self._windows: dict[str, tuple[int | None, int | None]] = {}
+        # Shapes of request whose answers broke the deadline, and how often; and how many of
+        # each shape were not sent after it broke it twice.
+        self._slow: dict[str, int] = {}
+        self.requests_given_up: dict[str, int] = {}
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -185,18 +205,23 @@ class Sender:
         sequential: bool,
         paced: bool = True,
     ) -> Exchange:
-        refusal = self._refusal(window_of(case))
+        shape = shape_of(case)
+        refusal = self._refusal(window_of(case), shape)
         if refusal is not None:
             return Exchange(label, case, None, refusal, time.time(), sequential, sent=False)
         if paced:
             self._pace(window_of(case))
         sent_at = time.time()
-        response, error = bounded.call(
-            case, base_url=self.base_url, session=session, bounds=self.bounds
-        )
+        bounds = self.bounds
+        if self._slow.get(shape):
+            short = min(SHORT_ANSWER_SECONDS, bounds.answer_seconds)
+            bounds = dataclasses.replace(bounds, answer_seconds=short)
+        response, error = bounded.call(case, base_url=self.base_url, session=session, bounds=bounds)
         exchange = Exchange(label, case, response, error, sent_at, sequential)
         with self._lock:
             self.requests_sent += 1
+            if bounded.broke_the_deadline(error):
+                self._slow[shape] = self._slow.get(shape, 0) + 1
             self._remember_window(exchange)
             self.observe(exchange)
         return exchange
@@ -213,15 +238,21 @@ class Sender:
         key = self._trigger_window
         return max(0, self.budgets[key] - self.sent_per_window.get(key, 0))
 
-    def _refusal(self, window: str) -> str | None:
-        """Why a request may not be sent (the run's bound passed, the budget spent), or None; a
-        request that may be sent takes its place in the budget at once, so that simultaneous ones
-        never exceed it together.
+    def _refusal(self, window: str, shape: str) -> str | None:
+        """Why a request may not be sent (the run's bound passed, the budget spent, requests of
+        its shape broke the answer deadline twice), or None; a request that may be sent takes its
+        place in the budget at once, so that simultaneous ones never exceed it together.
         """
         with self._lock:
             if time.monotonic() >= self._stop_at:
                 self.requests_not_sent += 1
                 return f"not sent: the run reached its bound of {self.run_seconds:g} s"
+            if self._slow.get(shape, 0) >= BREACHES_BEFORE_GIVING_UP:
+                self.requests_given_up[shape] = self.requests_given_up.get(shape, 0) + 1
+                return (
+                    f"not sent: requests like it ({shape}) broke the answer deadline "
+                    f"{BREACHES_BEFORE_GIVING_UP} times"
+                )
             key = self._budget_key(window)
             if self.budget is not None and self.sent_per_window.get(key, 0) >= self.budgets[key]:
                 self.requests_over_budget += 1

@@ -388,6 +388,15 @@ class DrippingSuccessBody(ReferenceServer):
         return StreamingResponse(drip(), 202, self.rate_limit_headers(state))
 
 
+class StallsOnOddIds(ReferenceServer):
+    """A trigger whose ID holds a percent-encoded byte waits 120 s before its answer starts."""
+
+    async def trigger(self, request: Request) -> Response:
+        if "%" in request.scope.get("raw_path", b"").decode("latin-1"):
+            await asyncio.sleep(120)
+        return await super().trigger(request)
+
+
 @functools.cache
 def _bomb() -> bytes:
     packer = zlib.compressobj(9, zlib.DEFLATED, 31)  # 31: the gzip container
@@ -609,6 +618,7 @@ FAULTY: list[BundledServer] = [
             ("gzip-bomb-success", GzipBombSuccess, False),
             ("endless-success-body", EndlessSuccessBody, False),
             ("dripping-success-body", DrippingSuccessBody, False),
+            ("stalls-on-odd-ids", StallsOnOddIds, False),
         )
     ),
     described("remaining-above-limit", RemainingAboveLimit, caught_by="rate-limit-headers"),

@@ -395,7 +395,12 @@ def bench_suite_bounds(sizes: Sizes) -> list[Line]:
     """Seconds and peak memory of the suite against servers that bomb, never end, or drip."""
     names = ["gzip-bomb-success"]
     if sizes.mutants:
-        names += ["endless-success-body", "dripping-success-body", "redirects-elsewhere"]
+        names += [
+            "endless-success-body",
+            "dripping-success-body",
+            "stalls-on-odd-ids",
+            "redirects-elsewhere",
+        ]
     lines = []
     for name in names:
         command = [sys.executable, "-m", "conformance", "--server", name, "--max-examples", "5"]
