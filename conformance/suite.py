@@ -29,7 +29,7 @@ from conformance.inputs import ODD_HEADERS, ODD_IDS
 from conformance.run import CannotJudge, CheckState, Options, Run, Status
 from conformance.schema import Schema, schemathesis_operations, schemathesis_schema
 from conformance.transport import Case, Exchange, Sender
-from contract import Contract
+from contract import Contract, Operation
 
 
 @dataclass(frozen=True)
@@ -129,52 +129,48 @@ def _establish(run: Run) -> bool:
     """Step 1. True when a documented success request showed this API; False when TOKEN may read
     neither list (the trigger then has to show it). Raises CannotJudge otherwise.
     """
-    token = run.options.token
-    listing = run.sender.send(
-        run.read_case(run.contract.list_integrations.operation_id, key=token),
-        label="preflight: the list of integrations",
-    )
-    _reachable(run, listing)
-    if listing.status == 401:
-        raise CannotJudge("the server rejected the given TOKEN (401); pass a valid REST API key.")
-    if results(listing) is not None:
-        return True
-    integration_id = run.options.integration_id
-    if listing.status != 403:
-        raise CannotJudge(_not_this_api("GET /cdi/integrations with TOKEN", listing))
-    if integration_id is None:
-        run.note("preflight: TOKEN may not list integrations (403); the trigger showed this API")
-        return False
-    status = run.sender.send(
-        run.read_case(
-            run.contract.job_sync_status.operation_id, key=token, integration_id=integration_id
-        ),
-        label="preflight: the job status of INTEGRATION_ID",
-    )
-    _reachable(run, status)
-    if status.status == 401:
-        raise CannotJudge("the server rejected the given TOKEN (401); pass a valid REST API key.")
-    if results(status) is not None:
-        return True
-    if status.status == 403:
-        run.note("preflight: TOKEN may read neither list (403); the trigger showed this API")
-        return False
-    if status.status in {400, 404} and status.is_json:
-        raise _unknown_integration(integration_id, status)
-    raise CannotJudge(_not_this_api("the job status of INTEGRATION_ID with TOKEN", status))
+    contract, integration_id = run.contract, run.options.integration_id
+    reads: list[tuple[Operation, str | None]] = [(contract.list_integrations, None)]
+    if integration_id is not None:
+        reads.append((contract.job_sync_status, integration_id))
+    for operation, read_id in reads:
+        exchange = run.sender.send(
+            run.read_case(operation.operation_id, key=run.options.token, integration_id=read_id),
+            label=f"preflight: {operation.operation_id}",
+        )
+        if _a_page_for_token(run, exchange):
+            return True
+        if exchange.status == 403:
+            continue
+        if read_id is not None and exchange.status in {400, 404} and exchange.is_json:
+            raise _unknown_integration(read_id, exchange)
+        request = f"{operation.method} {operation.path} with TOKEN"
+        raise CannotJudge(_not_this_api(request, exchange))
+    run.note("preflight: TOKEN may read neither list (403); a trigger showed this API")
+    return False
+
+
+def _a_page_for_token(run: Run, exchange: Exchange) -> bool:
+    """Whether TOKEN's read was answered with a page; CannotJudge for no answer or a 401."""
+    _token_taken(run, exchange)
+    return results(exchange) is not None
 
 
 def _establish_by_trigger(run: Run, exchange: Exchange) -> None:
     """Step 1 for a TOKEN that may read neither list: the made-up trigger's answer must be a JSON
     answer of this API (as the suite knew nothing else to ask).
     """
+    _token_taken(run, exchange)
+    status = exchange.status
+    if (status is not None and (status >= 500 or 300 <= status < 400)) or not exchange.is_json:
+        raise CannotJudge(_not_this_api("a trigger with TOKEN", exchange))
+
+
+def _token_taken(run: Run, exchange: Exchange) -> None:
+    """CannotJudge when the server did not answer, or refused TOKEN (401)."""
     _reachable(run, exchange)
     if exchange.status == 401:
         raise CannotJudge("the server rejected the given TOKEN (401); pass a valid REST API key.")
-    if (
-        exchange.status is not None and (exchange.status >= 500 or 300 <= exchange.status < 400)
-    ) or (not exchange.is_json):
-        raise CannotJudge(_not_this_api("a trigger with TOKEN", exchange))
 
 
 def _reachable(run: Run, exchange: Exchange) -> None:
