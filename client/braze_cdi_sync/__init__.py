@@ -8,6 +8,9 @@ with CdiClient("https://rest.iad-01.braze.com", api_key) as client:
     print(job.status, job.rows_synced, job.rows_failed)
 """
 
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _version
+
 from braze_cdi_sync.clients import DEFAULT_TIMEOUT, AsyncCdiClient, CdiClient
 from braze_cdi_sync.flows import Retry, SyncAlreadyRunning, WaitTimedOut
 from braze_cdi_sync.jobs import Integration, Job
@@ -21,6 +24,11 @@ from braze_cdi_sync.outcomes import (
     SyncStarted,
     interpret,
 )
+
+try:  # The version lives in client/pyproject.toml alone.
+    __version__ = _version("braze-cdi-sync")
+except PackageNotFoundError:  # imported from a checkout without installing it
+    __version__ = "0+unknown"
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -38,5 +46,6 @@ __all__ = [
     "SyncInProgress",
     "SyncStarted",
     "WaitTimedOut",
+    "__version__",
     "interpret",
 ]

@@ -13,6 +13,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any, NoReturn
 
 from braze_cdi_client.contract_facts import (
@@ -69,6 +70,17 @@ class CommandError(Exception):
         self.status = status
 
 
+def _versions() -> str:
+    """This command's version, and the generated client's (the contract's it was made from)."""
+    from braze_cdi_sync import __version__  # noqa: PLC0415 - the package imports this module
+
+    try:
+        generated = version("braze-cdi-client")
+    except PackageNotFoundError:
+        generated = "unknown"
+    return f"braze-cdi {__version__} (contract {generated}, through braze-cdi-client {generated})"
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.exit(USAGE, f"{self.prog}: {message}\n")
@@ -83,6 +95,7 @@ def parser() -> argparse.ArgumentParser:
         epilog=f"exit status:\n{codes}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    command.add_argument("--version", action="version", version=_versions())
     _common(command, default=None)
     # The common options are taken before or after the command (`braze-cdi sync ID --json`).
     shared = _Parser(add_help=False)

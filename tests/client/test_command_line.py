@@ -11,8 +11,10 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import yaml
 from braze_cdi_sync import cli
 
+from commandline import ROOT
 from contract import load as load_contract
 from reference.app import ReferenceServer
 from reference.fixtures import (
@@ -180,3 +182,27 @@ def test_verbose_logs_each_attempt_and_never_the_key(server: str) -> None:
 def test_every_ended_job_status_has_an_exit_status() -> None:
     assert set(cli.JOB_EXIT) == set(load_contract().jobs.ended)
     assert len(set(cli.JOB_EXIT.values())) == len(cli.JOB_EXIT)
+
+
+def test_version_names_the_command_and_the_contract() -> None:
+    import braze_cdi_sync  # noqa: PLC0415 - the installed package, as the console script sees it
+
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "braze-cdi"), "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    contract = load_contract().version
+    assert result.returncode == 0
+    assert result.stdout == (
+        f"braze-cdi {braze_cdi_sync.__version__} (contract {contract}, through "
+        f"braze-cdi-client {contract})\n"
+    )
+    assert braze_cdi_sync.__version__ != "0+unknown"
+
+
+def test_the_generated_client_has_the_contracts_version() -> None:
+    config = yaml.safe_load((ROOT / "openapi" / "generator.yaml").read_text())
+    assert config["package_version_override"] == load_contract().version
