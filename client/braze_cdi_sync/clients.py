@@ -144,10 +144,11 @@ class CdiClient:
 
     def _items(self, first: Send, convert: Callable[[list[Any]], list[T]]) -> Iterator[T]:
         send: Send | None = first
+        pages = flows.Pages()
         while send is not None:
             page = self._run(flows.page(send, retry=self.retry, clock=self._clock))
             yield from convert(page.items)
-            send = page.next
+            send = pages.follow(page)
 
     def sync_and_wait(
         self,
@@ -251,11 +252,12 @@ class AsyncCdiClient:
         self, first: Send, convert: Callable[[list[Any]], list[T]]
     ) -> AsyncIterator[T]:
         send: Send | None = first
+        pages = flows.Pages()
         while send is not None:
             page = await self._run(flows.page(send, retry=self.retry, clock=self._clock))
             for item in convert(page.items):
                 yield item
-            send = page.next
+            send = pages.follow(page)
 
     async def sync_and_wait(
         self,

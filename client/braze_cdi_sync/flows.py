@@ -231,9 +231,52 @@ def page(send: Send, *, retry: Retry, clock: Callable[[], float]) -> Flow[Page]:
     match = LINK_NEXT.search(response.headers.get("link", ""))
     following = None
     if match is not None:
-        url = match["url"]
+        url = _same_origin(response, match["url"])
         following = Send({"method": "get", "url": url}, f"GET {url.split('?')[0]} (next page)")
     return Page([item for item in items if isinstance(item, dict)], following)
+
+
+# The most pages one list is read to (10 items a page: 5,000 items).
+MAX_PAGES = 500
+
+
+def _same_origin(response: httpx.Response, link: str) -> str:
+    """The next page's URL, resolved against the page it came on, if it stays on that page's
+    origin (scheme, host and port); BrazeApiError otherwise, and nothing is sent there: the
+    client's key goes to the configured origin only.
+    """
+    here = response.request.url
+    there = here.join(link)
+    if (there.scheme, there.host, there.port) != (here.scheme, here.host, here.port):
+        shown = f"{there.scheme}://{there.host}" + (f":{there.port}" if there.port else "")
+        raise BrazeApiError(
+            response.status_code,
+            f"the Link header leads to another origin ({shown}); it was not followed, so the "
+            "key stays with the configured host",
+            headers=response.headers,
+        )
+    return str(there)
+
+
+class Pages:
+    """The pages of one list as they are followed: refuses a page seen twice, and more than
+    MAX_PAGES, so a Link that loops cannot keep a reader forever.
+    """
+
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+
+    def follow(self, page: Page) -> Send | None:
+        """The next page's request, or None after the last page."""
+        if page.next is None:
+            return None
+        url = str(page.next.request["url"])
+        if url in self.seen or len(self.seen) >= MAX_PAGES:
+            why = "came twice" if url in self.seen else f"is past {MAX_PAGES} pages"
+            where = url.split("?", maxsplit=1)[0]
+            raise BrazeApiError(200, f"a list's next page ({where}) {why}", headers=httpx.Headers())
+        self.seen.add(url)
+        return page.next
 
 
 def first_integrations_page() -> Send:
@@ -276,6 +319,7 @@ def job_state(
     """
     send: Send | None = first_jobs_page(integration_id)
     seen: list[Job] = []
+    pages = Pages()
     while send is not None:
         current = yield from page(send, retry=retry, clock=clock)
         found = jobs(current.items)
@@ -283,7 +327,7 @@ def job_state(
         if running is not None:
             return JobState(running, None)
         seen += found
-        send = current.next
+        send = pages.follow(current)
     recent = [
         job
         for job in seen
