@@ -12,17 +12,22 @@ What the flows promise:
   503, 504, a timeout or a cut connection) the job status is read first: a running job means the
   sync started; only if none runs is the trigger tried again;
 - waiting polls the job status no faster than its documented rate limit allows, and ends at the
-  timeout.
+  timeout, with a last poll at it;
+- the trigger's job is the one the job status did not list just before the trigger: a job that
+  was listed then (ended or running) is never it, whatever the clocks say, and a job listed late
+  is waited for.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import re
+from collections import Counter
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar
 
 import httpx
@@ -37,7 +42,7 @@ from braze_cdi_client.contract_facts import (
     OVER_RATE_LIMIT_MESSAGE,
 )
 
-from braze_cdi_sync.jobs import Integration, Job, newest
+from braze_cdi_sync.jobs import Integration, Job
 from braze_cdi_sync.outcomes import (
     BrazeApiError,
     Outcome,
@@ -55,8 +60,6 @@ T = TypeVar("T")
 TRANSIENT_STATUSES = frozenset({502, 503, 504})
 # The status endpoint's documented pace: never poll faster than one request per this many seconds.
 STATUS_INTERVAL_SECONDS = LIST_JOB_SYNC_STATUS_RATE_WINDOW_SECONDS / LIST_JOB_SYNC_STATUS_RATE_LIMIT
-# Jobs that started this long before the trigger still count as its job (clocks differ).
-CLOCK_SKEW = timedelta(seconds=120)
 LINK_NEXT = re.compile(r'<(?P<url>[^<>]*)>\s*;\s*rel="?next"?')
 IfRunning = Literal["wait", "fail"]
 
@@ -301,39 +304,96 @@ def jobs(items: list[dict[str, Any]]) -> list[Job]:
     return [Job.from_item(item) for item in items]
 
 
-@dataclass(frozen=True)
-class JobState:
-    """What the job status shows: the running job (if any), and the newest ended one since."""
-
-    running: Job | None
-    ended: Job | None
-
-
-def job_state(
-    integration_id: str, *, since: datetime | None, retry: Retry, clock: Callable[[], float]
-) -> Flow[JobState]:
-    """Read the job status until a running job shows, or every page was read.
-
-    `ended` is the newest job that started at or after `since` (less the clock skew); None if
-    there is none (Braze promises no order, so every page is read before saying so).
+def job_state(integration_id: str, *, retry: Retry, clock: Callable[[], float]) -> Flow[Job | None]:
+    """The running job of the integration, reading page after page until one shows; None when
+    every page was read and none runs.
     """
     send: Send | None = first_jobs_page(integration_id)
-    seen: list[Job] = []
     pages = Pages()
     while send is not None:
         current = yield from page(send, retry=retry, clock=clock)
-        found = jobs(current.items)
-        running = next((job for job in found if job.running), None)
+        running = next((job for job in jobs(current.items) if job.running), None)
         if running is not None:
-            return JobState(running, None)
-        seen += found
+            return running
         send = pages.follow(current)
-    recent = [
-        job
-        for job in seen
-        if since is None or (job.started_at is not None and job.started_at >= since - CLOCK_SKEW)
-    ]
-    return JobState(None, newest(recent))
+    return None
+
+
+def job_key(job: Job) -> str:
+    """What tells one job from another: its start time where it has one (it never changes), else
+    its whole item (which no longer changes once the job has ended).
+    """
+    started = job.raw.get("sync_start_time")
+    if isinstance(started, str) and started:
+        return f"started {started}"
+    return "item " + json.dumps(dict(job.raw), sort_keys=True, default=str)
+
+
+@dataclass(frozen=True)
+class Listed:
+    """The jobs the job status listed before a trigger: how many of each key, and whether one
+    was running.
+    """
+
+    keys: Counter[str]
+    running: Job | None
+
+
+def listed(integration_id: str, *, retry: Retry, clock: Callable[[], float]) -> Flow[Listed]:
+    """Every job the job status lists now (every page)."""
+    keys: Counter[str] = Counter()
+    running: Job | None = None
+    send: Send | None = first_jobs_page(integration_id)
+    pages = Pages()
+    while send is not None:
+        current = yield from page(send, retry=retry, clock=clock)
+        for job in jobs(current.items):
+            keys[job_key(job)] += 1
+            running = running or (job if job.running else None)
+        send = pages.follow(current)
+    return Listed(keys, running)
+
+
+def new_jobs(
+    integration_id: str, before: Listed, *, retry: Retry, clock: Callable[[], float]
+) -> Flow[list[Job]]:
+    """The jobs listed now that were not listed before the trigger.
+
+    Pages are read in order until one holds a new job: where the server lists newest first, that
+    is the first page, whatever the history's length; where it does not (no order is promised),
+    the pages before it are read too.
+    """
+    seen: Counter[str] = Counter()
+    send: Send | None = first_jobs_page(integration_id)
+    pages = Pages()
+    while send is not None:
+        current = yield from page(send, retry=retry, clock=clock)
+        found: list[Job] = []
+        for job in jobs(current.items):
+            key = job_key(job)
+            seen[key] += 1
+            if seen[key] > before.keys[key]:
+                found.append(job)
+        if found:
+            return found
+        send = pages.follow(current)
+    return []
+
+
+def ours(new: list[Job]) -> Job | None:
+    """The trigger's job among the new ones: a running one while it runs; once none runs, the
+    first that started (a scheduled sync can only start after it ended). None if none is new.
+    """
+    if not new:
+        return None
+    running = [job for job in new if job.running]
+    ended = [job for job in new if not job.running]
+    if not ended:
+        return running[0]
+    return min(
+        ended,
+        key=lambda job: job.started_at or datetime.max.replace(tzinfo=UTC),
+    )
 
 
 @dataclass
@@ -352,23 +412,24 @@ class Waiting:
         self.deadline = self.clock() + self.timeout
         self.poll = max(self.poll, STATUS_INTERVAL_SECONDS)
 
-    def pause(self, seconds: float, reason: str) -> Sleep:
-        """A sleep that ends before the deadline, or WaitTimedOut."""
+    def pause(self, seconds: float, reason: str, *, whole: bool = False) -> Sleep:
+        """A sleep that ends by the deadline (so the last poll comes at it), or WaitTimedOut when
+        the deadline has passed; `whole`: a wait that must be taken whole or not at all (the
+        rate limit's reset), WaitTimedOut at once if it would pass the deadline.
+        """
         left = self.deadline - self.clock()
-        if left <= 0 or seconds > left:
+        if left <= 0 or (whole and seconds > left):
             raise WaitTimedOut(
                 f"no ended job of {self.integration_id} within {self.timeout:g} s ({reason})",
                 self.last_seen,
             )
-        return Sleep(seconds, reason)
+        return Sleep(min(seconds, left), reason)
 
-    def state(self, since: datetime | None) -> Flow[JobState]:
-        """The job status now; remembers the job it shows."""
-        state = yield from job_state(
-            self.integration_id, since=since, retry=self.retry, clock=self.clock
-        )
-        self.last_seen = state.running or state.ended or self.last_seen
-        return state
+    def running(self) -> Flow[Job | None]:
+        """The running job of the integration now; remembers it."""
+        job = yield from job_state(self.integration_id, retry=self.retry, clock=self.clock)
+        self.last_seen = job or self.last_seen
+        return job
 
 
 def sync_and_wait(
@@ -380,63 +441,71 @@ def sync_and_wait(
     retry: Retry,
     clock: Callable[[], float],
 ) -> Flow[Job]:
-    """Trigger a sync and return the job once it has ended (see the module docstring)."""
+    """Trigger a sync and return the job once it has ended (see the module docstring).
+
+    The trigger's job is the one the job status did not list before the trigger (never one
+    guessed from clocks): a job listed late is waited for, up to the deadline.
+    """
     waiting = Waiting(integration_id, timeout, poll, retry, clock)
-    since = yield from start(waiting, if_running=if_running)
+    before = yield from start(waiting, if_running=if_running)
     while True:
         yield waiting.pause(waiting.poll, "the sync to end")
-        state = yield from waiting.state(since)
-        if state.running is not None:
-            log.info("job of %s: %s", integration_id, state.running.status)
-        elif state.ended is not None:
-            ended = state.ended
+        job = ours((yield from new_jobs(integration_id, before, retry=retry, clock=clock)))
+        waiting.last_seen = job or waiting.last_seen
+        if job is None:
+            log.info("job of %s: not listed yet", integration_id)
+        elif job.running:
+            log.info("job of %s: %s", integration_id, job.status)
+        else:
             log.info(
                 "job of %s ended: %s, %s rows synced, %s failed",
                 integration_id,
-                ended.status,
-                ended.rows_synced,
-                ended.rows_failed,
+                job.status,
+                job.rows_synced,
+                job.rows_failed,
             )
-            return ended
-        else:
-            log.info("job of %s: not listed yet", integration_id)
+            return job
 
 
-def start(waiting: Waiting, *, if_running: IfRunning) -> Flow[datetime]:
-    """Trigger until a sync of ours starts; the moment just before that trigger was sent."""
+def start(waiting: Waiting, *, if_running: IfRunning) -> Flow[Listed]:
+    """Trigger until a sync of ours starts; the jobs listed just before that trigger."""
     integration_id, retry, clock = waiting.integration_id, waiting.retry, waiting.clock
     attempt = 0
     while True:
         attempt += 1
-        since = datetime.fromtimestamp(clock(), UTC)
-        try:
-            outcome = yield from trigger(integration_id, retry=retry, clock=clock)
-        except EffectUnknown as unknown:
-            log.warning(
-                "trigger of %s: %s; reading the job status before trying again",
-                integration_id,
-                unknown,
-            )
-            state = yield from waiting.state(since)
-            if state.running is not None:
-                log.info("trigger of %s: a job is running, so the sync started", integration_id)
-                return since
-            yield waiting.pause(retry.delay(min(attempt, retry.attempts)), "a failed trigger")
-            continue
+        before = yield from listed(integration_id, retry=retry, clock=clock)
+        if before.running is not None:
+            # A job runs (the trigger would meet it): wait for it, then note the jobs again.
+            outcome: Outcome = SyncInProgress("", RateLimit.from_headers(httpx.Headers()))
+        else:
+            try:
+                outcome = yield from trigger(integration_id, retry=retry, clock=clock)
+            except EffectUnknown as unknown:
+                log.warning(
+                    "trigger of %s: %s; reading the job status before trying again",
+                    integration_id,
+                    unknown,
+                )
+                if (yield from new_jobs(integration_id, before, retry=retry, clock=clock)):
+                    log.info(
+                        "trigger of %s: a new job is listed, so the sync started", integration_id
+                    )
+                    return before
+                yield waiting.pause(retry.delay(min(attempt, retry.attempts)), "a failed trigger")
+                continue
         if isinstance(outcome, SyncStarted):
             log.info("trigger of %s: sync started", integration_id)
-            return since
+            return before
         if isinstance(outcome, SyncInProgress):
             if if_running == "fail":
                 raise SyncAlreadyRunning(f"a sync of {integration_id} is running")
             log.info("trigger of %s: a sync is running; waiting for it to end", integration_id)
             while True:
                 yield waiting.pause(waiting.poll, "the running sync to end")
-                state = yield from waiting.state(None)
-                if state.running is None:
+                if (yield from waiting.running()) is None:
                     break
             continue
         assert isinstance(outcome, RateLimited)
         wait = outcome.rate_limit.wait_seconds(clock())
         log.info("trigger of %s: over the rate limit; waiting %.1f s", integration_id, wait)
-        yield waiting.pause(wait, "the trigger's rate limit")
+        yield waiting.pause(wait, "the trigger's rate limit", whole=True)

@@ -118,10 +118,14 @@ def test_list_and_status_read_every_page(server: str) -> None:
     assert int(jobs.stdout.split()[-2]) >= demo_fixtures().history
 
 
-def test_a_running_sync_is_exit_8(server: str) -> None:
-    braze_cdi("sync", PARTIAL, endpoint=server)
-    result = braze_cdi("sync", PARTIAL, "--wait", "--if-running", "fail", endpoint=server)
+def test_a_running_sync_is_exit_8() -> None:
+    # A sync of a minute, so it still runs when the second command starts.
+    long_syncs = ReferenceServer(replace(demo_fixtures(), sync_seconds=60))
+    with serve_in_thread(long_syncs.app) as server:
+        braze_cdi("sync", PARTIAL, endpoint=server)
+        result = braze_cdi("sync", PARTIAL, "--wait", "--if-running", "fail", endpoint=server)
     assert result.returncode == cli.ALREADY_RUNNING
+    assert long_syncs.syncs_started == 1
     assert result.stderr == f"braze-cdi: a sync of {PARTIAL} is running\n"
 
 

@@ -167,7 +167,8 @@ def test_a_running_sync_is_waited_for_then_a_new_one_starts(
         job = braze.sync_and_wait(INTEGRATION, poll=5)
     assert job.started_at is not None
     assert job.started_at.timestamp() >= int(first_ends)
-    assert faults.count("POST", "/sync") == 3  # the first, the in-progress one, the new one
+    # The first, and the new one: the job status showed the first running, so no trigger met it.
+    assert faults.count("POST", "/sync") == 2
 
 
 def test_timeout_raises_with_the_job_last_seen(served: tuple[str, Faults], clock: FakeTime) -> None:
@@ -186,7 +187,8 @@ def test_transient_failures_of_reads_are_retried_with_backoff(
     with client(url, clock) as braze:
         job = braze.sync_and_wait(INTEGRATION, poll=5)
     assert job.status == "success"
-    assert clock.sleeps[:4] == [5, 1.0, 2.0, 4.0]  # the poll, then backoff 1, 2, 4 s
+    # The jobs noted before the trigger, read with backoff 1, 2, 4 s; then the poll.
+    assert clock.sleeps[:4] == [1.0, 2.0, 4.0, 5]
 
 
 def test_a_read_that_keeps_failing_ends_in_one_error(
@@ -253,10 +255,12 @@ def test_polling_is_never_faster_than_the_status_limit_allows() -> None:
     flow = flows.sync_and_wait(
         INTEGRATION, timeout=60, poll=0.01, if_running="wait", retry=NO_JITTER, clock=lambda: 0.0
     )
-    first = next(flow)
-    assert isinstance(first, flows.Send)
-    accepted = _response(202, {"message": "success"})
-    pause = flow.send(accepted)
+    noted = next(flow)  # the jobs listed before the trigger
+    assert isinstance(noted, flows.Send)
+    trigger = flow.send(_response(200, {"results": [], "message": "success"}))
+    assert isinstance(trigger, flows.Send)
+    assert trigger.request["method"] == "post"
+    pause = flow.send(_response(202, {"message": "success"}))
     assert isinstance(pause, flows.Sleep)
     assert pause.seconds == pytest.approx(flows.STATUS_INTERVAL_SECONDS) == 0.6
 

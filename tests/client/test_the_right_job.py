@@ -1,0 +1,158 @@
+"""The job `sync_and_wait` returns is the one its trigger started, whatever the server's clock,
+order or pace: the one the job status did not list just before the trigger.
+
+Servers on loopback share a fake clock with the client (a sleep advances it), so a sync "runs"
+its seconds without any real wait.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from braze_cdi_sync import CdiClient, Retry, WaitTimedOut
+
+from proving_ground.valid import JobsOldestFirst
+from reference.app import Page, ReferenceServer
+from reference.fixtures import DEMO_INTEGRATIONS, DEMO_KEY, Fixtures, Outcome, demo_fixtures
+from reference.serving import serve_in_thread
+from tests.client.test_client import FakeTime
+
+INTEGRATION = DEMO_INTEGRATIONS[0]
+NO_JITTER = Retry(attempts=4, base_seconds=1.0, max_seconds=8.0, jitter=lambda: 1.0)
+SUCCESS = Outcome("success", 1000, 0)
+FAILURE = Outcome("error", 0, 1000)
+
+
+class ListsLate(ReferenceServer):
+    """Lists a job only 20 s after it started (its sync runs 10 s): it shows already ended."""
+
+    def page(self, items: Any, cursor: str | None, *, scope: str) -> Page | None:
+        if scope.startswith("jobs:"):
+            now = self.clock()
+            items = [(key, view) for key, view in items if int(key) <= self.listed_up_to(now)]
+        return super().page(items, cursor, scope=scope)
+
+    def listed_up_to(self, now: float) -> int:
+        jobs = self._jobs.get(INTEGRATION, [])
+        return max((job.sequence for job in jobs if job.started <= now - 20), default=0)
+
+
+class StartsNothingAfterTheFirst(ReferenceServer):
+    """Answers every trigger after the first 202 without starting a sync."""
+
+    def mark_running(self, integration_id: str) -> None:
+        if self.syncs_started:
+            self.syncs_started += 1
+            return
+        super().mark_running(integration_id)
+
+
+def fixtures(outcome: Outcome = SUCCESS, **changes: Any) -> Fixtures:
+    base = demo_fixtures()
+    return replace(
+        base, sync_seconds=10, outcomes={**base.outcomes, INTEGRATION: outcome}, **changes
+    )
+
+
+@contextmanager
+def client(
+    server: ReferenceServer, clock: FakeTime, *, sleep: Callable[[float], None] | None = None
+) -> Iterator[CdiClient]:
+    with (
+        serve_in_thread(server.app) as url,
+        CdiClient(url, DEMO_KEY, sleep=sleep or clock.sleep, clock=clock, retry=NO_JITTER) as braze,
+    ):
+        yield braze
+
+
+def test_a_failing_job_listed_late_is_not_taken_for_the_success_before_it() -> None:
+    clock = FakeTime()
+    server = ListsLate(fixtures(), clock=clock)
+    with client(server, clock) as braze:
+        first = braze.sync_and_wait(INTEGRATION, poll=5)
+        server.fixtures = replace(server.fixtures, outcomes={INTEGRATION: FAILURE})
+        clock.sleep(5)  # the next trigger comes 5 s after the first job was listed
+        second = braze.sync_and_wait(INTEGRATION, poll=5)
+    assert first.status == "success"
+    assert (second.status, second.rows_failed) == ("error", 1000)
+    assert second.started_at != first.started_at
+
+
+def test_a_202_that_starts_nothing_is_never_a_success() -> None:
+    clock = FakeTime()
+    server = StartsNothingAfterTheFirst(fixtures(), clock=clock)
+    with client(server, clock) as braze:
+        first = braze.sync_and_wait(INTEGRATION, poll=5)  # a job that ended just before
+        with pytest.raises(WaitTimedOut) as raised:
+            braze.sync_and_wait(INTEGRATION, timeout=60, poll=5)
+    assert first.status == "success"
+    assert server.syncs_started == 2
+    assert raised.value.last_seen is None  # no job of its own was ever seen
+
+
+@pytest.mark.parametrize("skew", [-600.0, 600.0], ids=["server 10 min behind", "10 min ahead"])
+def test_client_and_server_clocks_apart_do_not_matter(skew: float) -> None:
+    clock = FakeTime()
+    server = ReferenceServer(fixtures(FAILURE), clock=lambda: clock.now + skew)
+    with client(server, clock) as braze:
+        braze.trigger_sync(INTEGRATION)  # a job that ends just before ours starts
+        clock.sleep(11)
+        server.fixtures = replace(server.fixtures, outcomes={INTEGRATION: SUCCESS})
+        job = braze.sync_and_wait(INTEGRATION, poll=5)
+    assert job.status == "success"
+
+
+def test_a_scheduled_sync_that_starts_during_the_wait_is_not_ours() -> None:
+    clock = FakeTime()
+    server = ReferenceServer(fixtures(FAILURE), clock=clock)
+    scheduled: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        clock.sleep(seconds)
+        ours_ended = server.syncs_started == 1 and not server.is_running(INTEGRATION)
+        if ours_ended and not scheduled:  # the schedule fires as soon as ours has ended
+            server.fixtures = replace(server.fixtures, outcomes={INTEGRATION: SUCCESS})
+            server.mark_running(INTEGRATION)
+            scheduled.append(clock.now)
+
+    with client(server, clock, sleep=sleep) as braze:
+        job = braze.sync_and_wait(INTEGRATION, poll=12)
+    assert scheduled  # the scheduled sync ran, and was listed beside ours
+    assert job.status == "error"
+
+
+@pytest.mark.parametrize("history", [1, 10, 120])
+@pytest.mark.parametrize("server_class", [ReferenceServer, JobsOldestFirst])
+def test_the_right_job_whatever_the_history_and_its_order(
+    history: int, server_class: type[ReferenceServer]
+) -> None:
+    clock = FakeTime()
+    server = server_class(fixtures(FAILURE, history=history), clock=clock)
+    with client(server, clock) as braze:
+        job = braze.sync_and_wait(INTEGRATION, poll=5)
+    assert (job.status, job.rows_failed) == ("error", 1000)
+
+
+def test_each_poll_reads_one_page_where_the_newest_jobs_come_first() -> None:
+    clock = FakeTime()
+    server = ReferenceServer(fixtures(history=120), clock=clock)
+    reads: list[str] = []
+
+    async def counting(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"].endswith("/job_sync_status"):
+            reads.append(scope.get("query_string", b"").decode())
+        await server.app(scope, receive, send)
+
+    with (
+        serve_in_thread(counting) as url,
+        CdiClient(url, DEMO_KEY, sleep=clock.sleep, clock=clock, retry=NO_JITTER) as braze,
+    ):
+        braze.sync_and_wait(INTEGRATION, poll=5)
+    noted = 12  # 120 jobs before the trigger: all 12 pages, once
+    assert all(query for query in reads[1:noted])  # pages 2 to 12 carry a cursor
+    assert len(reads) > noted
+    assert all(query == "" for query in reads[noted:])  # the first page only, at every poll
