@@ -28,7 +28,13 @@ from braze_cdi_client.contract_facts import (
 from braze_cdi_sync.clients import DEFAULT_POLL_SECONDS, DEFAULT_SYNC_TIMEOUT_SECONDS, CdiClient
 from braze_cdi_sync.flows import SyncAlreadyRunning, WaitTimedOut
 from braze_cdi_sync.jobs import Job
-from braze_cdi_sync.outcomes import BrazeApiError, RateLimited, SyncInProgress, SyncStarted
+from braze_cdi_sync.outcomes import (
+    BrazeApiError,
+    RateLimited,
+    SyncInProgress,
+    SyncStarted,
+    shown,
+)
 
 KEY_VARIABLE = "BRAZE_REST_API_KEY"
 ENDPOINT_VARIABLE = "BRAZE_REST_ENDPOINT"
@@ -200,8 +206,9 @@ def _list(client: CdiClient, *, as_json: bool) -> int:
         return OK
     for integration in found:
         print(
-            f"{integration.integration_id}  {integration.name or '-'}  "
-            f"{integration.status or '-'}  last job: {integration.last_job_status or '-'}"
+            f"{shown(integration.integration_id)}  {shown(integration.name or '-')}  "
+            f"{shown(integration.status or '-')}  "
+            f"last job: {shown(integration.last_job_status or '-')}"
         )
     print(f"{len(found)} integration(s)")
     return OK
@@ -230,7 +237,7 @@ def _job_line(job: Job) -> str:
         if job.rows_synced is not None or job.rows_failed is not None
         else "no row counts"
     )
-    return f"{job.status:<12} started {started}  finished {finished}  {rows}"
+    return f"{shown(job.status):<12} started {started}  finished {finished}  {rows}"
 
 
 def _sync(client: CdiClient, arguments: argparse.Namespace) -> int:

@@ -16,13 +16,12 @@ from typing import Any, Self, TypeVar
 
 import httpx
 from braze_cdi_client import AuthenticatedClient
-from braze_cdi_client.api.cloud_data_ingestion import trigger_integration_sync
 from braze_cdi_client.contract_facts import TRIGGER_INTEGRATION_SYNC_PERMISSION
 
 from braze_cdi_sync import flows
 from braze_cdi_sync.flows import Flow, IfRunning, Reply, Retry, Send, Sleep
 from braze_cdi_sync.jobs import Integration, Job
-from braze_cdi_sync.outcomes import Outcome, RateLimited, interpret
+from braze_cdi_sync.outcomes import BrazeApiError, Outcome, RateLimited
 
 log = logging.getLogger("braze_cdi_sync")
 T = TypeVar("T")
@@ -35,16 +34,30 @@ DEFAULT_MAX_WAIT_SECONDS = 120.0
 DEFAULT_MAX_ATTEMPTS = 3
 
 
+class _Generated(AuthenticatedClient):
+    """The generated client, whose repr shows its host and never its key."""
+
+    def __repr__(self) -> str:
+        return f"AuthenticatedClient(base_url={self._base_url!r}, token='***')"
+
+
 def _generated_client(base_url: str, api_key: str, timeout: httpx.Timeout) -> AuthenticatedClient:
     if not api_key:
         permission = TRIGGER_INTEGRATION_SYNC_PERMISSION
         raise ValueError(f"api_key is empty; pass a Braze REST API key with {permission}.")
-    return AuthenticatedClient(base_url=base_url, token=api_key, timeout=timeout)
+    return _Generated(base_url=base_url, token=api_key, timeout=timeout)
 
 
-def _request(integration_id: str) -> dict[str, Any]:
-    # The generated module builds the method and the percent-encoded path from the contract.
-    return trigger_integration_sync._get_kwargs(integration_id=integration_id)
+def _unclear(unknown: flows.EffectUnknown) -> BrazeApiError:
+    """A trigger whose effect is unknown, as the error a single trigger raises."""
+    reply = unknown.reply
+    status = reply.status_code if isinstance(reply, httpx.Response) else 0
+    return BrazeApiError(
+        status,
+        f"the trigger got no clear answer ({unknown}): the sync may have started; read the job "
+        "status before triggering again",
+        headers=reply.headers if isinstance(reply, httpx.Response) else httpx.Headers(),
+    )
 
 
 def _wait_before_retry(outcome: Outcome, *, now: float, deadline: float) -> float | None:
@@ -132,7 +145,13 @@ class CdiClient:
         self.retry = retry or Retry()
 
     def _run(self, flow: Flow[T]) -> T:
-        return drive(flow, self.generated.get_httpx_client(), sleep=self._sleep, clock=self._clock)
+        try:
+            return drive(
+                flow, self.generated.get_httpx_client(), sleep=self._sleep, clock=self._clock
+            )
+        except BrazeApiError as error:  # the key never leaves in a server's text
+            masked = error.without(self.generated.token)
+        raise masked  # outside the handler: the unmasked error is not its context
 
     def list_integrations(self) -> Iterator[Integration]:
         """Every integration of the key's workspace, reading page after page as needed."""
@@ -191,9 +210,13 @@ class CdiClient:
         self.generated.get_httpx_client().close()
 
     def trigger_sync(self, integration_id: str) -> Outcome:
-        """Trigger a sync once: SyncStarted, SyncInProgress or RateLimited; else BrazeApiError."""
-        response = self.generated.get_httpx_client().request(**_request(integration_id))
-        return interpret(response)
+        """Trigger a sync once: SyncStarted, SyncInProgress or RateLimited; else BrazeApiError
+        (status 0 when no answer came; a trigger is resent only if it never reached the server).
+        """
+        try:
+            return self._run(flows.trigger(integration_id, retry=self.retry, clock=self._clock))
+        except flows.EffectUnknown as unknown:
+            raise _unclear(unknown).without(self.generated.token) from None
 
     def trigger_sync_when_allowed(
         self,
@@ -236,9 +259,13 @@ class AsyncCdiClient:
         self.retry = retry or Retry()
 
     async def _run(self, flow: Flow[T]) -> T:
-        return await drive_async(
-            flow, self.generated.get_async_httpx_client(), sleep=self._sleep, clock=self._clock
-        )
+        try:
+            return await drive_async(
+                flow, self.generated.get_async_httpx_client(), sleep=self._sleep, clock=self._clock
+            )
+        except BrazeApiError as error:  # the key never leaves in a server's text
+            masked = error.without(self.generated.token)
+        raise masked  # outside the handler: the unmasked error is not its context
 
     def list_integrations(self) -> AsyncIterator[Integration]:
         """Every integration of the key's workspace, reading page after page as needed."""
@@ -295,9 +322,14 @@ class AsyncCdiClient:
         await self.generated.get_async_httpx_client().aclose()
 
     async def trigger_sync(self, integration_id: str) -> Outcome:
-        """Trigger a sync once: SyncStarted, SyncInProgress or RateLimited; else BrazeApiError."""
-        client = self.generated.get_async_httpx_client()
-        return interpret(await client.request(**_request(integration_id)))
+        """Trigger a sync once: SyncStarted, SyncInProgress or RateLimited; else BrazeApiError
+        (status 0 when no answer came; a trigger is resent only if it never reached the server).
+        """
+        flow = flows.trigger(integration_id, retry=self.retry, clock=self._clock)
+        try:
+            return await self._run(flow)
+        except flows.EffectUnknown as unknown:
+            raise _unclear(unknown).without(self.generated.token) from None
 
     async def trigger_sync_when_allowed(
         self,

@@ -53,6 +53,7 @@ from braze_cdi_sync.outcomes import (
     error_message,
     interpret,
     json_body,
+    shown,
 )
 
 log = logging.getLogger("braze_cdi_sync")
@@ -120,10 +121,12 @@ class WaitTimedOut(Exception):
 
 
 def describe(reply: Reply) -> str:
-    """A reply in a few words, for logs and errors (never a header, so never the key)."""
+    """A reply in a few words, for logs: its status and reason phrase, never the server's text
+    (which may carry the key back) and never a header.
+    """
     if isinstance(reply, httpx.TransportError):
         return f"no answer ({type(reply).__name__})"
-    return f"{reply.status_code} {error_message(reply, json_body(reply))}"
+    return f"{reply.status_code} {reply.reason_phrase}".strip()
 
 
 def _never_arrived(reply: Reply) -> bool:
@@ -455,12 +458,12 @@ def sync_and_wait(
         if job is None:
             log.info("job of %s: not listed yet", integration_id)
         elif job.running:
-            log.info("job of %s: %s", integration_id, job.status)
+            log.info("job of %s: %s", integration_id, shown(job.status))
         else:
             log.info(
                 "job of %s ended: %s, %s rows synced, %s failed",
                 integration_id,
-                job.status,
+                shown(job.status),
                 job.rows_synced,
                 job.rows_failed,
             )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -95,6 +96,16 @@ class BrazeApiError(Exception):
         self.headers = headers
         self.rate_limit = RateLimit.from_headers(headers)
 
+    def without(self, secret: str) -> BrazeApiError:
+        """The same error with every occurrence of a secret (the key) in its message masked."""
+        if not secret or secret not in self.message:
+            return self
+        masked = type(self)(
+            self.status_code, self.message.replace(secret, "***"), headers=self.headers
+        )
+        masked.rate_limit = self.rate_limit
+        return masked
+
 
 def json_body(response: httpx.Response) -> object:
     """The answer's body as JSON, or None when it is not JSON."""
@@ -105,14 +116,35 @@ def json_body(response: httpx.Response) -> object:
 
 
 def error_message(response: httpx.Response, body: object) -> str:
-    """The `message` of an error body, else the start of the body, else the reason phrase."""
+    """The `message` of an error body, else the start of the body, else the reason phrase; as
+    `shown` makes server text safe to print.
+    """
     if isinstance(body, dict):
         try:
-            return Error.from_dict(body).message
+            return shown(Error.from_dict(body).message)
         except (KeyError, TypeError, ValueError):
             pass
-    text = response.content[:200].decode("utf-8", "replace").strip()
-    return text or response.reason_phrase or "no message"
+    text = response.content[:SHOWN_CHARACTERS].decode("utf-8", "replace").strip()
+    return shown(text or response.reason_phrase or "no message")
+
+
+# The most characters of a server's text that the client shows.
+SHOWN_CHARACTERS = 200
+
+
+def shown(text: object) -> str:
+    """Server text as one safe line: control and format characters (escape sequences, line
+    breaks, bidirectional overrides) escaped as `\\xNN` or `\\uNNNN`, at most SHOWN_CHARACTERS.
+    """
+    value = str(text)
+    cut = len(value) > SHOWN_CHARACTERS
+    safe = "".join(
+        character
+        if unicodedata.category(character) not in {"Cc", "Cf", "Zl", "Zp"}
+        else character.encode("unicode_escape").decode("ascii")
+        for character in value[:SHOWN_CHARACTERS]
+    )
+    return safe + ("…" if cut else "")
 
 
 def interpret(response: httpx.Response) -> Outcome:
