@@ -40,6 +40,8 @@ from braze_cdi_client.contract_facts import (
     LIST_JOB_SYNC_STATUS_RATE_LIMIT,
     LIST_JOB_SYNC_STATUS_RATE_WINDOW_SECONDS,
     OVER_RATE_LIMIT_MESSAGE,
+    TRIGGER_INTEGRATION_SYNC_RATE_LIMIT,
+    TRIGGER_INTEGRATION_SYNC_RATE_WINDOW_SECONDS,
 )
 
 from braze_cdi_sync.jobs import Integration, Job
@@ -474,6 +476,7 @@ def start(waiting: Waiting, *, if_running: IfRunning) -> Flow[Listed]:
     """Trigger until a sync of ours starts; the jobs listed just before that trigger."""
     integration_id, retry, clock = waiting.integration_id, waiting.retry, waiting.clock
     attempt = 0
+    sent: list[float] = []
     while True:
         attempt += 1
         before = yield from listed(integration_id, retry=retry, clock=clock)
@@ -481,6 +484,14 @@ def start(waiting: Waiting, *, if_running: IfRunning) -> Flow[Listed]:
             # A job runs (the trigger would meet it): wait for it, then note the jobs again.
             outcome: Outcome = SyncInProgress("", RateLimit.from_headers(httpx.Headers()))
         else:
+            # Never more triggers in a window than the documented limit, whatever the server
+            # says of its own limit.
+            window = float(TRIGGER_INTEGRATION_SYNC_RATE_WINDOW_SECONDS)
+            sent = [moment for moment in sent if moment > clock() - window]
+            if len(sent) >= TRIGGER_INTEGRATION_SYNC_RATE_LIMIT:
+                wait = sent[0] + window - clock()
+                yield waiting.pause(wait, "the trigger's documented limit", whole=True)
+            sent.append(clock())
             try:
                 outcome = yield from trigger(integration_id, retry=retry, clock=clock)
             except EffectUnknown as unknown:

@@ -8,15 +8,27 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import httpx
-from braze_cdi_client.contract_facts import ANOTHER_JOB_IN_PROGRESS_MESSAGE
+from braze_cdi_client.contract_facts import (
+    ANOTHER_JOB_IN_PROGRESS_MESSAGE,
+    LIST_INTEGRATIONS_RATE_WINDOW_SECONDS,
+    LIST_JOB_SYNC_STATUS_RATE_WINDOW_SECONDS,
+    TRIGGER_INTEGRATION_SYNC_RATE_WINDOW_SECONDS,
+)
 from braze_cdi_client.models.error import Error
 from braze_cdi_client.models.sync_accepted import SyncAccepted
 
 # The two meanings of 429, told apart by the message (see the contract's TooManyRequests response);
-# `make generate` writes the message from the contract's named example.
+# `make generate` writes the message from the contract's x-braze-messages.
 IN_PROGRESS_MESSAGE = ANOTHER_JOB_IN_PROGRESS_MESSAGE
-# When a 429 carries no usable X-RateLimit-Reset, wait one documented window.
-FALLBACK_WAIT_SECONDS = 60.0
+# When a 429 carries no usable X-RateLimit-Reset (none, not a number, already past, or further
+# ahead than a window can be), wait one documented window: the longest of the three operations'.
+WINDOW_SECONDS = float(
+    max(
+        TRIGGER_INTEGRATION_SYNC_RATE_WINDOW_SECONDS,
+        LIST_INTEGRATIONS_RATE_WINDOW_SECONDS,
+        LIST_JOB_SYNC_STATUS_RATE_WINDOW_SECONDS,
+    )
+)
 RESET_MARGIN_SECONDS = 0.5
 
 
@@ -50,11 +62,13 @@ class RateLimit:
         return None if self.reset is None else max(0.0, self.reset - now)
 
     def wait_seconds(self, now: float) -> float:
-        """How long to wait before trying again: until the reset (at most an hour), a margin
-        more; one documented window when the answer names no reset.
+        """How long to wait before trying again: until the reset, a margin more; one documented
+        window when the reset is missing, already past or further ahead than a window (a server
+        that says so is wrong, and neither a hot loop nor an hour's wait helps).
         """
-        left = self.seconds_until_reset(now)
-        return (FALLBACK_WAIT_SECONDS if left is None else min(left, 3600.0)) + RESET_MARGIN_SECONDS
+        left = None if self.reset is None else self.reset - now
+        usable = left is not None and 0 < left <= WINDOW_SECONDS
+        return (left if usable and left is not None else WINDOW_SECONDS) + RESET_MARGIN_SECONDS
 
 
 @dataclass(frozen=True)
