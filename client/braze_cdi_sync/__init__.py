@@ -8,6 +8,7 @@ with CdiClient("https://rest.iad-01.braze.com", api_key) as client:
     print(job.status, job.rows_synced, job.rows_failed)
 """
 
+import logging
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _version
 
@@ -16,14 +17,23 @@ from braze_cdi_sync.flows import Retry, SyncAlreadyRunning, WaitTimedOut
 from braze_cdi_sync.jobs import Integration, Job
 from braze_cdi_sync.outcomes import (
     IN_PROGRESS_MESSAGE,
+    AuthenticationFailed,
     BrazeApiError,
+    NotFound,
     Outcome,
+    PermissionDenied,
     RateLimit,
     RateLimited,
+    RateLimitExceeded,
     SyncInProgress,
     SyncStarted,
+    Unavailable,
+    UnexpectedAnswer,
     interpret,
 )
+
+# A library logs to its own logger and leaves the output to the application.
+logging.getLogger("braze_cdi_sync").addHandler(logging.NullHandler())
 
 try:  # The version lives in client/pyproject.toml alone.
     __version__ = _version("braze-cdi-sync")
@@ -34,17 +44,23 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "IN_PROGRESS_MESSAGE",
     "AsyncCdiClient",
+    "AuthenticationFailed",
     "BrazeApiError",
     "CdiClient",
     "Integration",
     "Job",
+    "NotFound",
     "Outcome",
+    "PermissionDenied",
     "RateLimit",
+    "RateLimitExceeded",
     "RateLimited",
     "Retry",
     "SyncAlreadyRunning",
     "SyncInProgress",
     "SyncStarted",
+    "Unavailable",
+    "UnexpectedAnswer",
     "WaitTimedOut",
     "__version__",
     "interpret",

@@ -30,6 +30,7 @@ from braze_cdi_sync.flows import SyncAlreadyRunning, WaitTimedOut
 from braze_cdi_sync.jobs import Job
 from braze_cdi_sync.outcomes import (
     BrazeApiError,
+    PermissionDenied,
     RateLimited,
     SyncInProgress,
     SyncStarted,
@@ -290,6 +291,11 @@ def _api_error(error: BrazeApiError) -> CommandError:
     status = error.status_code
     if status == 0 or status >= 500:
         return CommandError(UNAVAILABLE, f"Braze is unavailable: {error.message}")
+    if isinstance(error, PermissionDenied) and error.permission:
+        return CommandError(
+            KEY_REFUSED,
+            f"{status} {error.message}: the key in {KEY_VARIABLE} needs {error.permission}",
+        )
     if status in {401, 403}:
         return CommandError(
             KEY_REFUSED, f"{status} {error.message}: check {KEY_VARIABLE} and its permissions"

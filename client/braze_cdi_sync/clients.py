@@ -21,7 +21,7 @@ from braze_cdi_client.contract_facts import TRIGGER_INTEGRATION_SYNC_PERMISSION
 from braze_cdi_sync import flows
 from braze_cdi_sync.flows import Flow, IfRunning, Reply, Retry, Send, Sleep
 from braze_cdi_sync.jobs import Integration, Job
-from braze_cdi_sync.outcomes import BrazeApiError, Outcome, RateLimited
+from braze_cdi_sync.outcomes import BrazeApiError, Outcome, RateLimited, api_error
 
 log = logging.getLogger("braze_cdi_sync")
 T = TypeVar("T")
@@ -52,7 +52,7 @@ def _unclear(unknown: flows.EffectUnknown) -> BrazeApiError:
     """A trigger whose effect is unknown, as the error a single trigger raises."""
     reply = unknown.reply
     status = reply.status_code if isinstance(reply, httpx.Response) else 0
-    return BrazeApiError(
+    return api_error(
         status,
         f"the trigger got no clear answer ({unknown}): the sync may have started; read the job "
         "status before triggering again",

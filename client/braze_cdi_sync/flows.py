@@ -37,9 +37,12 @@ from braze_cdi_client.api.cloud_data_ingestion import (
     trigger_integration_sync,
 )
 from braze_cdi_client.contract_facts import (
+    LIST_INTEGRATIONS_PERMISSION,
+    LIST_JOB_SYNC_STATUS_PERMISSION,
     LIST_JOB_SYNC_STATUS_RATE_LIMIT,
     LIST_JOB_SYNC_STATUS_RATE_WINDOW_SECONDS,
     OVER_RATE_LIMIT_MESSAGE,
+    TRIGGER_INTEGRATION_SYNC_PERMISSION,
     TRIGGER_INTEGRATION_SYNC_RATE_LIMIT,
     TRIGGER_INTEGRATION_SYNC_RATE_WINDOW_SECONDS,
 )
@@ -52,6 +55,9 @@ from braze_cdi_sync.outcomes import (
     RateLimited,
     SyncInProgress,
     SyncStarted,
+    Unavailable,
+    UnexpectedAnswer,
+    api_error,
     error_message,
     interpret,
     json_body,
@@ -197,11 +203,23 @@ def read(send: Send, *, retry: Retry, clock: Callable[[], float]) -> Flow[httpx.
 
 def _failure(reply: Reply, when: str) -> BrazeApiError:
     if isinstance(reply, httpx.TransportError):
-        return BrazeApiError(
-            0, f"no answer {when} ({type(reply).__name__})", headers=httpx.Headers()
-        )
+        return Unavailable(0, f"no answer {when} ({type(reply).__name__})", headers=httpx.Headers())
     body = json_body(reply)
-    return BrazeApiError(reply.status_code, error_message(reply, body), headers=reply.headers)
+    return api_error(
+        reply.status_code,
+        error_message(reply, body),
+        headers=reply.headers,
+        permission=_permission(str(reply.request.url.path)),
+    )
+
+
+def _permission(path: str) -> str:
+    """The permission of the operation a request path belongs to."""
+    if path.endswith("/job_sync_status"):
+        return LIST_JOB_SYNC_STATUS_PERMISSION
+    if path.endswith("/sync"):
+        return TRIGGER_INTEGRATION_SYNC_PERMISSION
+    return LIST_INTEGRATIONS_PERMISSION
 
 
 def trigger(integration_id: str, *, retry: Retry, clock: Callable[[], float]) -> Flow[Outcome]:
@@ -235,7 +253,7 @@ def page(send: Send, *, retry: Retry, clock: Callable[[], float]) -> Flow[Page]:
         raise _failure(response, "")
     items = body.get("results") if isinstance(body, dict) else None
     if not isinstance(items, list):
-        raise BrazeApiError(200, "a list answer without `results`", headers=response.headers)
+        raise UnexpectedAnswer(200, "a list answer without `results`", headers=response.headers)
     match = LINK_NEXT.search(response.headers.get("link", ""))
     following = None
     if match is not None:
@@ -257,7 +275,7 @@ def _same_origin(response: httpx.Response, link: str) -> str:
     there = here.join(link)
     if (there.scheme, there.host, there.port) != (here.scheme, here.host, here.port):
         shown = f"{there.scheme}://{there.host}" + (f":{there.port}" if there.port else "")
-        raise BrazeApiError(
+        raise UnexpectedAnswer(
             response.status_code,
             f"the Link header leads to another origin ({shown}); it was not followed, so the "
             "key stays with the configured host",
@@ -282,7 +300,9 @@ class Pages:
         if url in self.seen or len(self.seen) >= MAX_PAGES:
             why = "came twice" if url in self.seen else f"is past {MAX_PAGES} pages"
             where = url.split("?", maxsplit=1)[0]
-            raise BrazeApiError(200, f"a list's next page ({where}) {why}", headers=httpx.Headers())
+            raise UnexpectedAnswer(
+                200, f"a list's next page ({where}) {why}", headers=httpx.Headers()
+            )
         self.seen.add(url)
         return page.next
 

@@ -12,6 +12,7 @@ from braze_cdi_client.contract_facts import (
     ANOTHER_JOB_IN_PROGRESS_MESSAGE,
     LIST_INTEGRATIONS_RATE_WINDOW_SECONDS,
     LIST_JOB_SYNC_STATUS_RATE_WINDOW_SECONDS,
+    TRIGGER_INTEGRATION_SYNC_PERMISSION,
     TRIGGER_INTEGRATION_SYNC_RATE_WINDOW_SECONDS,
 )
 from braze_cdi_client.models.error import Error
@@ -101,6 +102,7 @@ Outcome = SyncStarted | SyncInProgress | RateLimited
 class BrazeApiError(Exception):
     """Any other answer: a documented error (400, 401, 403, 404, 5XX), an undocumented status, or a
     body that does not match the contract. Carries the status, the message and the headers.
+    Raised as one of its subclasses, by what a caller would do about it (`api_error` picks).
     """
 
     def __init__(self, status_code: int, message: str, *, headers: httpx.Headers) -> None:
@@ -119,6 +121,56 @@ class BrazeApiError(Exception):
         )
         masked.rate_limit = self.rate_limit
         return masked
+
+
+class AuthenticationFailed(BrazeApiError):
+    """401: the key is missing, unknown, or belongs to another instance."""
+
+
+class PermissionDenied(BrazeApiError):
+    """403: the key lacks the operation's permission (`permission`, where known), or the account
+    may not use the feature.
+    """
+
+    permission: str | None = None
+
+
+class NotFound(BrazeApiError):
+    """404, or 400: no such integration (or an ID the server cannot read), or a cursor it cannot."""
+
+
+class RateLimitExceeded(BrazeApiError):
+    """429 over the rate limit, still so after the waits the call allowed."""
+
+
+class Unavailable(BrazeApiError):
+    """No answer (status 0), or a 5xx after the retries: Braze could not be reached."""
+
+
+class UnexpectedAnswer(BrazeApiError):
+    """An answer the contract does not describe: another status, or a body of the wrong shape."""
+
+
+def api_error(
+    status_code: int, message: str, *, headers: httpx.Headers, permission: str | None = None
+) -> BrazeApiError:
+    """The BrazeApiError subclass for a status (a 403 names the permission, where known)."""
+    kind: type[BrazeApiError] = UnexpectedAnswer
+    if status_code == 0 or status_code >= 500:
+        kind = Unavailable
+    elif status_code == 401:
+        kind = AuthenticationFailed
+    elif status_code == 403:
+        kind = PermissionDenied
+    elif status_code in {400, 404}:
+        kind = NotFound
+    elif status_code == 429:
+        kind = RateLimitExceeded
+    error = kind(status_code, message, headers=headers)
+    if isinstance(error, PermissionDenied) and permission:
+        error.permission = permission
+        error.args = (f"{status_code}: {message} (the operation needs {permission})",)
+    return error
 
 
 def json_body(response: httpx.Response) -> object:
@@ -173,7 +225,7 @@ def interpret(response: httpx.Response) -> Outcome:
             except (KeyError, TypeError, ValueError):
                 pass
         unexpected = error_message(response, None)
-        raise BrazeApiError(
+        raise UnexpectedAnswer(
             status, f"unexpected success body: {unexpected}", headers=response.headers
         )
     if status == 429:
@@ -181,4 +233,9 @@ def interpret(response: httpx.Response) -> Outcome:
         if message == IN_PROGRESS_MESSAGE:
             return SyncInProgress(message, rate_limit)
         return RateLimited(message, rate_limit)
-    raise BrazeApiError(status, error_message(response, body), headers=response.headers)
+    raise api_error(
+        status,
+        error_message(response, body),
+        headers=response.headers,
+        permission=TRIGGER_INTEGRATION_SYNC_PERMISSION,
+    )

@@ -13,9 +13,12 @@ from braze_cdi_sync import (
     DEFAULT_TIMEOUT,
     IN_PROGRESS_MESSAGE,
     AsyncCdiClient,
+    AuthenticationFailed,
     BrazeApiError,
     CdiClient,
+    NotFound,
     Outcome,
+    PermissionDenied,
     RateLimited,
     SyncInProgress,
     SyncStarted,
@@ -114,21 +117,34 @@ def test_over_the_rate_limit_is_rate_limited_with_the_reset_time() -> None:
 
 
 @pytest.mark.parametrize(
-    ("key", "integration_id", "status", "message"),
+    ("key", "integration_id", "status", "message", "kind", "told"),
     [
-        ("not-a-key", INTEGRATION, 401, "Invalid API key"),
-        (DEMO_LIMITED_KEY, INTEGRATION, 403, "Access Denied"),
-        (DEMO_KEY, "abc", 400, "Invalid integration ID"),
-        (DEMO_KEY, UNKNOWN, 404, "Integration not found"),
+        ("not-a-key", INTEGRATION, 401, "Invalid API key", AuthenticationFailed, ""),
+        (
+            DEMO_LIMITED_KEY,
+            INTEGRATION,
+            403,
+            "Access Denied",
+            PermissionDenied,
+            " (the operation needs cdi.integration_sync)",
+        ),
+        (DEMO_KEY, "abc", 400, "Invalid integration ID", NotFound, ""),
+        (DEMO_KEY, UNKNOWN, 404, "Integration not found", NotFound, ""),
     ],
 )
-def test_documented_errors_raise_braze_api_error_with_their_message(
-    reference_url: str, key: str, integration_id: str, status: int, message: str
+def test_documented_errors_raise_the_subclass_users_branch_on_with_their_message(
+    reference_url: str,
+    key: str,
+    integration_id: str,
+    status: int,
+    message: str,
+    kind: type[BrazeApiError],
+    told: str,
 ) -> None:
-    with CdiClient(reference_url, key) as client, pytest.raises(BrazeApiError) as raised:
+    with CdiClient(reference_url, key) as client, pytest.raises(kind) as raised:
         client.trigger_sync(integration_id)
     assert (raised.value.status_code, raised.value.message) == (status, message)
-    assert str(raised.value) == f"{status}: {message}"
+    assert str(raised.value) == f"{status}: {message}{told}"
 
 
 def test_error_carries_headers_and_rate_limit(reference_url: str) -> None:
