@@ -9,10 +9,9 @@ with CdiClient("https://rest.iad-01.braze.com", api_key) as client:
 """
 
 import logging
-from importlib.metadata import PackageNotFoundError
-from importlib.metadata import version as _version
 
-from braze_cdi_sync.clients import DEFAULT_TIMEOUT, AsyncCdiClient, CdiClient
+from braze_cdi_sync._version import __version__
+from braze_cdi_sync.clients import DEFAULT_TIMEOUT, AsyncCdiClient, CdiClient, resolve_host
 from braze_cdi_sync.flows import Retry, SyncAlreadyRunning, WaitTimedOut
 from braze_cdi_sync.jobs import Integration, Job
 from braze_cdi_sync.outcomes import (
@@ -35,10 +34,6 @@ from braze_cdi_sync.outcomes import (
 # A library logs to its own logger and leaves the output to the application.
 logging.getLogger("braze_cdi_sync").addHandler(logging.NullHandler())
 
-try:  # The version lives in client/pyproject.toml alone.
-    __version__ = _version("braze-cdi-sync")
-except PackageNotFoundError:  # imported from a checkout without installing it
-    __version__ = "0+unknown"
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -64,4 +59,5 @@ __all__ = [
     "WaitTimedOut",
     "__version__",
     "interpret",
+    "resolve_host",
 ]

@@ -25,7 +25,15 @@ from braze_cdi_client.contract_facts import (
     SERVERS,
 )
 
-from braze_cdi_sync.clients import DEFAULT_POLL_SECONDS, DEFAULT_SYNC_TIMEOUT_SECONDS, CdiClient
+from braze_cdi_sync._version import __version__
+from braze_cdi_sync.clients import (
+    DEFAULT_POLL_SECONDS,
+    DEFAULT_SYNC_TIMEOUT_SECONDS,
+    ENDPOINT_VARIABLE,
+    KEY_VARIABLE,
+    CdiClient,
+    resolve_host,
+)
 from braze_cdi_sync.flows import SyncAlreadyRunning, WaitTimedOut
 from braze_cdi_sync.jobs import Job
 from braze_cdi_sync.outcomes import (
@@ -37,8 +45,6 @@ from braze_cdi_sync.outcomes import (
     shown,
 )
 
-KEY_VARIABLE = "BRAZE_REST_API_KEY"
-ENDPOINT_VARIABLE = "BRAZE_REST_ENDPOINT"
 OK = 0
 UNEXPECTED = 1
 USAGE = 2
@@ -79,8 +85,6 @@ class CommandError(Exception):
 
 def _versions() -> str:
     """This command's version, and the generated client's (the contract's it was made from)."""
-    from braze_cdi_sync import __version__  # noqa: PLC0415 - the package imports this module
-
     try:
         generated = version("braze-cdi-client")
     except PackageNotFoundError:
@@ -177,15 +181,10 @@ def endpoint(instance: str | None) -> str:
         raise CommandError(
             USAGE, f"no host: set {ENDPOINT_VARIABLE} or pass --instance ({', '.join(SERVERS)})"
         )
-    if given.upper() in SERVERS:
-        return SERVERS[given.upper()]
-    if given.startswith(("https://", "http://")):
-        return given.rstrip("/")
-    raise CommandError(
-        USAGE,
-        f"unknown instance {given!r}: use a URL (https://rest.iad-01.braze.com) or one of "
-        f"{', '.join(SERVERS)}",
-    )
+    try:
+        return resolve_host(given)
+    except ValueError as error:
+        raise CommandError(USAGE, str(error)) from None
 
 
 def api_key() -> str:

@@ -8,7 +8,9 @@ the `braze_cdi_sync` logger as method, path, status and duration; the key never 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from types import TracebackType
@@ -16,9 +18,10 @@ from typing import Any, Self, TypeVar
 
 import httpx
 from braze_cdi_client import AuthenticatedClient
-from braze_cdi_client.contract_facts import TRIGGER_INTEGRATION_SYNC_PERMISSION
+from braze_cdi_client.contract_facts import SERVERS, TRIGGER_INTEGRATION_SYNC_PERMISSION
 
 from braze_cdi_sync import flows
+from braze_cdi_sync._version import USER_AGENT
 from braze_cdi_sync.flows import Flow, IfRunning, Reply, Retry, Send, Sleep
 from braze_cdi_sync.jobs import Integration, Job
 from braze_cdi_sync.outcomes import BrazeApiError, Outcome, RateLimited, api_error
@@ -34,6 +37,43 @@ DEFAULT_MAX_WAIT_SECONDS = 120.0
 DEFAULT_MAX_ATTEMPTS = 3
 
 
+KEY_VARIABLE = "BRAZE_REST_API_KEY"
+ENDPOINT_VARIABLE = "BRAZE_REST_ENDPOINT"
+
+
+def resolve_host(given: str) -> str:
+    """A REST host from a URL or an instance name of the contract (`US-03`, any case)."""
+    name = given.strip()
+    if name.upper() in SERVERS:
+        return SERVERS[name.upper()]
+    if name.startswith(("https://", "http://")):
+        return name.rstrip("/")
+    raise ValueError(
+        f"unknown instance {given!r}: use a URL (https://rest.iad-01.braze.com) or one of "
+        f"{', '.join(SERVERS)}"
+    )
+
+
+def _timeout(value: float | httpx.Timeout) -> httpx.Timeout:
+    """A timeout in seconds as httpx takes it (connecting gets at most 10 s of it)."""
+    if isinstance(value, httpx.Timeout):
+        return value
+    seconds = float(value)
+    if not seconds > 0:
+        raise ValueError(f"timeout must be more than 0 seconds, not {value!r}")
+    return httpx.Timeout(seconds, connect=min(seconds, 10.0))
+
+
+def _from_environment() -> tuple[str, str]:
+    """(host, key) from BRAZE_REST_ENDPOINT and BRAZE_REST_API_KEY; ValueError if one is missing."""
+    key = os.environ.get(KEY_VARIABLE, "").strip()
+    host = os.environ.get(ENDPOINT_VARIABLE, "").strip()
+    if not key or not host:
+        missing = KEY_VARIABLE if not key else ENDPOINT_VARIABLE
+        raise ValueError(f"{missing} is not set; set it to a Braze REST API key and host.")
+    return resolve_host(host), key
+
+
 class _Generated(AuthenticatedClient):
     """The generated client, whose repr shows its host and never its key."""
 
@@ -41,11 +81,18 @@ class _Generated(AuthenticatedClient):
         return f"AuthenticatedClient(base_url={self._base_url!r}, token='***')"
 
 
-def _generated_client(base_url: str, api_key: str, timeout: httpx.Timeout) -> AuthenticatedClient:
+def _generated_client(
+    base_url: str, api_key: str, timeout: float | httpx.Timeout
+) -> AuthenticatedClient:
     if not api_key:
         permission = TRIGGER_INTEGRATION_SYNC_PERMISSION
         raise ValueError(f"api_key is empty; pass a Braze REST API key with {permission}.")
-    return _Generated(base_url=base_url, token=api_key, timeout=timeout)
+    return _Generated(
+        base_url=resolve_host(base_url),
+        token=api_key,
+        timeout=_timeout(timeout),
+        headers={"User-Agent": USER_AGENT},
+    )
 
 
 def _unclear(unknown: flows.EffectUnknown) -> BrazeApiError:
@@ -134,7 +181,7 @@ class CdiClient:
         base_url: str,
         api_key: str,
         *,
-        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
         retry: Retry | None = None,
@@ -143,6 +190,12 @@ class CdiClient:
         self._sleep = sleep
         self._clock = clock
         self.retry = retry or Retry()
+
+    @classmethod
+    def from_env(cls, **options: Any) -> Self:  # noqa: ANN401 - the constructor's options
+        """A client for BRAZE_REST_ENDPOINT (a URL or an instance name) and BRAZE_REST_API_KEY."""
+        host, key = _from_environment()
+        return cls(host, key, **options)
 
     def _run(self, flow: Flow[T]) -> T:
         try:
@@ -159,7 +212,9 @@ class CdiClient:
 
     def job_sync_status(self, integration_id: str) -> Iterator[Job]:
         """Every job of an integration as Braze lists them (no order is promised)."""
-        return self._items(flows.first_jobs_page(integration_id), flows.jobs)
+        return self._items(
+            flows.first_jobs_page(integration_id), functools.partial(flows.jobs, of=integration_id)
+        )
 
     def _items(self, first: Send, convert: Callable[[list[Any]], list[T]]) -> Iterator[T]:
         send: Send | None = first
@@ -248,7 +303,7 @@ class AsyncCdiClient:
         base_url: str,
         api_key: str,
         *,
-        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.time,
         retry: Retry | None = None,
@@ -257,6 +312,12 @@ class AsyncCdiClient:
         self._sleep = sleep
         self._clock = clock
         self.retry = retry or Retry()
+
+    @classmethod
+    def from_env(cls, **options: Any) -> Self:  # noqa: ANN401 - the constructor's options
+        """A client for BRAZE_REST_ENDPOINT (a URL or an instance name) and BRAZE_REST_API_KEY."""
+        host, key = _from_environment()
+        return cls(host, key, **options)
 
     async def _run(self, flow: Flow[T]) -> T:
         try:
@@ -273,7 +334,9 @@ class AsyncCdiClient:
 
     def job_sync_status(self, integration_id: str) -> AsyncIterator[Job]:
         """Every job of an integration as Braze lists them (no order is promised)."""
-        return self._items(flows.first_jobs_page(integration_id), flows.jobs)
+        return self._items(
+            flows.first_jobs_page(integration_id), functools.partial(flows.jobs, of=integration_id)
+        )
 
     async def _items(
         self, first: Send, convert: Callable[[list[Any]], list[T]]

@@ -324,9 +324,9 @@ def integrations(items: list[dict[str, Any]]) -> list[Integration]:
     return [Integration.from_item(item) for item in items]
 
 
-def jobs(items: list[dict[str, Any]]) -> list[Job]:
-    """A page's items as jobs."""
-    return [Job.from_item(item) for item in items]
+def jobs(items: list[dict[str, Any]], *, of: str | None = None) -> list[Job]:
+    """A page's items as jobs (of the integration, where given)."""
+    return [Job.from_item(item, integration_id=of) for item in items]
 
 
 def job_state(integration_id: str, *, retry: Retry, clock: Callable[[], float]) -> Flow[Job | None]:
@@ -337,7 +337,7 @@ def job_state(integration_id: str, *, retry: Retry, clock: Callable[[], float]) 
     pages = Pages()
     while send is not None:
         current = yield from page(send, retry=retry, clock=clock)
-        running = next((job for job in jobs(current.items) if job.running), None)
+        running = next((job for job in jobs(current.items, of=integration_id) if job.running), None)
         if running is not None:
             return running
         send = pages.follow(current)
@@ -372,7 +372,7 @@ def listed(integration_id: str, *, retry: Retry, clock: Callable[[], float]) -> 
     pages = Pages()
     while send is not None:
         current = yield from page(send, retry=retry, clock=clock)
-        for job in jobs(current.items):
+        for job in jobs(current.items, of=integration_id):
             keys[job_key(job)] += 1
             running = running or (job if job.running else None)
         send = pages.follow(current)
@@ -394,7 +394,7 @@ def new_jobs(
     while send is not None:
         current = yield from page(send, retry=retry, clock=clock)
         found: list[Job] = []
-        for job in jobs(current.items):
+        for job in jobs(current.items, of=integration_id):
             key = job_key(job)
             seen[key] += 1
             if seen[key] > before.keys[key]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from braze_cdi_client.contract_facts import RUNNING_JOB_STATUSES
+from braze_cdi_client.contract_facts import JOB_STATUS_SUCCESS, RUNNING_JOB_STATUSES
 
 
 def parse_time(value: object) -> datetime | None:
@@ -31,6 +31,7 @@ class Job:
     """One sync of an integration, as the job status lists it."""
 
     status: str
+    integration_id: str | None = None
     started_at: datetime | None = None
     finished_at: datetime | None = None
     rows_synced: int | None = None
@@ -38,9 +39,10 @@ class Job:
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
-    def from_item(cls, item: Mapping[str, Any]) -> Job:
+    def from_item(cls, item: Mapping[str, Any], *, integration_id: str | None = None) -> Job:
         """Read one item of `results`; fields Braze may leave out stay None."""
         return cls(
+            integration_id=integration_id,
             status=str(item.get("job_status", "")),
             started_at=parse_time(item.get("sync_start_time")),
             finished_at=parse_time(item.get("sync_finish_time")),
@@ -50,6 +52,11 @@ class Job:
         )
 
     @property
+    def succeeded(self) -> bool:
+        """Whether the job ended with every row synced (`success`)."""
+        return self.status == JOB_STATUS_SUCCESS
+
+    @property
     def running(self) -> bool:
         """Whether the job has not ended (its status is one of the contract's running ones)."""
         return self.status in RUNNING_JOB_STATUSES
@@ -57,6 +64,7 @@ class Job:
     def as_dict(self) -> dict[str, Any]:
         """The job as JSON-ready values (times in ISO 8601)."""
         return {
+            "integration_id": self.integration_id,
             "job_status": self.status,
             "sync_start_time": self.started_at.isoformat() if self.started_at else None,
             "sync_finish_time": self.finished_at.isoformat() if self.finished_at else None,

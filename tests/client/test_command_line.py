@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 from braze_cdi_sync import cli
+from braze_cdi_sync.clients import ENDPOINT_VARIABLE, KEY_VARIABLE
 
 from commandline import ROOT
 from contract import load as load_contract
@@ -57,12 +58,12 @@ def braze_cdi(
     environment = {
         name: value
         for name, value in os.environ.items()
-        if name not in {cli.KEY_VARIABLE, cli.ENDPOINT_VARIABLE}
+        if name not in {KEY_VARIABLE, ENDPOINT_VARIABLE}
     }
     if key is not None:
-        environment[cli.KEY_VARIABLE] = key
+        environment[KEY_VARIABLE] = key
     if endpoint is not None:
-        environment[cli.ENDPOINT_VARIABLE] = endpoint
+        environment[ENDPOINT_VARIABLE] = endpoint
     return subprocess.run(
         [str(SCRIPT), *arguments],
         capture_output=True,
