@@ -8,9 +8,11 @@ the `braze_cdi_sync` logger as method, path, status and duration; the key never 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import os
+import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from types import TracebackType
@@ -24,14 +26,21 @@ from braze_cdi_sync import flows
 from braze_cdi_sync._version import USER_AGENT
 from braze_cdi_sync.flows import Flow, IfRunning, Reply, Retry, Send, Sleep
 from braze_cdi_sync.jobs import Integration, Job
-from braze_cdi_sync.outcomes import BrazeApiError, Outcome, RateLimited, api_error
+from braze_cdi_sync.outcomes import (
+    BrazeApiError,
+    Outcome,
+    RateLimited,
+    UnexpectedAnswer,
+    api_error,
+)
 
 log = logging.getLogger("braze_cdi_sync")
 T = TypeVar("T")
 DEFAULT_SYNC_TIMEOUT_SECONDS = 3600.0
 DEFAULT_POLL_SECONDS = 10.0
 
-DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+DEFAULT_ANSWER_SECONDS = 30.0
+DEFAULT_TIMEOUT = httpx.Timeout(DEFAULT_ANSWER_SECONDS, connect=10.0)
 # Waiting helper bounds: never wait longer than this in all, nor try more often than this.
 DEFAULT_MAX_WAIT_SECONDS = 120.0
 DEFAULT_MAX_ATTEMPTS = 3
@@ -119,6 +128,105 @@ def _log_attempt(send: Send, reply: Reply, seconds: float) -> None:
     log.info("%s -> %s (%.2f s)", send.label, flows.describe(reply), seconds)
 
 
+# Bounds on one answer: all of it, from the request to the last byte, within the client's read
+# timeout (a deadline for the whole answer, not a wait per byte), and at most this many bytes
+# after decoding, read in steps so a compressed bomb stops early.
+MAX_ANSWER_BYTES = 1024 * 1024
+# Headers that describe the body as sent, not as read (the body below is decoded already).
+_AS_SENT = frozenset({"content-encoding", "content-length", "transfer-encoding"})
+
+
+def _whole(response: httpx.Response, body: bytes) -> httpx.Response:
+    """An answer read whole, as a plain response."""
+    headers = [(name, value) for name, value in response.headers.items() if name not in _AS_SENT]
+    return httpx.Response(
+        response.status_code,
+        headers=headers,
+        content=body,
+        request=response.request,
+        extensions={"reason_phrase": response.reason_phrase.encode()},
+    )
+
+
+def _too_large(response: httpx.Response) -> BrazeApiError:
+    return UnexpectedAnswer(
+        response.status_code,
+        f"the answer passed {MAX_ANSWER_BYTES:,} bytes (decoded); it was not read further",
+        headers=response.headers,
+    )
+
+
+def _answer_seconds(timeout: httpx.Timeout) -> float:
+    return timeout.read if timeout.read is not None else DEFAULT_ANSWER_SECONDS
+
+
+def _late(seconds: float) -> httpx.ReadTimeout:
+    return httpx.ReadTimeout(f"no complete answer within {seconds:g} s")
+
+
+def exchange(client: httpx.Client, request: dict[str, Any]) -> Reply:
+    """One request and its whole answer within the bounds, in a worker thread, so that a server
+    that drips its headers or body cannot hold the caller past the deadline.
+    """
+    seconds = _answer_seconds(client.timeout)
+    outcome: list[httpx.Response | BaseException] = []
+    streaming: list[httpx.Response] = []
+    done = threading.Event()
+
+    def work() -> None:
+        try:
+            with client.stream(**request) as response:
+                streaming.append(response)
+                body = bytearray()
+                for chunk in response.iter_bytes():
+                    body += chunk
+                    if len(body) > MAX_ANSWER_BYTES:
+                        outcome.append(_too_large(response))
+                        return
+                outcome.append(_whole(response, bytes(body)))
+        except BaseException as failure:  # noqa: BLE001 - handed to the caller's thread
+            outcome.append(failure)
+        finally:
+            done.set()
+
+    threading.Thread(target=work, daemon=True, name="braze-cdi-exchange").start()
+    if not done.wait(seconds) or not outcome:
+        for response in streaming:
+            with contextlib.suppress(Exception):
+                response.close()
+        return _late(seconds)
+    return _settled(outcome[0])
+
+
+def _settled(outcome: httpx.Response | BaseException) -> Reply:
+    if isinstance(outcome, httpx.TransportError):
+        return outcome
+    if isinstance(outcome, BaseException):
+        raise outcome
+    return outcome
+
+
+async def exchange_async(client: httpx.AsyncClient, request: dict[str, Any]) -> Reply:
+    """One request and its whole answer within the bounds (see `exchange`)."""
+    seconds = _answer_seconds(client.timeout)
+
+    async def work() -> httpx.Response:
+        async with client.stream(**request) as response:
+            body = bytearray()
+            async for chunk in response.aiter_bytes():
+                body += chunk
+                if len(body) > MAX_ANSWER_BYTES:
+                    raise _too_large(response)
+            return _whole(response, bytes(body))
+
+    try:
+        return await asyncio.wait_for(work(), seconds)
+    except TimeoutError:
+        return _late(seconds)
+    except httpx.TransportError as error:
+        return error
+
+
 def drive(
     flow: Flow[T],
     client: httpx.Client,
@@ -136,10 +244,7 @@ def drive(
                 reply = None
                 continue
             started = clock()
-            try:
-                reply = client.request(**action.request)
-            except httpx.TransportError as error:
-                reply = error
+            reply = exchange(client, action.request)
             _log_attempt(action, reply, clock() - started)
     except StopIteration as done:
         result: T = done.value
@@ -163,10 +268,7 @@ async def drive_async(
                 reply = None
                 continue
             started = clock()
-            try:
-                reply = await client.request(**action.request)
-            except httpx.TransportError as error:
-                reply = error
+            reply = await exchange_async(client, action.request)
             _log_attempt(action, reply, clock() - started)
     except StopIteration as done:
         result: T = done.value

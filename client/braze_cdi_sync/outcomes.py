@@ -177,7 +177,7 @@ def json_body(response: httpx.Response) -> object:
     """The answer's body as JSON, or None when it is not JSON."""
     try:
         return json.loads(response.content)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than Python reads
         return None
 
 
