@@ -70,7 +70,7 @@ SAMPLE = (
     "reads-need-no-permission",
     "put-also-triggers",
     "unknown-id-starts-sync",
-    "no-running-job-shown",
+    "in-progress-after-job-ended",
     "short-pages",
 )
 
