@@ -47,6 +47,7 @@ from braze_cdi_sync.outcomes import (
 
 OK = 0
 UNEXPECTED = 1
+INTERRUPTED = 130
 USAGE = 2
 # How an ended job's status maps to the exit status (a test holds this to the contract's list).
 JOB_EXIT = {
@@ -118,11 +119,11 @@ def parser() -> argparse.ArgumentParser:
     status = commands.add_parser(
         "status", parents=[shared], help="list an integration's sync jobs, newest first"
     )
-    status.add_argument("integration_id")
+    status.add_argument("integration_id", type=_integration_id)
     sync = commands.add_parser(
         "sync", parents=[shared], help="trigger a sync; with --wait, wait for its end"
     )
-    sync.add_argument("integration_id")
+    sync.add_argument("integration_id", type=_integration_id)
     sync.add_argument("--wait", action="store_true", help="wait for the job to end")
     sync.add_argument(
         "--timeout",
@@ -162,6 +163,21 @@ def _common(command: argparse.ArgumentParser, *, default: object) -> None:
         default=default,
         help="log every request and decision to stderr",
     )
+
+
+# Longer IDs are refused before anything is sent (Braze documents no format, but no URL of a
+# real integration comes near this).
+MAX_ID_CHARACTERS = 1000
+
+
+def _integration_id(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("the integration ID is empty")
+    if len(text) > MAX_ID_CHARACTERS:
+        raise argparse.ArgumentTypeError(
+            f"the integration ID has {len(text):,} characters, more than {MAX_ID_CHARACTERS:,}"
+        )
+    return text
 
 
 def _seconds(text: str) -> float:
@@ -210,7 +226,7 @@ def _list(client: CdiClient, *, as_json: bool) -> int:
             f"{shown(integration.status or '-')}  "
             f"last job: {shown(integration.last_job_status or '-')}"
         )
-    print(f"{len(found)} integration(s)")
+    print(f"{len(found)} integration(s)", file=sys.stderr)
     return OK
 
 
@@ -225,7 +241,7 @@ def _status(client: CdiClient, integration_id: str, *, as_json: bool) -> int:
         return OK
     for job in jobs:
         print(_job_line(job))
-    print(f"{len(jobs)} job(s)")
+    print(f"{len(jobs)} job(s)", file=sys.stderr)
     return OK
 
 
@@ -270,13 +286,25 @@ def _sync(client: CdiClient, arguments: argparse.Namespace) -> int:
     except SyncAlreadyRunning as error:
         raise CommandError(ALREADY_RUNNING, str(error)) from error
     except WaitTimedOut as error:
-        raise CommandError(TIMEOUT, str(error)) from error
+        if arguments.json:
+            last = error.last_seen.as_dict() if error.last_seen else None
+            _print_json({"integration_id": integration_id, "outcome": "timeout", "last_seen": last})
+        raise CommandError(TIMEOUT, f"{error}; {_still_runs(integration_id)}") from error
+    except KeyboardInterrupt:
+        raise CommandError(INTERRUPTED, f"interrupted; {_still_runs(integration_id)}") from None
     _say(
         arguments,
         {"integration_id": integration_id, **job.as_dict()},
         f"sync of {integration_id} ended: {_job_line(job)}",
     )
     return JOB_EXIT.get(job.status, UNEXPECTED)
+
+
+def _still_runs(integration_id: str) -> str:
+    return (
+        f"a sync that started still runs on Braze: follow it with `braze-cdi status "
+        f"{integration_id}`"
+    )
 
 
 def _say(arguments: argparse.Namespace, value: dict[str, Any], text: str) -> None:
@@ -334,7 +362,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return error.status
     except KeyboardInterrupt:
         print("braze-cdi: interrupted", file=sys.stderr)
-        return 130
+        return INTERRUPTED
     except BrokenPipeError:
         # The reader went away (`braze-cdi status ID | head`): stop quietly, as other tools do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

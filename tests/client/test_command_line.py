@@ -115,8 +115,10 @@ def test_list_and_status_read_every_page(server: str) -> None:
     assert len(listed) == len(demo_fixtures().integrations) + 2
     jobs = braze_cdi("status", INTEGRATION, endpoint=server)
     assert jobs.returncode == 0
-    assert jobs.stdout.strip().endswith("job(s)")
-    assert int(jobs.stdout.split()[-2]) >= demo_fixtures().history
+    # stdout carries data only, one job a line; the count is a note on stderr.
+    assert jobs.stderr.strip().endswith("job(s)")
+    assert int(jobs.stderr.split()[-2]) == len(jobs.stdout.splitlines())
+    assert len(jobs.stdout.splitlines()) >= demo_fixtures().history
 
 
 def test_a_running_sync_is_exit_8() -> None:
@@ -211,3 +213,40 @@ def test_version_names_the_command_and_the_contract() -> None:
 def test_the_generated_client_has_the_contracts_version() -> None:
     config = yaml.safe_load((ROOT / "openapi" / "generator.yaml").read_text())
     assert config["package_version_override"] == load_contract().version
+
+
+@pytest.mark.parametrize(
+    ("integration_id", "says"),
+    [("", "the integration ID is empty"), ("x" * 70_000, "70,000 characters, more than 1,000")],
+    ids=["empty", "over-long"],
+)
+def test_a_bad_integration_id_is_exit_2_before_any_request(integration_id: str, says: str) -> None:
+    result = braze_cdi("sync", integration_id, endpoint="http://127.0.0.1:9")
+    assert result.returncode == cli.USAGE
+    assert says in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_a_timeout_says_the_sync_still_runs_and_prints_json_with_the_last_job() -> None:
+    long_syncs = ReferenceServer(replace(demo_fixtures(), sync_seconds=60))
+    with serve_in_thread(long_syncs.app) as server:
+        result = braze_cdi(
+            "--json",
+            "sync",
+            INTEGRATION,
+            "--wait",
+            "--timeout",
+            "2",
+            "--poll",
+            "0.6",
+            endpoint=server,
+        )
+    assert result.returncode == cli.TIMEOUT
+    assert f"still runs on Braze: follow it with `braze-cdi status {INTEGRATION}`" in (
+        result.stderr
+    )
+    assert result.stderr.count("\n") == 1
+    printed = json.loads(result.stdout)
+    assert (printed["outcome"], printed["integration_id"]) == ("timeout", INTEGRATION)
+    assert printed["last_seen"]["job_status"] == "running"
