@@ -125,18 +125,7 @@ def parser() -> argparse.ArgumentParser:
     )
     sync.add_argument("integration_id", type=_integration_id)
     sync.add_argument("--wait", action="store_true", help="wait for the job to end")
-    sync.add_argument(
-        "--timeout",
-        type=_seconds,
-        default=DEFAULT_SYNC_TIMEOUT_SECONDS,
-        help=f"seconds to wait in all (default {DEFAULT_SYNC_TIMEOUT_SECONDS:g})",
-    )
-    sync.add_argument(
-        "--poll",
-        type=_seconds,
-        default=DEFAULT_POLL_SECONDS,
-        help=f"seconds between job status reads (default {DEFAULT_POLL_SECONDS:g})",
-    )
+    _waiting_options(sync)
     sync.add_argument(
         "--if-running",
         choices=("wait", "fail"),
@@ -144,7 +133,29 @@ def parser() -> argparse.ArgumentParser:
         help="with --wait, if a sync is already running: wait for it, then trigger (default), "
         "or fail",
     )
+    wait = commands.add_parser(
+        "wait",
+        parents=[shared],
+        help="wait for the sync that runs now (the schedule's, or a bare trigger's) to end",
+    )
+    wait.add_argument("integration_id", type=_integration_id)
+    _waiting_options(wait)
     return command
+
+
+def _waiting_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=DEFAULT_SYNC_TIMEOUT_SECONDS,
+        help=f"seconds to wait in all (default {DEFAULT_SYNC_TIMEOUT_SECONDS:g})",
+    )
+    command.add_argument(
+        "--poll",
+        type=_seconds,
+        default=DEFAULT_POLL_SECONDS,
+        help=f"seconds between job status reads (default {DEFAULT_POLL_SECONDS:g})",
+    )
 
 
 def _common(command: argparse.ArgumentParser, *, default: object) -> None:
@@ -300,6 +311,29 @@ def _sync(client: CdiClient, arguments: argparse.Namespace) -> int:
     return JOB_EXIT.get(job.status, UNEXPECTED)
 
 
+def _wait(client: CdiClient, arguments: argparse.Namespace) -> int:
+    integration_id = arguments.integration_id
+    try:
+        job = client.wait_for_running(
+            integration_id, timeout=arguments.timeout, poll=arguments.poll
+        )
+    except WaitTimedOut as error:
+        raise CommandError(TIMEOUT, f"{error}; {_still_runs(integration_id)}") from error
+    if job is None:
+        _say(
+            arguments,
+            {"integration_id": integration_id, "outcome": "none-running"},
+            f"no sync of {integration_id} is running",
+        )
+        return OK
+    _say(
+        arguments,
+        {"integration_id": integration_id, **job.as_dict()},
+        f"sync of {integration_id} ended: {_job_line(job)}",
+    )
+    return JOB_EXIT.get(job.status, UNEXPECTED)
+
+
 def _still_runs(integration_id: str) -> str:
     return (
         f"a sync that started still runs on Braze: follow it with `braze-cdi status "
@@ -340,6 +374,8 @@ def run(arguments: argparse.Namespace) -> int:
                 return _list(client, as_json=arguments.json)
             if arguments.command == "status":
                 return _status(client, arguments.integration_id, as_json=arguments.json)
+            if arguments.command == "wait":
+                return _wait(client, arguments)
             return _sync(client, arguments)
         except BrazeApiError as error:
             raise _api_error(error) from error

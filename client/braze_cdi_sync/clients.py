@@ -362,6 +362,23 @@ class CdiClient:
     ) -> None:
         self.close()
 
+    def wait_for_running(
+        self,
+        integration_id: str,
+        *,
+        timeout: float = DEFAULT_SYNC_TIMEOUT_SECONDS,
+        poll: float = DEFAULT_POLL_SECONDS,
+    ) -> Job | None:
+        """Wait for the sync of the integration that runs now (its schedule's, or a bare
+        trigger's) to end, and return its job; None when none runs. WaitTimedOut after
+        `timeout` seconds.
+        """
+        return self._run(
+            flows.wait_for_running(
+                integration_id, timeout=timeout, poll=poll, retry=self.retry, clock=self._clock
+            )
+        )
+
     def close(self) -> None:
         """Close the connection pool."""
         self.generated.get_httpx_client().close()
@@ -481,6 +498,20 @@ class AsyncCdiClient:
         trace: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+    async def wait_for_running(
+        self,
+        integration_id: str,
+        *,
+        timeout: float = DEFAULT_SYNC_TIMEOUT_SECONDS,
+        poll: float = DEFAULT_POLL_SECONDS,
+    ) -> Job | None:
+        """Wait for the sync of the integration that runs now to end (see CdiClient)."""
+        return await self._run(
+            flows.wait_for_running(
+                integration_id, timeout=timeout, poll=poll, retry=self.retry, clock=self._clock
+            )
+        )
 
     async def aclose(self) -> None:
         """Close the connection pool."""

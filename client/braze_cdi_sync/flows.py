@@ -492,6 +492,49 @@ def sync_and_wait(
             return job
 
 
+def wait_for_running(
+    integration_id: str, *, timeout: float, poll: float, retry: Retry, clock: Callable[[], float]
+) -> Flow[Job | None]:
+    """Wait for the sync that runs now (started by the schedule or a bare trigger) to end, and
+    return its job as it ended; None when none runs.
+    """
+    waiting = Waiting(integration_id, timeout, poll, retry, clock)
+    before = yield from listed(integration_id, retry=retry, clock=clock)
+    if before.running is None:
+        return None
+    waiting.last_seen = before.running
+    key = job_key(before.running)
+    while True:
+        yield waiting.pause(waiting.poll, "the running sync to end")
+        if key.startswith("started "):
+            # Its start time tells it apart wherever it is listed.
+            job = yield from _find(integration_id, key, retry=retry, clock=clock)
+        else:
+            # Without one, its item changes when it ends: the job new since the note is it.
+            job = ours((yield from new_jobs(integration_id, before, retry=retry, clock=clock)))
+            job = job or before.running
+        if job is None:
+            continue
+        waiting.last_seen = job
+        if not job.running:
+            return job
+
+
+def _find(
+    integration_id: str, key: str, *, retry: Retry, clock: Callable[[], float]
+) -> Flow[Job | None]:
+    """The job with this key, reading pages until it shows."""
+    send: Send | None = first_jobs_page(integration_id)
+    pages = Pages()
+    while send is not None:
+        current = yield from page(send, retry=retry, clock=clock)
+        for job in jobs(current.items, of=integration_id):
+            if job_key(job) == key:
+                return job
+        send = pages.follow(current)
+    return None
+
+
 def start(waiting: Waiting, *, if_running: IfRunning) -> Flow[Listed]:
     """Trigger until a sync of ours starts; the jobs listed just before that trigger."""
     integration_id, retry, clock = waiting.integration_id, waiting.retry, waiting.clock

@@ -250,3 +250,13 @@ def test_a_timeout_says_the_sync_still_runs_and_prints_json_with_the_last_job() 
     printed = json.loads(result.stdout)
     assert (printed["outcome"], printed["integration_id"]) == ("timeout", INTEGRATION)
     assert printed["last_seen"]["job_status"] == "running"
+
+
+def test_wait_follows_a_sync_started_elsewhere_to_its_end(server: str) -> None:
+    braze_cdi("sync", PARTIAL, endpoint=server)  # a bare trigger, as a schedule would start it
+    result = braze_cdi("wait", PARTIAL, "--poll", "0.6", endpoint=server)
+    assert result.returncode == 3  # it ended `partial`
+    assert result.stdout.startswith(f"sync of {PARTIAL} ended: partial")
+    none = braze_cdi("--json", "wait", PARTIAL, endpoint=server)
+    assert none.returncode == 0
+    assert json.loads(none.stdout)["outcome"] == "none-running"

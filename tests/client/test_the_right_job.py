@@ -156,3 +156,27 @@ def test_each_poll_reads_one_page_where_the_newest_jobs_come_first() -> None:
     assert all(query for query in reads[1:noted])  # pages 2 to 12 carry a cursor
     assert len(reads) > noted
     assert all(query == "" for query in reads[noted:])  # the first page only, at every poll
+
+
+def test_waiting_for_a_running_sync_returns_it_ended() -> None:
+    clock = FakeTime()
+    server = ReferenceServer(fixtures(FAILURE), clock=clock)
+    with client(server, clock) as braze:
+        assert braze.wait_for_running(INTEGRATION, poll=5) is None  # none runs yet
+        server.mark_running(INTEGRATION)  # the schedule fires
+        job = braze.wait_for_running(INTEGRATION, poll=5)
+    assert job is not None
+    assert (job.status, job.integration_id) == ("error", INTEGRATION)
+    assert server.syncs_started == 1  # waiting triggers nothing
+
+
+def test_waiting_for_a_running_sync_without_a_start_time_returns_it_ended() -> None:
+    from proving_ground.valid import RunningJobsWithoutStartTime  # noqa: PLC0415 - equipment
+
+    clock = FakeTime()
+    server = RunningJobsWithoutStartTime(fixtures(FAILURE), clock=clock)
+    with client(server, clock) as braze:
+        server.mark_running(INTEGRATION)
+        job = braze.wait_for_running(INTEGRATION, poll=5)
+    assert job is not None
+    assert job.status == "error"
