@@ -391,6 +391,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     if not arguments.verbose:
         logging.getLogger("httpx").setLevel(logging.WARNING)
+    # What a long wait waits for, every 30 s at least, shows without -v too.
+    logging.getLogger("braze_cdi_sync.progress").setLevel(logging.INFO)
     try:
         return run(arguments)
     except CommandError as error:

@@ -65,6 +65,10 @@ from braze_cdi_sync.outcomes import (
 )
 
 log = logging.getLogger("braze_cdi_sync")
+# What a long wait waits for, at least every PROGRESS_SECONDS (braze-cdi shows it without -v).
+progress = logging.getLogger("braze_cdi_sync.progress")
+PROGRESS_SECONDS = 30.0
+QUIET_WAIT_SECONDS = PROGRESS_SECONDS  # a single wait this long is told as it starts
 T = TypeVar("T")
 TRANSIENT_STATUSES = frozenset({502, 503, 504})
 # The status endpoint's documented pace: never poll faster than one request per this many seconds.
@@ -432,9 +436,11 @@ class Waiting:
     clock: Callable[[], float]
     deadline: float = 0.0
     last_seen: Job | None = None
+    told: float = 0.0
 
     def __post_init__(self) -> None:
         self.deadline = self.clock() + self.timeout
+        self.told = self.clock()
         self.poll = max(self.poll, STATUS_INTERVAL_SECONDS)
 
     def pause(self, seconds: float, reason: str, *, whole: bool = False) -> Sleep:
@@ -449,6 +455,35 @@ class Waiting:
                 self.last_seen,
             )
         return Sleep(min(seconds, left), reason)
+
+    def wait(self, seconds: float, reason: str, *, whole: bool = False) -> Flow[None]:
+        """Sleep as `pause` allows, in steps of at most PROGRESS_SECONDS, telling the progress
+        logger what it waits for whenever PROGRESS_SECONDS have passed without a word (and at
+        the start of a wait that long).
+        """
+        step = self.pause(seconds, reason, whole=whole)
+        left = step.seconds
+        if left >= QUIET_WAIT_SECONDS:
+            self.tell(f"waiting {left:.0f} s for {reason}")
+        while left > 0:
+            chunk = min(left, PROGRESS_SECONDS)
+            yield Sleep(chunk, reason)
+            left -= chunk
+            if self.clock() - self.told >= PROGRESS_SECONDS:
+                self.tell(f"still waiting for {reason}")
+
+    def tell(self, what: str) -> None:
+        """One progress line: what, the time elapsed, the time left until the timeout."""
+        now = self.clock()
+        self.told = now
+        elapsed, left = now - (self.deadline - self.timeout), self.deadline - now
+        progress.info(
+            "%s (%s: %.0f s elapsed, %.0f s left of --timeout)",
+            what,
+            self.integration_id,
+            elapsed,
+            max(0.0, left),
+        )
 
     def running(self) -> Flow[Job | None]:
         """The running job of the integration now; remembers it."""
@@ -474,7 +509,7 @@ def sync_and_wait(
     waiting = Waiting(integration_id, timeout, poll, retry, clock)
     before = yield from start(waiting, if_running=if_running)
     while True:
-        yield waiting.pause(waiting.poll, "the sync to end")
+        yield from waiting.wait(waiting.poll, "the sync to end")
         job = ours((yield from new_jobs(integration_id, before, retry=retry, clock=clock)))
         waiting.last_seen = job or waiting.last_seen
         if job is None:
@@ -505,7 +540,7 @@ def wait_for_running(
     waiting.last_seen = before.running
     key = job_key(before.running)
     while True:
-        yield waiting.pause(waiting.poll, "the running sync to end")
+        yield from waiting.wait(waiting.poll, "the running sync to end")
         if key.startswith("started "):
             # Its start time tells it apart wherever it is listed.
             job = yield from _find(integration_id, key, retry=retry, clock=clock)
@@ -553,7 +588,7 @@ def start(waiting: Waiting, *, if_running: IfRunning) -> Flow[Listed]:
             sent = [moment for moment in sent if moment > clock() - window]
             if len(sent) >= TRIGGER_INTEGRATION_SYNC_RATE_LIMIT:
                 wait = sent[0] + window - clock()
-                yield waiting.pause(wait, "the trigger's documented limit", whole=True)
+                yield from waiting.wait(wait, "the trigger's documented limit", whole=True)
             sent.append(clock())
             try:
                 outcome = yield from trigger(integration_id, retry=retry, clock=clock)
@@ -568,7 +603,9 @@ def start(waiting: Waiting, *, if_running: IfRunning) -> Flow[Listed]:
                         "trigger of %s: a new job is listed, so the sync started", integration_id
                     )
                     return before
-                yield waiting.pause(retry.delay(min(attempt, retry.attempts)), "a failed trigger")
+                yield from waiting.wait(
+                    retry.delay(min(attempt, retry.attempts)), "a failed trigger"
+                )
                 continue
         if isinstance(outcome, SyncStarted):
             log.info("trigger of %s: sync started", integration_id)
@@ -578,11 +615,12 @@ def start(waiting: Waiting, *, if_running: IfRunning) -> Flow[Listed]:
                 raise SyncAlreadyRunning(f"a sync of {integration_id} is running")
             log.info("trigger of %s: a sync is running; waiting for it to end", integration_id)
             while True:
-                yield waiting.pause(waiting.poll, "the running sync to end")
+                yield from waiting.wait(waiting.poll, "the running sync to end")
                 if (yield from waiting.running()) is None:
                     break
             continue
         assert isinstance(outcome, RateLimited)
         wait = outcome.rate_limit.wait_seconds(clock())
         log.info("trigger of %s: over the rate limit; waiting %.1f s", integration_id, wait)
-        yield waiting.pause(wait, "the trigger's rate limit", whole=True)
+        at = datetime.fromtimestamp(clock() + wait, UTC).strftime("%H:%M:%S UTC")
+        yield from waiting.wait(wait, f"the trigger's rate limit to reset at {at}", whole=True)

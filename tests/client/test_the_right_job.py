@@ -7,6 +7,8 @@ its seconds without any real wait.
 
 from __future__ import annotations
 
+import itertools
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -180,3 +182,32 @@ def test_waiting_for_a_running_sync_without_a_start_time_returns_it_ended() -> N
         job = braze.wait_for_running(INTEGRATION, poll=5)
     assert job is not None
     assert job.status == "error"
+
+
+def test_a_long_wait_tells_what_it_waits_for_at_least_every_30_seconds(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    clock = FakeTime()
+    server = ReferenceServer(replace(fixtures(), sync_seconds=125), clock=clock)
+    told: list[float] = []
+
+    class Stamp(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            told.append(clock.now)
+
+    stamp = Stamp()
+    logging.getLogger("braze_cdi_sync.progress").addHandler(stamp)
+    try:
+        with (
+            caplog.at_level(logging.INFO, logger="braze_cdi_sync.progress"),
+            client(server, clock) as braze,
+        ):
+            started = clock.now
+            job = braze.sync_and_wait(INTEGRATION, poll=10)
+    finally:
+        logging.getLogger("braze_cdi_sync.progress").removeHandler(stamp)
+    assert job.status == "success"
+    moments = [started, *told, clock.now]
+    assert len(told) >= 3
+    assert all(later - earlier <= 30 + 10 for earlier, later in itertools.pairwise(moments))
+    assert all("s elapsed" in record.getMessage() for record in caplog.records)
