@@ -164,11 +164,10 @@ def _late(seconds: float) -> httpx.ReadTimeout:
     return httpx.ReadTimeout(f"no complete answer within {seconds:g} s")
 
 
-def exchange(client: httpx.Client, request: dict[str, Any]) -> Reply:
-    """One request and its whole answer within the bounds, in a worker thread, so that a server
-    that drips its headers or body cannot hold the caller past the deadline.
+def exchange(client: httpx.Client, request: dict[str, Any], *, seconds: float) -> Reply:
+    """One request and its whole answer within `seconds` and the size bound, in a worker thread,
+    so that a server that drips its headers or body cannot hold the caller past the deadline.
     """
-    seconds = _answer_seconds(client.timeout)
     outcome: list[httpx.Response | BaseException] = []
     streaming: list[httpx.Response] = []
     done = threading.Event()
@@ -206,9 +205,10 @@ def _settled(outcome: httpx.Response | BaseException) -> Reply:
     return outcome
 
 
-async def exchange_async(client: httpx.AsyncClient, request: dict[str, Any]) -> Reply:
-    """One request and its whole answer within the bounds (see `exchange`)."""
-    seconds = _answer_seconds(client.timeout)
+async def exchange_async(
+    client: httpx.AsyncClient, request: dict[str, Any], *, seconds: float
+) -> Reply:
+    """One request and its whole answer within `seconds` and the size bound (see `exchange`)."""
 
     async def work() -> httpx.Response:
         async with client.stream(**request) as response:
@@ -227,24 +227,69 @@ async def exchange_async(client: httpx.AsyncClient, request: dict[str, Any]) -> 
         return error
 
 
+# A call with a timeout may overrun it by this much: its last poll comes at the deadline.
+DEADLINE_MARGIN_SECONDS = 5.0
+
+
+class _Deadline:
+    """The bound of one call, as the drivers apply it: each answer gets the read timeout, or
+    what is left of the call (with the margin), whichever is less; a sleep never passes it.
+    """
+
+    def __init__(
+        self, answer_seconds: float, clock: Callable[[], float], timeout: float | None
+    ) -> None:
+        self.answer_seconds = answer_seconds
+        self.clock = clock
+        self.ends = None if timeout is None else clock() + timeout + DEADLINE_MARGIN_SECONDS
+
+    def left(self) -> float:
+        """Seconds left of the call; DeadlinePassed when none are."""
+        if self.ends is None:
+            return float("inf")
+        left = self.ends - self.clock()
+        if left <= 0:
+            raise flows.DeadlinePassed
+        return left
+
+    def answer(self) -> float:
+        return min(self.answer_seconds, self.left())
+
+    def sleep(self, seconds: float) -> float:
+        return min(seconds, self.left())
+
+
+def _next(flow: Flow[T], reply: Reply | None, bound: _Deadline) -> flows.Send | Sleep:
+    """The flow's next action; a passed deadline is thrown into the flow, which says how far it
+    got (WaitTimedOut with the job last seen).
+    """
+    try:
+        bound.left()
+    except flows.DeadlinePassed as passed:
+        return flow.throw(passed)
+    return flow.send(reply)
+
+
 def drive(
     flow: Flow[T],
     client: httpx.Client,
     *,
     sleep: Callable[[float], None],
     clock: Callable[[], float],
+    timeout: float | None = None,
 ) -> T:
-    """Run a flow with blocking I/O."""
+    """Run a flow with blocking I/O, within `timeout` seconds in all if given."""
+    bound = _Deadline(_answer_seconds(client.timeout), clock, timeout)
     reply: Reply | None = None
     try:
         while True:
-            action = flow.send(reply)
+            action = _next(flow, reply, bound)
             if isinstance(action, Sleep):
-                sleep(action.seconds)
+                sleep(bound.sleep(action.seconds))
                 reply = None
                 continue
             started = clock()
-            reply = exchange(client, action.request)
+            reply = exchange(client, action.request, seconds=bound.answer())
             _log_attempt(action, reply, clock() - started)
     except StopIteration as done:
         result: T = done.value
@@ -257,18 +302,20 @@ async def drive_async(
     *,
     sleep: Callable[[float], Awaitable[None]],
     clock: Callable[[], float],
+    timeout: float | None = None,
 ) -> T:
-    """Run a flow with asyncio I/O."""
+    """Run a flow with asyncio I/O, within `timeout` seconds in all if given."""
+    bound = _Deadline(_answer_seconds(client.timeout), clock, timeout)
     reply: Reply | None = None
     try:
         while True:
-            action = flow.send(reply)
+            action = _next(flow, reply, bound)
             if isinstance(action, Sleep):
-                await sleep(action.seconds)
+                await sleep(bound.sleep(action.seconds))
                 reply = None
                 continue
             started = clock()
-            reply = await exchange_async(client, action.request)
+            reply = await exchange_async(client, action.request, seconds=bound.answer())
             _log_attempt(action, reply, clock() - started)
     except StopIteration as done:
         result: T = done.value
@@ -299,10 +346,14 @@ class CdiClient:
         host, key = _from_environment()
         return cls(host, key, **options)
 
-    def _run(self, flow: Flow[T]) -> T:
+    def _run(self, flow: Flow[T], *, timeout: float | None = None) -> T:
         try:
             return drive(
-                flow, self.generated.get_httpx_client(), sleep=self._sleep, clock=self._clock
+                flow,
+                self.generated.get_httpx_client(),
+                sleep=self._sleep,
+                clock=self._clock,
+                timeout=timeout,
             )
         except BrazeApiError as error:  # the key never leaves in a server's text
             masked = error.without(self.generated.token)
@@ -348,7 +399,8 @@ class CdiClient:
                 if_running=if_running,
                 retry=self.retry,
                 clock=self._clock,
-            )
+            ),
+            timeout=timeout,
         )
 
     def __enter__(self) -> Self:
@@ -376,7 +428,8 @@ class CdiClient:
         return self._run(
             flows.wait_for_running(
                 integration_id, timeout=timeout, poll=poll, retry=self.retry, clock=self._clock
-            )
+            ),
+            timeout=timeout,
         )
 
     def close(self) -> None:
@@ -438,10 +491,14 @@ class AsyncCdiClient:
         host, key = _from_environment()
         return cls(host, key, **options)
 
-    async def _run(self, flow: Flow[T]) -> T:
+    async def _run(self, flow: Flow[T], *, timeout: float | None = None) -> T:
         try:
             return await drive_async(
-                flow, self.generated.get_async_httpx_client(), sleep=self._sleep, clock=self._clock
+                flow,
+                self.generated.get_async_httpx_client(),
+                sleep=self._sleep,
+                clock=self._clock,
+                timeout=timeout,
             )
         except BrazeApiError as error:  # the key never leaves in a server's text
             masked = error.without(self.generated.token)
@@ -485,7 +542,8 @@ class AsyncCdiClient:
                 if_running=if_running,
                 retry=self.retry,
                 clock=self._clock,
-            )
+            ),
+            timeout=timeout,
         )
 
     async def __aenter__(self) -> Self:
@@ -510,7 +568,8 @@ class AsyncCdiClient:
         return await self._run(
             flows.wait_for_running(
                 integration_id, timeout=timeout, poll=poll, retry=self.retry, clock=self._clock
-            )
+            ),
+            timeout=timeout,
         )
 
     async def aclose(self) -> None:

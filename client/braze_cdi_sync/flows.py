@@ -120,6 +120,10 @@ class EffectUnknown(Exception):
         self.reply = reply
 
 
+class DeadlinePassed(Exception):
+    """Thrown into a flow by its driver: the call's timeout passed during a request or a wait."""
+
+
 class SyncAlreadyRunning(Exception):
     """A sync of the integration was running, and the caller asked not to wait for it."""
 
@@ -450,11 +454,15 @@ class Waiting:
         """
         left = self.deadline - self.clock()
         if left <= 0 or (whole and seconds > left):
-            raise WaitTimedOut(
-                f"no ended job of {self.integration_id} within {self.timeout:g} s ({reason})",
-                self.last_seen,
-            )
+            raise self.timed_out(reason)
         return Sleep(min(seconds, left), reason)
+
+    def timed_out(self, reason: str) -> WaitTimedOut:
+        """The timeout, with the job as last read."""
+        return WaitTimedOut(
+            f"no ended job of {self.integration_id} within {self.timeout:g} s ({reason})",
+            self.last_seen,
+        )
 
     def wait(self, seconds: float, reason: str, *, whole: bool = False) -> Flow[None]:
         """Sleep as `pause` allows, in steps of at most PROGRESS_SECONDS, telling the progress
@@ -507,6 +515,14 @@ def sync_and_wait(
     guessed from clocks): a job listed late is waited for, up to the deadline.
     """
     waiting = Waiting(integration_id, timeout, poll, retry, clock)
+    try:
+        return (yield from _sync_and_wait(waiting, if_running=if_running))
+    except DeadlinePassed:
+        raise waiting.timed_out("the deadline passed during a request") from None
+
+
+def _sync_and_wait(waiting: Waiting, *, if_running: IfRunning) -> Flow[Job]:
+    integration_id, retry, clock = waiting.integration_id, waiting.retry, waiting.clock
     before = yield from start(waiting, if_running=if_running)
     while True:
         yield from waiting.wait(waiting.poll, "the sync to end")
@@ -534,6 +550,14 @@ def wait_for_running(
     return its job as it ended; None when none runs.
     """
     waiting = Waiting(integration_id, timeout, poll, retry, clock)
+    try:
+        return (yield from _wait_for_running(waiting))
+    except DeadlinePassed:
+        raise waiting.timed_out("the deadline passed during a request") from None
+
+
+def _wait_for_running(waiting: Waiting) -> Flow[Job | None]:
+    integration_id, retry, clock = waiting.integration_id, waiting.retry, waiting.clock
     before = yield from listed(integration_id, retry=retry, clock=clock)
     if before.running is None:
         return None

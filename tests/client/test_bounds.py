@@ -7,18 +7,27 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import socket
 import time
 from collections.abc import AsyncIterator
 
 import pytest
-from braze_cdi_sync import AsyncCdiClient, CdiClient, Retry, Unavailable, UnexpectedAnswer
+from braze_cdi_sync import (
+    AsyncCdiClient,
+    CdiClient,
+    Retry,
+    Unavailable,
+    UnexpectedAnswer,
+    WaitTimedOut,
+)
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from reference.fixtures import DEMO_KEY
+from reference.fixtures import DEMO_INTEGRATIONS, DEMO_KEY
 from reference.serving import serve_in_thread
+from tests.client.test_command_line import braze_cdi
 
 ONE_TRY = Retry(attempts=1, base_seconds=0.0, max_seconds=0.0, jitter=lambda: 0.0)
 SECONDS = 1.5
@@ -94,3 +103,44 @@ def test_json_nested_too_deep_is_an_error_not_a_crash() -> None:
         pytest.raises(UnexpectedAnswer, match="without `results`"),
     ):
         list(braze.list_integrations())
+
+
+def test_sync_wait_against_a_silent_port_ends_at_its_timeout_on_one_line() -> None:
+    """`braze-cdi sync ID --wait --timeout 5` against a port that accepts and never answers."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        port = silent.getsockname()[1]
+        started = time.monotonic()
+        result = braze_cdi(
+            "sync",
+            DEMO_INTEGRATIONS[0],
+            "--wait",
+            "--timeout",
+            "5",
+            endpoint=f"http://127.0.0.1:{port}",
+        )
+        seconds = time.monotonic() - started
+    assert result.returncode == 6  # the timeout
+    assert result.stderr.splitlines()[-1].startswith("braze-cdi: no ended job of")
+    assert "Traceback" not in result.stderr
+    # The timeout and its stated margin (5 s), and the command's start; never 30 s a request.
+    assert seconds < 5 + 5 + 5
+
+
+def test_the_async_wait_holds_its_timeout_against_a_server_that_stalls() -> None:
+    async def wait(url: str) -> None:
+        async with AsyncCdiClient(url, DEMO_KEY) as braze:
+            await braze.sync_and_wait(DEMO_INTEGRATIONS[0], timeout=2, poll=1)
+
+    app = Starlette(
+        routes=[
+            Route("/cdi/integrations/{integration_id}/job_sync_status", stalls),
+            Route("/cdi/integrations/{integration_id}/sync", stalls, methods=["POST"]),
+        ]
+    )
+    with serve_in_thread(app) as url:
+        started = time.monotonic()
+        with pytest.raises(WaitTimedOut):
+            asyncio.run(wait(url))
+    assert time.monotonic() - started < 2 + 5 + 3
