@@ -227,8 +227,9 @@ async def exchange_async(
         return error
 
 
-# A call with a timeout may overrun it by this much: its last poll comes at the deadline.
-DEADLINE_MARGIN_SECONDS = 5.0
+# A call with a timeout may overrun it by this much: its last poll, which comes at the deadline,
+# gets this long to be answered.
+DEADLINE_MARGIN_SECONDS = 1.0
 
 
 class _Deadline:

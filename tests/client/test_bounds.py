@@ -124,8 +124,8 @@ def test_sync_wait_against_a_silent_port_ends_at_its_timeout_on_one_line() -> No
     assert result.returncode == 6  # the timeout
     assert result.stderr.splitlines()[-1].startswith("braze-cdi: no ended job of")
     assert "Traceback" not in result.stderr
-    # The timeout and its stated margin (5 s), and the command's start; never 30 s a request.
-    assert seconds < 5 + 5 + 5
+    # The timeout, its stated margin (1 s) and the command's start; never 30 s a request.
+    assert seconds < 5 + 1 + 4
 
 
 def test_the_async_wait_holds_its_timeout_against_a_server_that_stalls() -> None:
@@ -143,4 +143,4 @@ def test_the_async_wait_holds_its_timeout_against_a_server_that_stalls() -> None
         started = time.monotonic()
         with pytest.raises(WaitTimedOut):
             asyncio.run(wait(url))
-    assert time.monotonic() - started < 2 + 5 + 3
+    assert time.monotonic() - started < 2 + 1 + 3
