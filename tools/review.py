@@ -390,6 +390,8 @@ class ClientReport:
     files: list[str]
     regenerate: list[str]
     note: str = ""
+    # None: no client was generated; False: the generated code is the same at BASE and now.
+    type_checked: bool | None = None
 
 
 def client_change(base_text: str, contract: list[specdiff.Change]) -> ClientReport:
@@ -418,7 +420,9 @@ def client_change(base_text: str, contract: list[specdiff.Change]) -> ClientRepo
         errors = type_check(new) if code_changed else []
         stale_files = generate.differences(new, generate.GENERATED / generate.PACKAGE)
     files = [f"- file {kind}: `{name}`" for kind, name in _differences(old_files, new_files)]
-    return ClientReport(changes, errors, files, regeneration(stale_files))
+    return ClientReport(
+        changes, errors, files, regeneration(stale_files), type_checked=code_changed
+    )
 
 
 def regeneration(stale_files: list[str]) -> list[str]:
@@ -607,11 +611,11 @@ def client_section(client: ClientReport, rows: list[Judged]) -> list[str]:
     else:
         lines.append("No change to the generated client's public API.")
     lines += ["", *client.files] if client.files else []
-    if not client.type_errors:
+    if client.type_checked is not None and not client.type_errors:
         lines += [
             "",
             "The client layer type-checks against the regenerated client (mypy --strict)."
-            if any(f.endswith(".py`") for f in client.files)
+            if client.type_checked
             else "The generated code is unchanged, so the client layer's type-check is unchanged.",
         ]
     return lines

@@ -323,7 +323,20 @@ async def drive_async(
         return result
 
 
-class CdiClient:
+class _FromEnvironment:
+    """`from_env()`, which both clients offer."""
+
+    def __init__(self, base_url: str, api_key: str, **options: Any) -> None:  # noqa: ANN401
+        raise NotImplementedError  # the clients define their own
+
+    @classmethod
+    def from_env(cls, **options: Any) -> Self:  # noqa: ANN401 - the constructor's options
+        """A client for BRAZE_REST_ENDPOINT (a URL or an instance name) and BRAZE_REST_API_KEY."""
+        host, key = _from_environment()
+        return cls(host, key, **options)
+
+
+class CdiClient(_FromEnvironment):
     """Triggers syncs, blocking. Use as a context manager to close its connection pool."""
 
     def __init__(
@@ -340,12 +353,6 @@ class CdiClient:
         self._sleep = sleep
         self._clock = clock
         self.retry = retry or Retry()
-
-    @classmethod
-    def from_env(cls, **options: Any) -> Self:  # noqa: ANN401 - the constructor's options
-        """A client for BRAZE_REST_ENDPOINT (a URL or an instance name) and BRAZE_REST_API_KEY."""
-        host, key = _from_environment()
-        return cls(host, key, **options)
 
     def _run(self, flow: Flow[T], *, timeout: float | None = None) -> T:
         try:
@@ -468,7 +475,7 @@ class CdiClient:
         return outcome
 
 
-class AsyncCdiClient:
+class AsyncCdiClient(_FromEnvironment):
     """Triggers syncs with asyncio. Use as an async context manager to close its pool."""
 
     def __init__(
@@ -485,12 +492,6 @@ class AsyncCdiClient:
         self._sleep = sleep
         self._clock = clock
         self.retry = retry or Retry()
-
-    @classmethod
-    def from_env(cls, **options: Any) -> Self:  # noqa: ANN401 - the constructor's options
-        """A client for BRAZE_REST_ENDPOINT (a URL or an instance name) and BRAZE_REST_API_KEY."""
-        host, key = _from_environment()
-        return cls(host, key, **options)
 
     async def _run(self, flow: Flow[T], *, timeout: float | None = None) -> T:
         try:

@@ -63,6 +63,9 @@ def test_unchanged_document_passes(clone: Path, contract: Path) -> None:
     assert "No change to the contract." in result.stdout
     assert "`generated/` matches the contract: nothing to regenerate." in result.stdout
     assert "PASSED: no change." in result.stdout
+    assert "The generated code is unchanged, so the client layer's type-check is unchanged." in (
+        result.stdout
+    )
 
 
 @pytest.mark.parametrize(
@@ -349,6 +352,8 @@ def test_an_edit_that_breaks_the_client_fails_naming_what_breaks(
     for row in rows:
         assert row in result.stdout, row
     assert "not acknowledged" in result.stdout
+    if "client-not-generated" in rows[0]:  # nothing was generated, so nothing was type-checked
+        assert "type-check" not in result.stdout.split("## 3.")[1].split("## 4.")[0]
 
 
 def test_a_reworded_server_description_keeps_every_instance_name(
