@@ -501,6 +501,32 @@ class _Counting:
         self.requests += 1
 
 
+def bench_client_ground(sizes: Sizes) -> list[Line]:
+    """`braze-cdi` against each server of the client's proving ground: time to its outcome and
+    the peak memory of its process (the smoke run: three cases).
+    """
+    from proving_ground import client_ground  # noqa: PLC0415 - imports starlette servers
+
+    cases = list(client_ground.CASES.values())
+    if sizes == SMOKE:
+        cases = cases[:3]
+    lines = []
+    for case in cases:
+        with client_ground.serving(case) as (url, _):
+            run = client_ground.run_door("braze-cdi", case, url)
+        met = "as required" if run.exit_status == case.exit_status else "NOT as required"
+        lines.append(
+            Line(
+                f"client proving ground: {case.name} ({case.fault}), braze-cdi "
+                f"{' '.join(case.arguments())}",
+                f"{run.seconds:.2f} s, {run.peak_mib:.0f} MiB peak",
+                f"exit {run.exit_status} {met}; bound {case.seconds:g} s + "
+                f"{client_ground.ALLOWANCE_SECONDS:g} s, {client_ground.MEMORY_BOUND_MIB} MiB",
+            )
+        )
+    return lines
+
+
 # 6. The kill matrix.
 
 
@@ -546,6 +572,7 @@ def main(argv: list[str] | None = None) -> int:
             *bench_suite_bounds(sizes),
             *bench_budget(sizes),
             *bench_wait(sizes),
+            *bench_client_ground(sizes),
         ]
         if sizes.mutants:
             lines += bench_mutants()

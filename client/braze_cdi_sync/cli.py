@@ -12,7 +12,9 @@ import json
 import logging
 import os
 import sys
+import time
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, NoReturn
 
@@ -27,6 +29,7 @@ from braze_cdi_client.contract_facts import (
 
 from braze_cdi_sync._version import __version__
 from braze_cdi_sync.clients import (
+    DEFAULT_CALL_SECONDS,
     DEFAULT_POLL_SECONDS,
     DEFAULT_SYNC_TIMEOUT_SECONDS,
     ENDPOINT_VARIABLE,
@@ -40,6 +43,7 @@ from braze_cdi_sync.outcomes import (
     BrazeApiError,
     PermissionDenied,
     RateLimited,
+    RateLimitExceeded,
     SyncInProgress,
     SyncStarted,
     shown,
@@ -68,7 +72,7 @@ EXIT_CODES = {
     USAGE: "bad arguments, no key, or an unknown instance",
     **{code: f"the job ended `{status}`" for status, code in JOB_EXIT.items() if code},
     TIMEOUT: "the job did not end within --timeout",
-    RATE_LIMITED: "over the rate limit (without --wait)",
+    RATE_LIMITED: "over the rate limit, with a reset past --timeout (a wait: exit 6)",
     ALREADY_RUNNING: "a sync of the integration is running (without --wait, or --if-running fail)",
     KEY_REFUSED: "the key was refused (401) or lacks the permission (403)",
     NOT_FOUND: f"no such integration (404, or 400 {INVALID_INTEGRATION_ID_MESSAGE})",
@@ -113,13 +117,15 @@ def parser() -> argparse.ArgumentParser:
     shared = _Parser(add_help=False)
     _common(shared, default=argparse.SUPPRESS)
     commands = command.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    commands.add_parser(
+    listing = commands.add_parser(
         "list", parents=[shared], help="list the workspace's integrations (every page)"
     )
+    _call_timeout(listing)
     status = commands.add_parser(
         "status", parents=[shared], help="list an integration's sync jobs, newest first"
     )
     status.add_argument("integration_id", type=_integration_id)
+    _call_timeout(status)
     sync = commands.add_parser(
         "sync", parents=[shared], help="trigger a sync; with --wait, wait for its end"
     )
@@ -143,12 +149,24 @@ def parser() -> argparse.ArgumentParser:
     return command
 
 
+def _call_timeout(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=DEFAULT_CALL_SECONDS,
+        help=f"seconds for the whole command: retries, rate-limit waits and pages included "
+        f"(default {DEFAULT_CALL_SECONDS:g})",
+    )
+
+
 def _waiting_options(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--timeout",
         type=_seconds,
-        default=DEFAULT_SYNC_TIMEOUT_SECONDS,
-        help=f"seconds to wait in all (default {DEFAULT_SYNC_TIMEOUT_SECONDS:g})",
+        default=None,
+        help=f"seconds in all: for the job to end with --wait (default "
+        f"{DEFAULT_SYNC_TIMEOUT_SECONDS:g}), for the trigger without (default "
+        f"{DEFAULT_CALL_SECONDS:g})",
     )
     command.add_argument(
         "--poll",
@@ -281,16 +299,14 @@ def _sync(client: CdiClient, arguments: argparse.Namespace) -> int:
         if isinstance(outcome, SyncInProgress):
             raise CommandError(ALREADY_RUNNING, f"a sync of {integration_id} is running already")
         assert isinstance(outcome, RateLimited)
-        reset = outcome.rate_limit.reset
         raise CommandError(
             RATE_LIMITED,
-            f"over the rate limit: {outcome.message}"
-            + (f"; the window resets at {reset} (epoch seconds)" if reset else ""),
+            f"over the rate limit: {outcome.message}{_reset(outcome.rate_limit.reset)}",
         )
     try:
         job = client.sync_and_wait(
             integration_id,
-            timeout=arguments.timeout,
+            timeout=arguments.timeout or DEFAULT_SYNC_TIMEOUT_SECONDS,
             poll=arguments.poll,
             if_running=arguments.if_running,
         )
@@ -315,7 +331,9 @@ def _wait(client: CdiClient, arguments: argparse.Namespace) -> int:
     integration_id = arguments.integration_id
     try:
         job = client.wait_for_running(
-            integration_id, timeout=arguments.timeout, poll=arguments.poll
+            integration_id,
+            timeout=arguments.timeout or DEFAULT_SYNC_TIMEOUT_SECONDS,
+            poll=arguments.poll,
         )
     except WaitTimedOut as error:
         raise CommandError(TIMEOUT, f"{error}; {_still_runs(integration_id)}") from error
@@ -332,6 +350,17 @@ def _wait(client: CdiClient, arguments: argparse.Namespace) -> int:
         f"sync of {integration_id} ended: {_job_line(job)}",
     )
     return JOB_EXIT.get(job.status, UNEXPECTED)
+
+
+def _reset(reset: int | None) -> str:
+    """A window's reset as a time of day and the seconds until it, if the server gave one."""
+    if reset is None:
+        return ""
+    try:
+        at = datetime.fromtimestamp(reset, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    except (OverflowError, OSError, ValueError):
+        return ""
+    return f"; the window resets at {at} (in {max(0, reset - int(time.time()))} s)"
 
 
 def _still_runs(integration_id: str) -> str:
@@ -363,12 +392,17 @@ def _api_error(error: BrazeApiError) -> CommandError:
         )
     if status in {400, 404}:
         return CommandError(NOT_FOUND, f"{status} {error.message}")
+    if isinstance(error, RateLimitExceeded):
+        return CommandError(
+            RATE_LIMITED, f"over the rate limit: {error.message}{_reset(error.rate_limit.reset)}"
+        )
     return CommandError(UNEXPECTED, f"unexpected answer: {status} {error.message}")
 
 
 def run(arguments: argparse.Namespace) -> int:
     """Carry out one command; CommandError for any expected failure."""
-    with CdiClient(endpoint(arguments.instance), api_key()) as client:
+    bound = arguments.timeout or DEFAULT_CALL_SECONDS  # a wait's own bound is passed to it
+    with CdiClient(endpoint(arguments.instance), api_key(), call_timeout=bound) as client:
         try:
             if arguments.command == "list":
                 return _list(client, as_json=arguments.json)
@@ -390,7 +424,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         stream=sys.stderr,
     )
     if not arguments.verbose:
+        # A failure is one line (its exit status's); retries are told with -v.
         logging.getLogger("httpx").setLevel(logging.WARNING)
+        logging.getLogger("braze_cdi_sync").setLevel(logging.ERROR)
     # What a long wait waits for, every 30 s at least, shows without -v too.
     logging.getLogger("braze_cdi_sync.progress").setLevel(logging.INFO)
     try:

@@ -14,6 +14,7 @@ import logging
 import os
 import threading
 import time
+import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -32,6 +33,7 @@ from braze_cdi_sync.outcomes import (
     RateLimited,
     UnexpectedAnswer,
     api_error,
+    shown,
 )
 
 log = logging.getLogger("braze_cdi_sync")
@@ -40,6 +42,9 @@ DEFAULT_SYNC_TIMEOUT_SECONDS = 3600.0
 DEFAULT_POLL_SECONDS = 10.0
 
 DEFAULT_ANSWER_SECONDS = 30.0
+# The bound of a call without a wait (a list read to its end, a job status, a bare trigger):
+# retries, backoff, rate-limit waits and paging included.
+DEFAULT_CALL_SECONDS = 120.0
 DEFAULT_TIMEOUT = httpx.Timeout(DEFAULT_ANSWER_SECONDS, connect=10.0)
 # Waiting helper bounds: never wait longer than this in all, nor try more often than this.
 DEFAULT_MAX_WAIT_SECONDS = 120.0
@@ -63,13 +68,18 @@ def resolve_host(given: str) -> str:
     )
 
 
+def _seconds(value: float, name: str) -> float:
+    seconds = float(value)
+    if not 0 < seconds < float("inf"):
+        raise ValueError(f"{name} must be more than 0 seconds, not {value!r}")
+    return seconds
+
+
 def _timeout(value: float | httpx.Timeout) -> httpx.Timeout:
     """A timeout in seconds as httpx takes it (connecting gets at most 10 s of it)."""
     if isinstance(value, httpx.Timeout):
         return value
-    seconds = float(value)
-    if not seconds > 0:
-        raise ValueError(f"timeout must be more than 0 seconds, not {value!r}")
+    seconds = _seconds(value, "timeout")
     return httpx.Timeout(seconds, connect=min(seconds, 10.0))
 
 
@@ -100,7 +110,7 @@ def _generated_client(
         base_url=resolve_host(base_url),
         token=api_key,
         timeout=_timeout(timeout),
-        headers={"User-Agent": USER_AGENT},
+        headers={"User-Agent": USER_AGENT, "Accept-Encoding": ACCEPTED_ENCODINGS},
     )
 
 
@@ -148,6 +158,60 @@ def _whole(response: httpx.Response, body: bytes) -> httpx.Response:
     )
 
 
+# The encodings the client asks for, and decodes itself in bounded steps (httpx would decode a
+# whole network read at once: 64 KB of gzip can be 64 MB).
+ACCEPTED_ENCODINGS = "gzip, deflate"
+
+
+class _Decoder:
+    """A body's bytes as read, decoded in steps of at most MAX_ANSWER_BYTES (+1) each, so a
+    compressed bomb is stopped after at most that many bytes of it are decoded.
+    """
+
+    def __init__(self, response: httpx.Response) -> None:
+        encoding = response.headers.get("content-encoding", "identity").strip().lower()
+        self.body = bytearray()
+        self.response = response
+        self.inflate: Any = None
+        if encoding in {"gzip", "x-gzip"}:
+            self.inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif encoding == "deflate":
+            self.inflate = zlib.decompressobj()
+        elif encoding not in {"", "identity"}:
+            raise UnexpectedAnswer(
+                response.status_code,
+                f"an answer in an encoding the client did not ask for ({shown(encoding)})",
+                headers=response.headers,
+            )
+
+    def feed(self, chunk: bytes) -> None:
+        """Add bytes as read; UnexpectedAnswer once the decoded body passes the bound."""
+        if self.inflate is None:
+            self._add(chunk)
+            return
+        try:
+            data = chunk
+            while data:
+                self._add(self.inflate.decompress(data, MAX_ANSWER_BYTES + 1))
+                data = self.inflate.unconsumed_tail
+        except zlib.error as error:
+            raise UnexpectedAnswer(
+                self.response.status_code,
+                f"a compressed answer that does not decode ({error})",
+                headers=self.response.headers,
+            ) from None
+
+    def _add(self, data: bytes) -> None:
+        self.body += data
+        if len(self.body) > MAX_ANSWER_BYTES:
+            raise _too_large(self.response)
+
+    def whole(self) -> httpx.Response:
+        if self.inflate is not None:
+            self._add(self.inflate.flush())
+        return _whole(self.response, bytes(self.body))
+
+
 def _too_large(response: httpx.Response) -> BrazeApiError:
     return UnexpectedAnswer(
         response.status_code,
@@ -176,13 +240,10 @@ def exchange(client: httpx.Client, request: dict[str, Any], *, seconds: float) -
         try:
             with client.stream(**request) as response:
                 streaming.append(response)
-                body = bytearray()
-                for chunk in response.iter_bytes():
-                    body += chunk
-                    if len(body) > MAX_ANSWER_BYTES:
-                        outcome.append(_too_large(response))
-                        return
-                outcome.append(_whole(response, bytes(body)))
+                decoder = _Decoder(response)
+                for chunk in response.iter_raw():
+                    decoder.feed(chunk)
+                outcome.append(decoder.whole())
         except BaseException as failure:  # noqa: BLE001 - handed to the caller's thread
             outcome.append(failure)
         finally:
@@ -212,12 +273,10 @@ async def exchange_async(
 
     async def work() -> httpx.Response:
         async with client.stream(**request) as response:
-            body = bytearray()
-            async for chunk in response.aiter_bytes():
-                body += chunk
-                if len(body) > MAX_ANSWER_BYTES:
-                    raise _too_large(response)
-            return _whole(response, bytes(body))
+            decoder = _Decoder(response)
+            async for chunk in response.aiter_raw():
+                decoder.feed(chunk)
+            return decoder.whole()
 
     try:
         return await asyncio.wait_for(work(), seconds)
@@ -256,19 +315,28 @@ class _Deadline:
     def answer(self) -> float:
         return min(self.answer_seconds, self.left())
 
+    def stops(self, action: flows.Send | Sleep) -> bool:
+        """Whether the action may not be taken: no time is left, or it is a pause to be taken
+        whole that would pass the deadline.
+        """
+        if self.ends is None:
+            return False
+        left = self.ends - self.clock()
+        return left <= 0 or (isinstance(action, Sleep) and action.whole and action.seconds > left)
+
     def sleep(self, seconds: float) -> float:
         return min(seconds, self.left())
 
 
 def _next(flow: Flow[T], reply: Reply | None, bound: _Deadline) -> flows.Send | Sleep:
-    """The flow's next action; a passed deadline is thrown into the flow, which says how far it
-    got (WaitTimedOut with the job last seen).
+    """The flow's next action, once the flow has seen the last answer; while that action may
+    not be taken, DeadlinePassed is thrown into the flow, which says how far it got (a wait:
+    WaitTimedOut with the job last seen; a request: the last answer).
     """
-    try:
-        bound.left()
-    except flows.DeadlinePassed as passed:
-        return flow.throw(passed)
-    return flow.send(reply)
+    action = flow.send(reply)
+    while bound.stops(action):
+        action = flow.throw(flows.DeadlinePassed())
+    return action
 
 
 def drive(
@@ -348,8 +416,10 @@ class CdiClient(_FromEnvironment):
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
         retry: Retry | None = None,
+        call_timeout: float = DEFAULT_CALL_SECONDS,
     ) -> None:
         self.generated = _generated_client(base_url, api_key, timeout)
+        self.call_timeout = _seconds(call_timeout, "call_timeout")
         self._sleep = sleep
         self._clock = clock
         self.retry = retry or Retry()
@@ -363,6 +433,8 @@ class CdiClient(_FromEnvironment):
                 clock=self._clock,
                 timeout=timeout,
             )
+        except flows.DeadlinePassed as passed:  # only a call without a wait lets it out
+            masked = flows.out_of_time(passed, timeout or 0.0).without(self.generated.token)
         except BrazeApiError as error:  # the key never leaves in a server's text
             masked = error.without(self.generated.token)
         raise masked  # outside the handler: the unmasked error is not its context
@@ -380,8 +452,12 @@ class CdiClient(_FromEnvironment):
     def _items(self, first: Send, convert: Callable[[list[Any]], list[T]]) -> Iterator[T]:
         send: Send | None = first
         pages = flows.Pages()
+        left = self.call_timeout  # the time spent reading, not the caller's between pages
         while send is not None:
-            page = self._run(flows.page(send, retry=self.retry, clock=self._clock))
+            started = self._clock()
+            flow = flows.page(send, retry=self.retry, clock=self._clock)
+            page = self._run(flow, timeout=left)
+            left -= self._clock() - started
             yield from convert(page.items)
             send = pages.follow(page)
 
@@ -449,7 +525,8 @@ class CdiClient(_FromEnvironment):
         (status 0 when no answer came; a trigger is resent only if it never reached the server).
         """
         try:
-            return self._run(flows.trigger(integration_id, retry=self.retry, clock=self._clock))
+            flow = flows.trigger(integration_id, retry=self.retry, clock=self._clock)
+            return self._run(flow, timeout=self.call_timeout)
         except flows.EffectUnknown as unknown:
             raise _unclear(unknown).without(self.generated.token) from None
 
@@ -487,8 +564,10 @@ class AsyncCdiClient(_FromEnvironment):
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.time,
         retry: Retry | None = None,
+        call_timeout: float = DEFAULT_CALL_SECONDS,
     ) -> None:
         self.generated = _generated_client(base_url, api_key, timeout)
+        self.call_timeout = _seconds(call_timeout, "call_timeout")
         self._sleep = sleep
         self._clock = clock
         self.retry = retry or Retry()
@@ -502,6 +581,8 @@ class AsyncCdiClient(_FromEnvironment):
                 clock=self._clock,
                 timeout=timeout,
             )
+        except flows.DeadlinePassed as passed:  # only a call without a wait lets it out
+            masked = flows.out_of_time(passed, timeout or 0.0).without(self.generated.token)
         except BrazeApiError as error:  # the key never leaves in a server's text
             masked = error.without(self.generated.token)
         raise masked  # outside the handler: the unmasked error is not its context
@@ -521,8 +602,12 @@ class AsyncCdiClient(_FromEnvironment):
     ) -> AsyncIterator[T]:
         send: Send | None = first
         pages = flows.Pages()
+        left = self.call_timeout  # the time spent reading, not the caller's between pages
         while send is not None:
-            page = await self._run(flows.page(send, retry=self.retry, clock=self._clock))
+            started = self._clock()
+            flow = flows.page(send, retry=self.retry, clock=self._clock)
+            page = await self._run(flow, timeout=left)
+            left -= self._clock() - started
             for item in convert(page.items):
                 yield item
             send = pages.follow(page)
@@ -584,7 +669,7 @@ class AsyncCdiClient(_FromEnvironment):
         """
         flow = flows.trigger(integration_id, retry=self.retry, clock=self._clock)
         try:
-            return await self._run(flow)
+            return await self._run(flow, timeout=self.call_timeout)
         except flows.EffectUnknown as unknown:
             raise _unclear(unknown).without(self.generated.token) from None
 

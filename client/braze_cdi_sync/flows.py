@@ -87,10 +87,13 @@ class Send:
 
 @dataclass(frozen=True)
 class Sleep:
-    """A pause, and why."""
+    """A pause, and why. `whole`: a pause that is taken whole or not at all (a rate limit's
+    reset): a driver whose deadline it would pass throws DeadlinePassed into the flow at once.
+    """
 
     seconds: float
     reason: str
+    whole: bool = False
 
 
 Reply = httpx.Response | httpx.TransportError
@@ -121,7 +124,14 @@ class EffectUnknown(Exception):
 
 
 class DeadlinePassed(Exception):
-    """Thrown into a flow by its driver: the call's timeout passed during a request or a wait."""
+    """Thrown into a flow by its driver: the call's timeout has passed, or a whole pause would
+    pass it. On its way out of a request's attempts it carries the last answer, if any.
+    """
+
+    def __init__(self, last: Reply | None = None, attempts: int = 0) -> None:
+        super().__init__("the call's deadline passed")
+        self.last = last
+        self.attempts = attempts
 
 
 class SyncAlreadyRunning(Exception):
@@ -171,31 +181,52 @@ def attempts(
     """Send until an answer is not retryable or the attempts are spent; the last answer.
 
     A retryable answer is sent again after the backoff; with `wait_out_rate_limit`, an answer
-    over the rate limit is sent again after the window's reset.
+    over the rate limit is sent again after the window's reset. A deadline that passes on the
+    way leaves as DeadlinePassed with the last answer.
     """
-    for attempt in range(1, retry.attempts + 1):
-        reply = yield send
-        assert reply is not None
-        last = attempt == retry.attempts
-        if wait_out_rate_limit and _over_rate_limit(reply) and not last:
-            assert isinstance(reply, httpx.Response)
-            wait = RateLimit.from_headers(reply.headers).wait_seconds(clock())
-            log.info("%s: over the rate limit; waiting %.1f s for the reset", send.label, wait)
-            yield Sleep(wait, "the rate-limit reset")
-            continue
-        if last or not retryable(reply):
-            return reply
-        delay = retry.delay(attempt)
-        log.warning(
-            "%s: %s; retrying in %.1f s (attempt %d of %d)",
-            send.label,
-            describe(reply),
-            delay,
-            attempt + 1,
-            retry.attempts,
-        )
-        yield Sleep(delay, "a transient failure")
+    last: Reply | None = None
+    tried = 0
+    try:
+        for attempt in range(1, retry.attempts + 1):
+            reply = yield send
+            assert reply is not None
+            last, tried = reply, attempt
+            final = attempt == retry.attempts
+            if wait_out_rate_limit and _over_rate_limit(reply) and not final:
+                assert isinstance(reply, httpx.Response)
+                wait = RateLimit.from_headers(reply.headers).wait_seconds(clock())
+                log.info("%s: over the rate limit; waiting %.1f s for the reset", send.label, wait)
+                yield Sleep(wait, "the rate-limit reset", whole=True)
+                continue
+            if final or not retryable(reply):
+                return reply
+            delay = retry.delay(attempt)
+            log.warning(
+                "%s: %s; retrying in %.1f s (attempt %d of %d)",
+                send.label,
+                describe(reply),
+                delay,
+                attempt + 1,
+                retry.attempts,
+            )
+            yield Sleep(delay, "a transient failure")
+    except DeadlinePassed:
+        raise DeadlinePassed(last, tried) from None
     raise AssertionError("unreachable: the last attempt returns")
+
+
+def out_of_time(passed: DeadlinePassed, seconds: float) -> BrazeApiError:
+    """The error of a call without a wait that its bound (`seconds`) ended: the last answer's
+    (a 429 over the rate limit whose reset lies past the bound is RateLimitExceeded), else
+    Unavailable.
+    """
+    within = f"within the call's bound of {seconds:g} s"
+    last = passed.last
+    if isinstance(last, httpx.Response) and not _transient(last):
+        return _failure(last, f"the next try would pass the call's bound of {seconds:g} s")
+    if last is None:
+        return Unavailable(0, f"no complete answer {within}", headers=httpx.Headers())
+    return _failure(last, f"{within}, after {passed.attempts} attempt(s)")
 
 
 def read(send: Send, *, retry: Retry, clock: Callable[[], float]) -> Flow[httpx.Response]:
@@ -213,9 +244,12 @@ def _failure(reply: Reply, when: str) -> BrazeApiError:
     if isinstance(reply, httpx.TransportError):
         return Unavailable(0, f"no answer {when} ({type(reply).__name__})", headers=httpx.Headers())
     body = json_body(reply)
+    message = error_message(reply, body)
+    if when and (_transient(reply) or reply.status_code == 429):
+        message = f"{message} ({when})"
     return api_error(
         reply.status_code,
-        error_message(reply, body),
+        message,
         headers=reply.headers,
         permission=_permission(str(reply.request.url.path)),
     )
