@@ -9,8 +9,10 @@ What the flows promise:
   exponential backoff and full jitter; a read over its rate limit waits for X-RateLimit-Reset;
 - the trigger is never blindly repeated: only a request that never reached the server (the
   connection was refused) is sent again at once. After an answer whose effect is unknown (502,
-  503, 504, a timeout or a cut connection) the job status is read first: a running job means the
-  sync started; only if none runs is the trigger tried again;
+  503, 504, a timeout or a cut connection) the job status is read first: if a new job is listed
+  (the trigger's, or a scheduled sync's: no answer says which), the trigger is sent again only
+  once that job has ended, and the job of the clear answer is the one reported; if none is, the
+  trigger is tried again after the backoff;
 - waiting polls the job status no faster than its documented rate limit allows, and ends at the
   timeout, with a last poll at it;
 - the trigger's job is the one the job status did not list just before the trigger: a job that
@@ -422,29 +424,32 @@ def listed(integration_id: str, *, retry: Retry, clock: Callable[[], float]) -> 
 
 
 def new_jobs(
-    integration_id: str, before: Listed, *, retry: Retry, clock: Callable[[], float]
+    integration_id: str,
+    before: Listed,
+    *,
+    retry: Retry,
+    clock: Callable[[], float],
+    every_page: bool = True,
 ) -> Flow[list[Job]]:
-    """The jobs listed now that were not listed before the trigger.
-
-    Pages are read in order until one holds a new job: where the server lists newest first, that
-    is the first page, whatever the history's length; where it does not (no order is promised),
-    the pages before it are read too.
+    """The jobs listed now that were not listed before the trigger: from every page, or (not
+    `every_page`) from the first page that holds one, enough to know whether any is new.
     """
-    seen: Counter[str] = Counter()
+    seen: set[str] = set()
     send: Send | None = first_jobs_page(integration_id)
     pages = Pages()
+    found: list[Job] = []
     while send is not None:
         current = yield from page(send, retry=retry, clock=clock)
-        found: list[Job] = []
         for job in jobs(current.items, of=integration_id):
             key = job_key(job)
-            seen[key] += 1
-            if seen[key] > before.keys[key]:
+            # A job listed twice (a listing that shifts between pages) is one job.
+            if key not in before.keys and key not in seen:
                 found.append(job)
-        if found:
-            return found
+            seen.add(key)
+        if found and not every_page:
+            break
         send = pages.follow(current)
-    return []
+    return found
 
 
 def ours(new: list[Job]) -> Job | None:
@@ -558,9 +563,19 @@ def sync_and_wait(
 def _sync_and_wait(waiting: Waiting, *, if_running: IfRunning) -> Flow[Job]:
     integration_id, retry, clock = waiting.integration_id, waiting.retry, waiting.clock
     before = yield from start(waiting, if_running=if_running)
+    key: str | None = None
     while True:
         yield from waiting.wait(waiting.poll, "the sync to end")
-        job = ours((yield from new_jobs(integration_id, before, retry=retry, clock=clock)))
+        if key is None:
+            # Until the trigger's job is first seen, every page is read: the first of the new
+            # jobs to start is the trigger's, wherever the server lists it.
+            job = ours((yield from new_jobs(integration_id, before, retry=retry, clock=clock)))
+            if job is not None and job_key(job).startswith("started "):
+                key = job_key(job)
+        else:
+            # Then it is found by its start time, which never changes: where the server lists
+            # newest first, on the first page, however long the history.
+            job = yield from _find(integration_id, key, retry=retry, clock=clock)
         waiting.last_seen = job or waiting.last_seen
         if job is None:
             log.info("job of %s: not listed yet", integration_id)
@@ -628,25 +643,33 @@ def _find(
     return None
 
 
+def _until_none_runs(waiting: Waiting) -> Flow[None]:
+    """Poll until no job of the integration runs."""
+    while True:
+        yield from waiting.wait(waiting.poll, "the running sync to end")
+        if (yield from waiting.running()) is None:
+            return
+
+
 def start(waiting: Waiting, *, if_running: IfRunning) -> Flow[Listed]:
     """Trigger until a sync of ours starts; the jobs listed just before that trigger."""
     integration_id, retry, clock = waiting.integration_id, waiting.retry, waiting.clock
     attempt = 0
     sent: list[float] = []
+    window = float(TRIGGER_INTEGRATION_SYNC_RATE_WINDOW_SECONDS)
     while True:
         attempt += 1
+        # Never more triggers in a window than the documented limit, whatever the server says
+        # of its own limit. Waited before the note, so the note comes just before the trigger.
+        sent = [moment for moment in sent if moment > clock() - window]
+        if len(sent) >= TRIGGER_INTEGRATION_SYNC_RATE_LIMIT:
+            wait = sent[0] + window - clock()
+            yield from waiting.wait(wait, "the trigger's documented limit", whole=True)
         before = yield from listed(integration_id, retry=retry, clock=clock)
         if before.running is not None:
             # A job runs (the trigger would meet it): wait for it, then note the jobs again.
             outcome: Outcome = SyncInProgress("", RateLimit.from_headers(httpx.Headers()))
         else:
-            # Never more triggers in a window than the documented limit, whatever the server
-            # says of its own limit.
-            window = float(TRIGGER_INTEGRATION_SYNC_RATE_WINDOW_SECONDS)
-            sent = [moment for moment in sent if moment > clock() - window]
-            if len(sent) >= TRIGGER_INTEGRATION_SYNC_RATE_LIMIT:
-                wait = sent[0] + window - clock()
-                yield from waiting.wait(wait, "the trigger's documented limit", whole=True)
             sent.append(clock())
             try:
                 outcome = yield from trigger(integration_id, retry=retry, clock=clock)
@@ -656,11 +679,21 @@ def start(waiting: Waiting, *, if_running: IfRunning) -> Flow[Listed]:
                     integration_id,
                     unknown,
                 )
-                if (yield from new_jobs(integration_id, before, retry=retry, clock=clock)):
-                    log.info(
-                        "trigger of %s: a new job is listed, so the sync started", integration_id
+                if (
+                    yield from new_jobs(
+                        integration_id, before, retry=retry, clock=clock, every_page=False
                     )
-                    return before
+                ):
+                    # Ours, or a scheduled sync's that met the trigger: no answer says which.
+                    # Never repeated while it runs; once it has ended, a trigger with a clear
+                    # answer starts the job the wait reports.
+                    log.info(
+                        "trigger of %s: a new job is listed, whose start no answer confirms; "
+                        "waiting for it to end, then triggering again",
+                        integration_id,
+                    )
+                    yield from _until_none_runs(waiting)
+                    continue
                 yield from waiting.wait(
                     retry.delay(min(attempt, retry.attempts)), "a failed trigger"
                 )
@@ -672,10 +705,7 @@ def start(waiting: Waiting, *, if_running: IfRunning) -> Flow[Listed]:
             if if_running == "fail":
                 raise SyncAlreadyRunning(f"a sync of {integration_id} is running")
             log.info("trigger of %s: a sync is running; waiting for it to end", integration_id)
-            while True:
-                yield from waiting.wait(waiting.poll, "the running sync to end")
-                if (yield from waiting.running()) is None:
-                    break
+            yield from _until_none_runs(waiting)
             continue
         assert isinstance(outcome, RateLimited)
         wait = outcome.rate_limit.wait_seconds(clock())

@@ -202,7 +202,7 @@ def test_a_read_that_keeps_failing_ends_in_one_error(
     assert faults.count("GET", "/cdi/integrations") == NO_JITTER.attempts
 
 
-def test_a_trigger_whose_answer_was_lost_is_not_repeated_when_a_job_runs(
+def test_a_trigger_whose_answer_was_lost_is_not_repeated_while_its_job_runs(
     served: tuple[str, Faults], clock: FakeTime
 ) -> None:
     url, faults = served
@@ -210,7 +210,9 @@ def test_a_trigger_whose_answer_was_lost_is_not_repeated_when_a_job_runs(
     with client(url, clock) as braze:
         job = braze.sync_and_wait(INTEGRATION, poll=5)
     assert job.status == "success"
-    assert faults.count("POST", "/sync") == 1
+    # The new job may have been a scheduled sync's: once it ended, a second trigger got a clear
+    # 202, and its job is the one reported; never a trigger while the first job ran.
+    assert faults.count("POST", "/sync") == 2
 
 
 def test_a_trigger_that_failed_before_the_server_is_tried_again(
