@@ -35,7 +35,9 @@ def parser() -> argparse.ArgumentParser:
             "BASE_URL and INTEGRATION_ID. Runs against a bundled server (--server, or neither "
             "--base-url nor BASE_URL) read none of these four."
         ),
-        epilog="Exit codes: 0 conformant, 1 a promise broken, 2 could not judge.",
+        epilog="Exit codes: 0 conformant, 1 a promise broken, 2 could not judge. "
+        "`python -m conformance proxy --upstream URL` judges the traffic of your own pipelines "
+        "instead (see its --help).",
     )
     target = command.add_mutually_exclusive_group()
     target.add_argument(
@@ -216,6 +218,16 @@ def _progress(line: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The suite, or with `proxy` first, the proxy (`conformance.proxy`)."""
+    given = sys.argv[1:] if argv is None else argv
+    if given[:1] == ["proxy"]:
+        from conformance import proxy  # noqa: PLC0415 - only the proxy needs its server
+
+        return proxy.main(given[1:])
+    return run_suite(given)
+
+
+def run_suite(argv: list[str]) -> int:
     """Parse the command line, run the suite, print the verdict."""
     arguments = parser().parse_args(argv)
     if not arguments.server and not arguments.base_url:

@@ -42,11 +42,15 @@ def render(result: Result) -> str:
     if result.conformant and result.requests_not_sent:
         verdict = "INCOMPLETE"  # nothing broken was seen, but not everything was tried
     waited = f", {result.seconds_waited:.1f} s of it waiting" if result.seconds_waited else ""
+    sent = (
+        f"{result.requests_sent} exchanges judged, none sent"
+        if result.passive
+        else f"{result.requests_sent} requests, {result.generated_cases} generated cases "
+        f"(seed {result.seed})"
+    )
     lines.append(
         f"{verdict}: {counts[Status.PASSED]} passed, {counts[Status.FAILED]} failed, "
-        f"{counts[Status.SKIPPED]} skipped; {result.requests_sent} requests, "
-        f"{result.generated_cases} generated cases (seed {result.seed}), "
-        f"{result.seconds:.1f} s{waited}"
+        f"{counts[Status.SKIPPED]} skipped; {sent}, {result.seconds:.1f} s{waited}"
     )
     return "\n".join(lines)
 

@@ -46,6 +46,8 @@ class Result:
     seconds_waited: float
     seed: int
     requests_not_sent: int = 0
+    # True for the proxy's verdict on traffic it passed on (it generates and sends nothing).
+    passive: bool = False
 
     @property
     def failed(self) -> list[Check]:

@@ -36,6 +36,7 @@ from braze_cdi_client.contract_facts import (
     JOB_STATUS_SUCCESS,
     OVER_RATE_LIMIT_MESSAGE,
     RUNNING_JOB_STATUSES,
+    SYNC_ACCEPTED_MESSAGE,
 )
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -60,6 +61,7 @@ DOORS = ("braze-cdi", "blocking", "asyncio")
 ROOT = Path(__file__).resolve().parent.parent
 PEAK_REPORTER = Path(__file__).resolve().parent / "peak"
 RUNNING = sorted(RUNNING_JOB_STATUSES)[0]
+OK = SYNC_ACCEPTED_MESSAGE  # a 202's message, which the lists' answers carry too
 
 
 @dataclass
@@ -146,12 +148,12 @@ def _redirect(elsewhere: Elsewhere) -> Starlette:
 
 def _link(elsewhere: Elsewhere) -> Starlette:
     link = f'<{elsewhere.url}/cdi/integrations?cursor=2>; rel="next"'
-    return _routes(listing=_answer(json.dumps({"results": [], "message": "success"}), link=link))
+    return _routes(listing=_answer(json.dumps({"results": [], "message": OK}), link=link))
 
 
 def _link_loop(elsewhere: Elsewhere) -> Starlette:
     link = '</cdi/integrations?cursor=again>; rel="next"'
-    return _routes(listing=_answer(json.dumps({"results": [], "message": "success"}), link=link))
+    return _routes(listing=_answer(json.dumps({"results": [], "message": OK}), link=link))
 
 
 def _rate_limited(reset: Callable[[], str]) -> Callable[[Request], Any]:
@@ -192,7 +194,7 @@ class _Jobs:
     async def trigger(self, request: Request) -> Response:
         if self.triggered is None:
             self.triggered = time.time()
-        return JSONResponse({"message": "success"}, 202)
+        return JSONResponse({"message": OK}, 202)
 
     async def status(self, request: Request) -> Response:
         results = [self.previous]
@@ -207,7 +209,7 @@ class _Jobs:
                 else {"job_status": RUNNING, "sync_start_time": _iso(started)}
             )
             results.insert(0, job)
-        return JSONResponse({"results": results, "message": "success"})
+        return JSONResponse({"results": results, "message": OK})
 
     def app(self, elsewhere: Elsewhere) -> Starlette:
         return _routes(status=self.status, trigger=self.trigger)
@@ -408,7 +410,7 @@ def _cases() -> list[ClientCase]:
             timeout,
             "WaitTimedOut",
             app=lambda e: _routes(
-                status=_answer('{"results": [], "message": "success"}'),
+                status=_answer(json.dumps({"results": [], "message": OK})),
                 trigger=_rate_limited(year_ahead),
             ),
         ),
@@ -520,7 +522,7 @@ CASES: dict[str, ClientCase] = {case.name: case for case in _cases()}
 def _record(elsewhere: Elsewhere) -> Starlette:
     async def anything(request: Request) -> Response:
         elsewhere.requests.append(request.headers.get("authorization", ""))
-        return JSONResponse({"results": [], "message": "success"})
+        return JSONResponse({"results": [], "message": OK})
 
     return Starlette(routes=[Route("/{path:path}", anything, methods=["GET", "POST"])])
 

@@ -142,10 +142,11 @@ class ReadyServer(uvicorn.Server):
             )
 
 
-def uvicorn_server(app: ASGIApp) -> ReadyServer:
+def uvicorn_server(app: ASGIApp, *, proxying: bool = False) -> ReadyServer:
     """A quiet uvicorn server for the app (the app logs its own requests), guarded against
     clients that hold connections, and with a cap on simultaneous connections past which new
-    ones get uvicorn's 503.
+    ones get uvicorn's 503. For a proxy (`proxying`), uvicorn adds no `Server` and `Date`
+    headers (the upstream's pass on) and runs the app's lifespan (which closes its pool).
     """
     files = raise_file_limit()
     config = uvicorn.Config(
@@ -153,8 +154,10 @@ def uvicorn_server(app: ASGIApp) -> ReadyServer:
         http=GuardedProtocol,
         log_level="warning",
         access_log=False,
-        lifespan="off",
+        lifespan="on" if proxying else "off",
         timeout_graceful_shutdown=2,
+        server_header=not proxying,
+        date_header=not proxying,
         timeout_keep_alive=KEEP_ALIVE_SECONDS,
         limit_concurrency=min(MAX_CONNECTIONS, files // 2),
     )
@@ -202,10 +205,10 @@ def run_until_stopped(
 
 
 @contextmanager
-def serve_in_thread(app: ASGIApp) -> Iterator[str]:
+def serve_in_thread(app: ASGIApp, *, proxying: bool = False) -> Iterator[str]:
     """Serve the app on a free loopback port until the block ends; yields its base URL."""
     sock = bind_loopback()
-    server = uvicorn_server(app)
+    server = uvicorn_server(app, proxying=proxying)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     try:

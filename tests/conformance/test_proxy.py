@@ -1,0 +1,275 @@
+"""The passive proxy: it changes nothing that passes, and names what it sees broken.
+
+In-process (the proxy and the servers on loopback threads, traffic from httpx) for the proving
+ground's servers; as users run it (`python -m conformance proxy`, `braze-cdi` with its key in the
+environment, SIGINT) for the commands the README gives.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import ASGIApp
+
+from commandline import ROOT
+from conformance.bounded import Bounds
+from conformance.checks import OBSERVERS
+from conformance.proxy import Proxy
+from conformance.run import Status
+from contract import load as load_contract
+from proving_ground.faulty import FAULTY
+from proving_ground.servers import REFERENCE, BundledServer
+from proving_ground.valid import VALID
+from reference.fixtures import DEMO_INTEGRATIONS, DEMO_KEY
+from reference.serving import serve_in_thread
+
+CONTRACT = load_contract()
+INTEGRATION = DEMO_INTEGRATIONS[0]
+OTHER_KEY = "not-a-key-of-this-workspace-5f1c"
+OBSERVED = {check.name for check in OBSERVERS}
+# Faults an observer names from one answer, which the traffic below brings out.
+OBSERVER_FAULTS = [
+    server for server in FAULTY if server.caught_by in OBSERVED and server.ends_its_answers
+]
+GRACE_SECONDS = 1.0
+
+
+@contextmanager
+def proxied(app: ASGIApp, *, dated: bool = True) -> Iterator[tuple[str, Proxy, list[str]]]:
+    """The app on loopback, and the proxy in front of it; yields the proxy's URL."""
+    lines: list[str] = []
+    with serve_in_thread(app, proxying=not dated) as upstream:
+        proxy = Proxy(
+            CONTRACT,
+            upstream,
+            bounds=Bounds(answer_seconds=10.0),
+            say=lines.append,
+            grace_seconds=GRACE_SECONDS,
+        )
+        with serve_in_thread(proxy, proxying=True) as url:
+            yield url, proxy, lines
+
+
+def _raw(client: httpx.Client, method: str, path: str, **options: object) -> httpx.Response:
+    """One request; the body read as it came (a bomb is not inflated here)."""
+    with client.stream(method, path, **options) as response:  # type: ignore[arg-type]
+        response._content = b"".join(response.iter_raw())
+    return response
+
+
+def pipeline(url: str) -> None:
+    """What pipelines send in a day: lists, job status reads around triggers, a trigger that
+    meets a running sync, an unknown integration, odd and long IDs, a text body, a wrong key.
+    """
+    key = {"Authorization": f"Bearer {DEMO_KEY}"}
+    trigger = f"/cdi/integrations/{INTEGRATION}/sync"
+    status = f"/cdi/integrations/{INTEGRATION}/job_sync_status"
+    with httpx.Client(base_url=url, headers=key, timeout=20) as client:
+        _raw(client, "GET", "/cdi/integrations")
+        _raw(client, "GET", status)
+        _raw(client, "POST", trigger, headers={"Content-Type": "application/json"})
+        _raw(client, "GET", status)
+        _raw(client, "POST", trigger, headers={"Content-Type": "application/json"})
+        _raw(client, "GET", status)
+        _raw(client, "GET", status)
+        _raw(client, "POST", f"/cdi/integrations/{uuid.uuid4()}/sync")
+        _raw(client, "POST", "/cdi/integrations/odd%20id%20%C3%BC%21/sync")
+        _raw(client, "POST", f"/cdi/integrations/{'x' * 1001}/sync")
+        _raw(client, "POST", trigger, content=b"{}", headers={"Content-Type": "text/plain"})
+        _raw(client, "GET", "/cdi/integrations", headers={"Authorization": f"Bearer {OTHER_KEY}"})
+
+
+def _app(server: BundledServer) -> ASGIApp:
+    return server.build(server.fixtures(CONTRACT), contract=CONTRACT).app
+
+
+def _failed(proxy: Proxy) -> set[str]:
+    assert proxy.wait_until_judged()
+    return {check.name for check, state in proxy.result().checks if state.status is Status.FAILED}
+
+
+@pytest.mark.parametrize("server", OBSERVER_FAULTS, ids=lambda server: server.name)
+def test_each_fault_an_observer_sees_is_named_by_its_check(server: BundledServer) -> None:
+    with proxied(_app(server)) as (url, proxy, lines):
+        pipeline(url)
+        failed = _failed(proxy)
+    assert server.caught_by in failed, (failed, lines)
+    assert any(line.startswith(f"FAIL {server.caught_by}: ") for line in lines)
+    assert all(DEMO_KEY not in line and OTHER_KEY not in line for line in lines)
+
+
+@pytest.mark.parametrize("server", [REFERENCE, *VALID], ids=lambda server: server.name)
+def test_a_correct_server_gets_no_finding(server: BundledServer) -> None:
+    with proxied(_app(server)) as (url, proxy, lines):
+        pipeline(url)
+        time.sleep(GRACE_SECONDS)
+        pipeline(url)  # the job status read again after the grace: the lifecycle is judged
+        assert proxy.wait_until_judged()
+        result = proxy.result()
+    assert result.conformant, lines
+    assert lines == []
+
+
+@pytest.mark.parametrize(
+    "name", ["no-in-progress-guard", "in-progress-answered-202", "shows-ended-syncs-running"]
+)
+def test_a_lifecycle_fault_shows_in_the_traffic(name: str) -> None:
+    server = next(server for server in FAULTY if server.name == name)
+    with proxied(_app(server)) as (url, proxy, lines):
+        pipeline(url)
+        time.sleep(GRACE_SECONDS + 2.5)  # past the sync's 2 s and the grace
+        pipeline(url)
+        failed = _failed(proxy)
+    assert failed & {"sync-lifecycle", "job-status", "too-many-requests"}, lines
+
+
+def _fixed(request: Request) -> Response:
+    body = gzip.compress(b'{"results": [], "message": "success"}')
+    headers = [
+        ("content-encoding", "gzip"),
+        ("x-custom", "one"),
+        ("x-custom", "two"),
+        ("set-cookie", "a=1"),
+        ("set-cookie", "b=2"),
+        ("date", "Tue, 01 Dec 2026 00:00:00 GMT"),
+        ("server", "upstream"),
+        ("content-type", "application/json"),
+    ]
+    response = Response(body, 200)
+    response.raw_headers += [(name.encode(), value.encode()) for name, value in headers]
+    return response
+
+
+def test_answers_pass_byte_for_byte_with_their_headers() -> None:
+    app = Starlette(routes=[Route("/cdi/integrations", _fixed)])
+    with (
+        proxied(app, dated=False) as (url, proxy, _lines),
+        httpx.Client(timeout=10) as client,
+    ):
+        through = _raw(client, "GET", f"{url}/cdi/integrations")
+        straight = _raw(client, "GET", f"{proxy.upstream}/cdi/integrations")
+    assert through.status_code == straight.status_code == 200
+    assert through.content == straight.content  # still gzip, as sent
+    assert through.headers.multi_items() == straight.headers.multi_items()
+    assert through.headers.get_list("set-cookie") == ["a=1", "b=2"]
+    assert through.headers.get_list("date") == ["Tue, 01 Dec 2026 00:00:00 GMT"]
+
+
+# As users run it.
+
+PROXY = [sys.executable, "-m", "conformance", "proxy"]
+SCRIPT = Path(sys.executable).parent / "braze-cdi"
+
+
+@contextmanager
+def proxy_process(upstream: str, *more: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    process = subprocess.Popen(
+        [*PROXY, "--upstream", upstream, *more],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    try:
+        assert process.stdout is not None
+        yield process.stdout.readline().strip(), process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def _stop(process: subprocess.Popen[str]) -> tuple[int, str, str]:
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+    return process.returncode, out, err
+
+
+def _braze_cdi(url: str, *arguments: str) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "BRAZE_REST_API_KEY": DEMO_KEY, "BRAZE_REST_ENDPOINT": url}
+    return subprocess.run(
+        [str(SCRIPT), *arguments],
+        capture_output=True,
+        check=False,
+        text=True,
+        env=environment,
+        timeout=120,
+    )
+
+
+def test_braze_cdi_through_the_proxy_ends_as_without_it_and_the_proxy_exits_0() -> None:
+    with serve_in_thread(_app(REFERENCE)) as upstream, proxy_process(upstream) as (url, process):
+        assert url.startswith("http://127.0.0.1:")
+        direct = [_braze_cdi(upstream, "list"), _braze_cdi(upstream, "status", INTEGRATION)]
+        through = [_braze_cdi(url, "list"), _braze_cdi(url, "status", INTEGRATION)]
+        synced = _braze_cdi(url, "sync", INTEGRATION, "--wait", "--poll", "0.6")
+        code, out, err = _stop(process)
+    assert [run.stdout for run in through] == [run.stdout for run in direct]
+    assert all(run.returncode == 0 for run in [*direct, *through])
+    assert synced.returncode == 0, synced.stderr
+    assert "ended: success" in synced.stdout
+    assert code == 0, out + err
+    assert "CONFORMANT" in out
+    assert err == ""
+
+
+@pytest.mark.parametrize(
+    ("name", "check"),
+    [("success-200", "response-conformance"), ("reflects-key", "no-reflected-key")],
+)
+def test_a_fault_in_real_traffic_exits_1_naming_the_check(name: str, check: str) -> None:
+    server = next(server for server in FAULTY if server.name == name)
+    with serve_in_thread(_app(server)) as upstream, proxy_process(upstream) as (url, process):
+        _braze_cdi(url, "sync", INTEGRATION)
+        code, out, err = _stop(process)
+    assert code == 1
+    assert f"FAIL {check}: " in err
+    assert f"FAIL  {check}" in out
+    assert DEMO_KEY not in out + err
+
+
+def test_a_bad_upstream_or_a_taken_port_cannot_run() -> None:
+    unreachable = subprocess.run(
+        [*PROXY, "--upstream", "http://127.0.0.1:9"],
+        capture_output=True,
+        check=False,
+        text=True,
+        cwd=ROOT,
+    )
+    assert unreachable.returncode == 2
+    assert unreachable.stderr.startswith("conformance proxy: could not run: cannot reach")
+    not_a_url = subprocess.run(
+        [*PROXY, "--upstream", "ftp://example"],
+        capture_output=True,
+        check=False,
+        text=True,
+        cwd=ROOT,
+    )
+    assert not_a_url.returncode == 2
+    with serve_in_thread(_app(REFERENCE)) as upstream:
+        taken = upstream.rsplit(":", 1)[1]
+        busy = subprocess.run(
+            [*PROXY, "--upstream", upstream, "--port", taken],
+            capture_output=True,
+            check=False,
+            text=True,
+            cwd=ROOT,
+        )
+    assert busy.returncode == 2
+    assert "cannot listen" in busy.stderr
+    assert len(busy.stderr.splitlines()) == 1
