@@ -527,6 +527,77 @@ def bench_client_ground(sizes: Sizes) -> list[Line]:
     return lines
 
 
+async def _gets(url: str, path: str, count: int, *, connections: int) -> list[float]:
+    """`count` GETs of a path over `connections` kept-alive connections; each one's seconds."""
+    host, port = url.removeprefix("http://").split(":")
+    left = iter(range(count))
+    times: list[float] = []
+
+    async def worker() -> None:
+        reader, writer = await asyncio.open_connection(host, int(port))
+        try:
+            for _ in left:
+                began = time.perf_counter()
+                head = f"Host: {host}\r\nAuthorization: Bearer {DEMO_KEY}\r\n\r\n"
+                writer.write(f"GET {path} HTTP/1.1\r\n{head}".encode())
+                await reader.readline()
+                length = 0
+                while (line := await reader.readline()) not in (b"\r\n", b""):
+                    name, _, value = line.decode("latin-1").partition(":")
+                    if name.lower() == "content-length":
+                        length = int(value)
+                await reader.readexactly(length)
+                times.append(time.perf_counter() - began)
+        finally:
+            writer.close()
+
+    await asyncio.gather(*(worker() for _ in range(connections)))
+    return times
+
+
+def bench_proxy(sizes: Sizes) -> list[Line]:
+    """The passive proxy: the latency it adds to one request, and its memory over many."""
+    path = f"/cdi/integrations/{DEMO_INTEGRATIONS[0]}/job_sync_status"
+    samples = min(2_000, sizes.distinct_requests)
+    total = sizes.distinct_requests
+    with (
+        reference_server() as upstream,
+        server_process("conformance", "proxy", "--upstream", upstream) as proxy,
+    ):
+        url = proxy.first_line
+        asyncio.run(_gets(url, path, 50, connections=1))  # warm up both
+        direct = asyncio.run(_gets(upstream, path, samples, connections=1))
+        through = asyncio.run(_gets(url, path, samples, connections=1))
+        tenth = asyncio.run(_gets(url, path, total // 10, connections=8))
+        early = _rss_kib(proxy.pid)
+        began = time.perf_counter()
+        rest = asyncio.run(_gets(url, path, total - total // 10, connections=8))
+        seconds = time.perf_counter() - began
+        late = _rss_kib(proxy.pid)
+    if len(tenth) + len(rest) != total:
+        raise RuntimeError("the proxy did not answer every request")
+
+    def quantile(values: list[float], share: float) -> float:
+        ordered = sorted(values)
+        return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+    added_median = (statistics.median(through) - statistics.median(direct)) * 1000
+    added_p99 = (quantile(through, 0.99) - quantile(direct, 0.99)) * 1000
+    return [
+        Line(
+            f"proxy: latency added to a job status read (sequential, {samples} each way)",
+            f"+{added_median:.2f} ms median, +{added_p99:.2f} ms p99",
+            f"direct {statistics.median(direct) * 1000:.2f} ms median, "
+            f"{quantile(direct, 0.99) * 1000:.2f} ms p99",
+        ),
+        Line(
+            f"proxy: resident memory over {total:,} judged exchanges (8 connections)",
+            f"{early / 1024:.0f} MiB after {total // 10:,}, {late / 1024:.0f} MiB after {total:,}",
+            f"{(total - total // 10) / seconds:.0f} exchanges/s forwarded and judged",
+        ),
+    ]
+
+
 # 6. The kill matrix.
 
 
@@ -573,6 +644,7 @@ def main(argv: list[str] | None = None) -> int:
             *bench_budget(sizes),
             *bench_wait(sizes),
             *bench_client_ground(sizes),
+            *bench_proxy(sizes),
         ]
         if sizes.mutants:
             lines += bench_mutants()

@@ -4,7 +4,8 @@
 then polls `job_sync_status` until the job ends and returns it. It runs in its own virtual
 environment, `.venv-airflow`, built from tests/airflow/requirements.txt the first time (about 80 s
 of installing on this project's machines; later runs reuse it, and a changed requirements file
-rebuilds it). The reference server runs here, on loopback, with the demo fixtures.
+rebuilds it). The reference server runs here, on loopback, with the demo fixtures, behind the
+passive conformance proxy (`python -m conformance proxy`), which must find nothing.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ from pathlib import Path
 import pytest
 
 from commandline import ROOT
+from conformance.bounded import Bounds
+from conformance.proxy import Proxy
+from contract import load as load_contract
 from reference.app import ReferenceServer
 from reference.fixtures import DEMO_INTEGRATIONS, DEMO_KEY, demo_fixtures
 from reference.serving import serve_in_thread
@@ -87,9 +91,18 @@ def run_operator(python: Path, url: str, integration_id: str, home: Path) -> dic
 def test_the_airflow_provider_triggers_and_waits_for_the_end(tmp_path: Path) -> None:
     python = airflow_python()
     server = ReferenceServer(replace(demo_fixtures(), sync_seconds=2.0))
-    with serve_in_thread(server.app) as url:
-        succeeded = run_operator(python, url, INTEGRATION, tmp_path)
-        partial = run_operator(python, url, PARTIAL, tmp_path)
+    findings: list[str] = []
+    with serve_in_thread(server.app) as upstream:
+        # Through the passive conformance proxy, which must change nothing and find nothing.
+        proxy = Proxy(load_contract(), upstream, bounds=Bounds(), say=findings.append)
+        with serve_in_thread(proxy, proxying=True) as url:
+            succeeded = run_operator(python, url, INTEGRATION, tmp_path)
+            partial = run_operator(python, url, PARTIAL, tmp_path)
+            assert proxy.wait_until_judged()
+            verdict = proxy.result()
+    assert verdict.conformant, findings
+    assert findings == []
+    assert verdict.requests_sent >= 4  # two triggers and their job status reads, judged
     assert (succeeded["job_status"], succeeded["rows_synced"]) == ("success", 1000)
     assert succeeded["rows_failed_with_errors"] == 0
     assert (partial["job_status"], partial["rows_failed_with_errors"]) == ("partial", 100)
