@@ -80,5 +80,5 @@ bench: $(VENV_STAMP) ## Print the benchmark table (generate, suite vs plain sche
 review: bootstrap ## Report lint, every contract change by level, client diff and regeneration need against BASE (default: merge base with main); writes build/reference.html
 	$(PY) -m tools.review $(if $(BASE),--base $(BASE))
 
-docs: $(VENV_STAMP) ## Write build/reference.html: the contract as one static page, no scripts, readable offline
-	$(PY) -m tools.render
+docs: $(VENV_STAMP) ## Build the documentation site into build/site (offline) and build/reference.html
+	$(PY) -m tools.docs

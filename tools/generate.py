@@ -34,6 +34,10 @@ from contract.model import MESSAGE_NAMES
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "openapi" / "generator.yaml"
+# The package's own pyproject.toml (license, classifiers, URLs) and README, in place of the
+# generator's; LICENSE is copied in beside them.
+TEMPLATES = ROOT / "openapi" / "templates"
+LICENSE = ROOT / "LICENSE"
 GENERATED = ROOT / "generated"
 PACKAGE = "braze-cdi-client"
 MODULE = "braze_cdi_client"
@@ -49,8 +53,9 @@ class GenerationError(Exception):
 def inputs_digest() -> str:
     """A hash of everything the output depends on."""
     digest = hashlib.sha256()
-    for part in (DOCUMENT.read_bytes(), CONFIG.read_bytes(), Path(__file__).read_bytes()):
-        digest.update(hashlib.sha256(part).digest())
+    parts = [DOCUMENT, CONFIG, Path(__file__), LICENSE, *sorted(TEMPLATES.glob("*.jinja"))]
+    for part in parts:
+        digest.update(hashlib.sha256(part.read_bytes()).digest())
     for package in ("openapi-python-client", "ruff"):
         digest.update(f"{package}=={version(package)}".encode())
     return digest.hexdigest()
@@ -70,6 +75,8 @@ def generate_into(folder: Path, *, document: Path = DOCUMENT) -> Path:
             str(document),
             "--config",
             str(CONFIG),
+            "--custom-template-path",
+            str(TEMPLATES),
             "--output-path",
             str(output),
             "--meta",
@@ -91,6 +98,7 @@ def generate_into(folder: Path, *, document: Path = DOCUMENT) -> Path:
     except ContractError as error:
         raise GenerationError(str(error)) from error
     (output / MODULE / FACTS_FILE).write_text(facts, encoding="utf-8")
+    shutil.copyfile(LICENSE, output / "LICENSE")
     return output
 
 

@@ -1128,7 +1128,7 @@ def acknowledged(old_document: dict[str, Any], new_document: dict[str, Any]) -> 
 
 
 def rule_table() -> list[str]:
-    """The Markdown table of every rule, as the README shows it."""
+    """The Markdown table of every rule, as the review page of the site shows it."""
     lines = [
         "| rule | level | why | oasdiff | where it differs |",
         "| --- | --- | --- | --- | --- |",

@@ -1,4 +1,4 @@
-"""What users read: the report's text is pinned, and so is the README's sample output."""
+"""What users read: the report's text is pinned, and so is the sample output of the suite's page."""
 
 from __future__ import annotations
 
@@ -58,11 +58,11 @@ def _normalised(text: str) -> list[str]:
 
 
 @pytest.mark.slow
-def test_readme_sample_output_is_what_the_command_prints() -> None:
-    readme = (ROOT / "README.md").read_text()
+def test_the_pages_sample_output_is_what_the_command_prints() -> None:
+    readme = (ROOT / "docs" / "suite.md").read_text()
     command = " ".join(README_COMMAND)
     assert f"`python -m {command}`" in readme
-    sample = "  FAIL" + readme.split("```\n  FAIL", 1)[1].split("```", 1)[0]
+    sample = "  FAIL" + readme.split("```text\n  FAIL", 1)[1].split("```", 1)[0]
     result = run_module(*README_COMMAND, timeout=120)
     assert result.returncode == 1
     printed = "  FAIL" + result.stdout.split("  FAIL", 1)[1]

@@ -190,7 +190,7 @@ def test_the_pytest_example_says_when_base_url_is_missing() -> None:
     assert "Failed: set BASE_URL to the server to test" in result.stdout
 
 
-def test_the_readme_shows_the_pytest_module_as_it_is() -> None:
+def test_the_suites_page_shows_the_pytest_module_as_it_is() -> None:
     module = (ROOT / "examples" / "test_braze_contract.py").read_text()
     body = module.split('"""', 2)[2].strip()
-    assert f"```python\n{body}\n```" in (ROOT / "README.md").read_text()
+    assert f"```python\n{body}\n```" in (ROOT / "docs" / "suite.md").read_text()

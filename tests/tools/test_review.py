@@ -205,10 +205,10 @@ def test_unknown_base_is_a_one_line_error(clone: Path) -> None:
     assert result.stderr.count("\n") == 1
 
 
-def test_readme_sample_is_what_the_review_prints(clone: Path, contract: Path) -> None:
-    readme = (ROOT / "README.md").read_text()
+def test_the_pages_sample_is_what_the_review_prints(clone: Path, contract: Path) -> None:
+    readme = (ROOT / "docs" / "review.md").read_text()
     start = readme.index("For example, dropping `minimum: 0`")
-    sample = readme[readme.index("```\n", start) + 4 : readme.index("\n```", start)]
+    sample = readme[readme.index("```text\n", start) + 8 : readme.index("\n```", start)]
 
     def as_in_the_readme(document: dict[str, Any]) -> None:
         document["components"]["schemas"]["RateLimitCount"].pop("minimum")
@@ -219,7 +219,7 @@ def test_readme_sample_is_what_the_review_prints(clone: Path, contract: Path) ->
     assert result.returncode == 1
     printed = result.stdout.splitlines()
     missing = [line for line in sample.splitlines() if line and line not in printed]
-    assert not missing, f"README lines the review does not print: {missing}"
+    assert not missing, f"lines of docs/review.md the review does not print: {missing}"
 
 
 # The generated client is a consumer the review judges (each edit below broke the client or the

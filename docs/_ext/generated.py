@@ -1,0 +1,94 @@
+"""A Sphinx extension: the parts of pages written from the repository's own sources.
+
+A page holds a marker, `<!-- generated: NAME -->`, on a line of its own; the build puts in its
+place what NAME's writer returns, taken from the contract, the checks, the review's rules or the
+command line, so the site can never disagree with them. The files in docs/ are not changed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+MARKER = re.compile(r"^<!-- generated: ([a-z-]+) -->$", re.M)
+
+
+def contract_reference() -> str:
+    import yaml  # noqa: PLC0415 - imported when a page asks
+
+    from contract import DOCUMENT  # noqa: PLC0415
+    from tools.render import reference_markdown  # noqa: PLC0415
+
+    text = reference_markdown(yaml.safe_load(DOCUMENT.read_text()))
+    return text.split("\n", 1)[1]  # the page has its own title
+
+
+def review_rules() -> str:
+    from tools.specdiff import rule_table  # noqa: PLC0415
+
+    return "\n".join(rule_table())
+
+
+def checks() -> str:
+    from conformance.checks import OBSERVERS, PROBES  # noqa: PLC0415
+
+    rows = [f"| `{check.name}` | observer | {check.promise} |" for check in OBSERVERS]
+    rows += [f"| `{check.name}` | probe | {check.promise} |" for check in PROBES]
+    return "\n".join(["| check | kind | the promise it holds |", "| --- | --- | --- |", *rows])
+
+
+def exit_codes() -> str:
+    from braze_cdi_sync.cli import EXIT_CODES, INTERRUPTED  # noqa: PLC0415
+
+    rows = [f"| {code} | {meaning} |" for code, meaning in EXIT_CODES.items()]
+    rows.append(f"| {INTERRUPTED} | interrupted (Ctrl-C) |")
+    return "\n".join(["| exit | meaning |", "| --- | --- |", *rows])
+
+
+def client_ground() -> str:
+    from proving_ground.client_ground import CASES  # noqa: PLC0415
+
+    rows = [
+        f"| `{case.name}` | {case.fault} | `braze-cdi {' '.join(case.command)}` | "
+        f"{case.exit_status} | `{case.api_outcome}` |"
+        for case in CASES.values()
+    ]
+    head = "| server | its fault | command | exit | the API's outcome |"
+    return "\n".join([head, "| --- | --- | --- | --- | --- |", *rows])
+
+
+def kill_matrix() -> str:
+    from proving_ground.servers import registry  # noqa: PLC0415
+
+    rows = [
+        f"| `{server.name}` | {'`' + server.caught_by + '`' if server.caught_by else 'valid'} | "
+        f"{' '.join(server.description.split())} |"
+        for server in registry().values()
+    ]
+    head = "| server | caught by | what it does |"
+    return "\n".join([head, "| --- | --- | --- |", *rows])
+
+
+WRITERS: dict[str, Callable[[], str]] = {
+    "contract-reference": contract_reference,
+    "review-rules": review_rules,
+    "checks": checks,
+    "exit-codes": exit_codes,
+    "client-ground": client_ground,
+    "kill-matrix": kill_matrix,
+}
+
+
+def fill(text: str) -> str:
+    """The page with every marker replaced; KeyError for an unknown one."""
+    return MARKER.sub(lambda match: WRITERS[match[1]]().rstrip(), text)
+
+
+def _source_read(app: Any, docname: str, source: list[str]) -> None:  # noqa: ANN401
+    source[0] = fill(source[0])
+
+
+def setup(app: Any) -> dict[str, object]:  # noqa: ANN401 - Sphinx's application
+    app.connect("source-read", _source_read)
+    return {"parallel_read_safe": True, "version": "1"}

@@ -1,0 +1,270 @@
+"""The documentation is tested as users read it: every code block of README.md and docs/ runs, or
+says why not; the site builds offline with every page in its navigation and no broken link; the
+README stays a front door; both wheels carry the license and a real README.
+
+Code blocks: ```shell blocks run in bash as printed, from the repository root, against a reference
+server this test starts (its port in place of `127.0.0.1:8080`, a free one in place of `8081`,
+and `make serve` lines left to it); ```python blocks run with BRAZE_REST_ENDPOINT,
+BRAZE_REST_API_KEY and BRAZE_INTEGRATION_ID set for it. A block whose first line is
+`# needs real Braze...` is not run; ```text blocks are output and diagrams.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import socket
+import subprocess
+import sys
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+from commandline import ROOT
+from reference.app import ReferenceServer
+from reference.fixtures import DEMO_INTEGRATIONS, DEMO_KEY, demo_fixtures
+from reference.serving import serve_in_thread
+from tools import docs
+
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+FENCE = re.compile(r"^```([^\n]*)\n(.*?)^```$", re.M | re.S)
+REAL_BRAZE = "# needs real Braze"
+VENV_BIN = Path(sys.executable).parent
+# Commands a block may show that this test does not run, and who does.
+RUN_ELSEWHERE = {
+    "make test": "CI runs it on a fresh clone (.ci/run; tests/tools/test_workflows.py holds it)",
+    "make review BASE=main": "tests/tools/test_review.py runs the review it makes "
+    "(python -m tools.review --base) against a clone",
+}
+EXAMPLE_MODULE = ROOT / "examples" / "test_braze_contract.py"
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def blocks() -> list[tuple[str, int, str, str]]:
+    """Every fenced block: (page, line, language, body)."""
+    found = []
+    for page in PAGES:
+        text = page.read_text(encoding="utf-8")
+        for match in FENCE.finditer(text):
+            line = text[: match.start()].count("\n") + 1
+            found.append((page.relative_to(ROOT).as_posix(), line, match[1].strip(), match[2]))
+    return found
+
+
+BLOCKS = blocks()
+RUNNABLE = [block for block in BLOCKS if block[2] in {"shell", "python"}]
+
+
+def test_every_block_says_what_it_is() -> None:
+    unnamed = [f"{page}:{line}" for page, line, language, _ in BLOCKS if not language]
+    assert unnamed == [], "name each block's language: shell, python or text"
+    assert len(RUNNABLE) >= 10
+
+
+def _identifier(block: tuple[str, int, str, str]) -> str:
+    return f"{block[0]}:{block[1]}"
+
+
+@pytest.fixture(scope="module")
+def reference() -> Iterator[str]:
+    server = ReferenceServer(demo_fixtures())
+    with serve_in_thread(server.app) as url:
+        yield url
+
+
+def _environment(url: str) -> dict[str, str]:
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith("BRAZE_") and name not in {"TOKEN", "BASE_URL"}
+    }
+    environment["PATH"] = f"{VENV_BIN}{os.pathsep}{environment.get('PATH', '')}"
+    environment.update(
+        BRAZE_REST_ENDPOINT=url,
+        BRAZE_REST_API_KEY=DEMO_KEY,
+        BRAZE_INTEGRATION_ID=DEMO_INTEGRATIONS[0],
+        PYTHONPATH=str(ROOT),
+    )
+    return environment
+
+
+def _commands(body: str) -> list[str]:
+    joined = body.replace("\\\n", " ")
+    words = [line.split("#", 1)[0].strip() for line in joined.splitlines()]
+    return [line for line in words if line]
+
+
+@pytest.mark.parametrize("block", RUNNABLE, ids=_identifier)
+def test_the_block_runs_as_printed(block: tuple[str, int, str, str], reference: str) -> None:
+    page, line, language, body = block
+    if body.startswith(REAL_BRAZE):
+        pytest.skip(f"{page}:{line} needs real Braze")
+    environment = _environment(reference)
+    if language == "python":
+        if body.strip() == EXAMPLE_MODULE.read_text().split('"""', 2)[2].strip():
+            pytest.skip("examples/test_braze_contract.py, which test_schemathesis_door.py runs")
+        result = subprocess.run(
+            [sys.executable, "-c", body],
+            capture_output=True,
+            text=True,
+            env=environment,
+            cwd=ROOT,
+            timeout=180,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr[-2000:]
+        return
+    port = reference.rsplit(":", 1)[1]
+    script = body.replace("127.0.0.1:8080", f"127.0.0.1:{port}")
+    script = re.sub(r"\b8081\b", str(free_port()), script)
+    kept = []
+    for command in script.splitlines():
+        words = command.split("#", 1)[0].strip()
+        if words in RUN_ELSEWHERE or words.startswith("make serve"):
+            continue  # run elsewhere (RUN_ELSEWHERE says where), or the server this test runs
+        kept.append(command)
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", "\n".join(kept)],
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=ROOT,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, (result.stdout[-1500:], result.stderr[-1500:])
+
+
+def test_a_make_serve_block_serves_what_it_says() -> None:
+    result = subprocess.Popen(
+        ["make", "--no-print-directory", "-s", "serve", "PORT=0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    try:
+        assert result.stdout is not None
+        first = result.stdout.readline()
+        assert "Reference server for the CDI operations at http://127.0.0.1:" in first
+    finally:
+        result.terminate()
+        result.communicate(timeout=30)
+
+
+def test_what_is_not_run_here_is_run_elsewhere() -> None:
+    shown = {command for *_, body in BLOCKS for command in _commands(body)}
+    for command, where in RUN_ELSEWHERE.items():
+        assert command in shown, f"{command!r} is no longer in the docs; drop it from the list"
+        test_file = ROOT / where.split(" ")[0] if where.startswith("tests/") else None
+        assert test_file is None or test_file.exists(), where
+
+
+def test_the_readme_is_a_front_door() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert len(readme.splitlines()) <= 150
+    for heading in (
+        "## Run the suite against your server",
+        "## Judge your own traffic",
+        "## Trigger a sync and wait for it",
+        "## Review a contract change",
+        "## The reference server as a test double",
+    ):
+        assert heading in readme
+    linked = set(re.findall(r"\]\((docs/[^)#]+)", readme))
+    assert linked, "the README links its pages"
+    assert all((ROOT / link).exists() for link in linked), linked
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    where = tmp_path_factory.mktemp("site")
+    result = docs.build(where)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return where
+
+
+def test_every_page_is_in_the_navigation(site: Path) -> None:
+    index = (site / "index.html").read_text()
+    for page in sorted((ROOT / "docs").glob("*.md")):
+        if page.stem != "index":
+            assert f'href="{page.stem}.html"' in index, page.name
+
+
+def test_no_internal_link_is_broken(site: Path) -> None:
+    ids = {
+        page: set(re.findall(r'\bid="([^"]+)"', page.read_text())) for page in site.rglob("*.html")
+    }
+    broken = []
+    for page in ids:
+        if "_static" in page.parts:
+            continue
+        for href in re.findall(r'\bhref="([^"]+)"', page.read_text()):
+            parts = urlsplit(html.unescape(href))
+            if parts.scheme or href.startswith(("//", "mailto:")):
+                continue
+            target = (page.parent / unquote(parts.path)).resolve() if parts.path else page
+            if target.is_dir():
+                target /= "index.html"
+            if not target.exists():
+                broken.append(f"{page.name}: {href}")
+            elif parts.fragment and target in ids and parts.fragment not in ids[target]:
+                broken.append(f"{page.name}: {href} (no such anchor)")
+    assert broken == []
+
+
+def test_the_generated_parts_are_filled_in(site: Path) -> None:
+    review = (site / "review.html").read_text()
+    assert "<!-- generated" not in review
+    assert "running-statuses-changed" in review
+    reference = (site / "contract-reference.html").read_text()
+    assert "cdi.integration_sync" in reference
+    client = (site / "client.html").read_text()
+    assert "gzip-bomb" in client  # the client's proving ground, from its registry
+    api = (site / "api.html").read_text()
+    assert "sync_and_wait" in api
+    assert "WaitTimedOut" in api
+
+
+@pytest.mark.parametrize("package", ["client", "generated/braze-cdi-client"])
+def test_each_wheel_carries_the_license_and_a_real_readme(package: str, tmp_path: Path) -> None:
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--disable-pip-version-check",
+            str(ROOT / package),
+            "-w",
+            str(tmp_path),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    (wheel,) = tmp_path.glob("*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        metadata = archive.read(next(name for name in names if name.endswith("/METADATA")))
+    text = metadata.decode()
+    assert any(name.endswith("licenses/LICENSE") for name in names)
+    assert "License-Expression: MIT" in text
+    assert "Project-URL: " in text
+    assert "Classifier: Programming Language :: Python :: 3.11" in text
+    assert "from_env" in text or "AuthenticatedClient" in text  # the README's example
+    assert "api.example.com" not in text
+    assert "MyDataModel" not in text
