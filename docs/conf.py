@@ -18,8 +18,8 @@ sys.path[:0] = [str(HERE / "_ext"), str(ROOT)]
 
 project = "Braze CDI contract kit"
 author = "the Braze CDI contract kit's authors"
-copyright = "2026, the Braze CDI contract kit's authors"  # noqa: A001 - Sphinx's name for it
-extensions = ["myst_parser", "sphinx.ext.autodoc", "generated"]
+copyright = "2026, the Braze CDI contract kit's authors"
+extensions = ["myst_parser", "sphinx.ext.autodoc", "site_parts"]
 source_suffix = {".md": "markdown"}
 root_doc = "index"
 exclude_patterns = ["_build", "_ext"]
@@ -32,4 +32,3 @@ autodoc_member_order = "bysource"
 autodoc_typehints = "description"
 autodoc_default_options = {"members": True, "show-inheritance": True}
 nitpicky = False
-

@@ -30,7 +30,13 @@ from reference.fixtures import DEMO_INTEGRATIONS, DEMO_KEY, demo_fixtures
 from reference.serving import serve_in_thread
 from tools import docs
 
-PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+# The front door, the site's pages, and the packages' own READMEs.
+PAGES = [
+    ROOT / "README.md",
+    *sorted((ROOT / "docs").glob("*.md")),
+    ROOT / "client" / "README.md",
+    ROOT / "generated" / "braze-cdi-client" / "README.md",
+]
 FENCE = re.compile(r"^```([^\n]*)\n(.*?)^```$", re.M | re.S)
 REAL_BRAZE = "# needs real Braze"
 VENV_BIN = Path(sys.executable).parent

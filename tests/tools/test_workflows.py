@@ -75,3 +75,12 @@ def test_canary_runs_the_suite_nightly_with_secrets_and_keeps_its_report() -> No
     ):
         assert part in text, part
     assert "--budget" not in text  # a host elsewhere gets the default budget: one window
+
+
+def test_the_site_is_built_for_pull_requests_and_published_from_main() -> None:
+    pull_request = (ROOT / ".github" / "workflows" / "pull-request.yml").read_text()
+    assert "run: make docs" in pull_request
+    assert "path: build/site" in pull_request
+    pages = (ROOT / ".github" / "workflows" / "pages.yml").read_text()
+    for part in ("branches: [main]", "run: make docs", "upload-pages-artifact", "deploy-pages"):
+        assert part in pages
