@@ -274,3 +274,11 @@ def test_each_wheel_carries_the_license_and_a_real_readme(package: str, tmp_path
     assert "from_env" in text or "AuthenticatedClient" in text  # the README's example
     assert "api.example.com" not in text
     assert "MyDataModel" not in text
+
+
+def test_the_suites_page_names_every_check() -> None:
+    from conformance.checks import CHECKS  # noqa: PLC0415 - the suite's registry
+
+    page = (ROOT / "docs" / "suite.md").read_text()
+    missing = [check.name for check in CHECKS if f"| `{check.name}` |" not in page]
+    assert missing == []

@@ -81,11 +81,28 @@ EXIT_CODES = {
 
 
 class CommandError(Exception):
-    """Ends the command with an exit status and a one-line message."""
+    """Ends the command with an exit status and a one-line message; `shown`: its JSON result
+    was printed already (with --json).
+    """
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, *, shown: bool = False) -> None:
         super().__init__(message)
         self.status = status
+        self.shown = shown
+
+
+# What each failing exit status is called in a --json result.
+OUTCOMES = {
+    UNEXPECTED: "unexpected-answer",
+    USAGE: "usage",
+    TIMEOUT: "timeout",
+    RATE_LIMITED: "rate-limited",
+    ALREADY_RUNNING: "already-running",
+    KEY_REFUSED: "key-refused",
+    NOT_FOUND: "not-found",
+    UNAVAILABLE: "unavailable",
+    INTERRUPTED: "interrupted",
+}
 
 
 def _versions() -> str:
@@ -316,7 +333,8 @@ def _sync(client: CdiClient, arguments: argparse.Namespace) -> int:
         if arguments.json:
             last = error.last_seen.as_dict() if error.last_seen else None
             _print_json({"integration_id": integration_id, "outcome": "timeout", "last_seen": last})
-        raise CommandError(TIMEOUT, f"{error}; {_still_runs(integration_id)}") from error
+        message = f"{error}; {_still_runs(integration_id)}"
+        raise CommandError(TIMEOUT, message, shown=arguments.json) from error
     except KeyboardInterrupt:
         raise CommandError(INTERRUPTED, f"interrupted; {_still_runs(integration_id)}") from None
     _say(
@@ -432,6 +450,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return run(arguments)
     except CommandError as error:
+        if arguments.json and not error.shown:  # --json: a result for every outcome
+            result = {"outcome": OUTCOMES.get(error.status, "failed"), "exit_status": error.status}
+            _print_json({**result, "message": str(error)})
         print(f"braze-cdi: {error}", file=sys.stderr)
         return error.status
     except KeyboardInterrupt:

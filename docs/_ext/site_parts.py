@@ -1,8 +1,8 @@
 """A Sphinx extension: the parts of pages written from the repository's own sources.
 
 A page holds a marker, `<!-- generated: NAME -->`, on a line of its own; the build puts in its
-place what NAME's writer returns, taken from the contract, the checks, the review's rules or the
-command line, so the site can never disagree with them. The files in docs/ are not changed.
+place what NAME's writer returns, taken from the contract, the review's rules, the command line
+or the proving grounds, so the site can never disagree with them. docs/ itself is not changed.
 """
 
 from __future__ import annotations
@@ -28,14 +28,6 @@ def review_rules() -> str:
     from tools.specdiff import rule_table  # noqa: PLC0415
 
     return "\n".join(rule_table())
-
-
-def checks() -> str:
-    from conformance.checks import OBSERVERS, PROBES  # noqa: PLC0415
-
-    rows = [f"| `{check.name}` | observer | {check.promise} |" for check in OBSERVERS]
-    rows += [f"| `{check.name}` | probe | {check.promise} |" for check in PROBES]
-    return "\n".join(["| check | kind | the promise it holds |", "| --- | --- | --- |", *rows])
 
 
 def exit_codes() -> str:
@@ -73,7 +65,6 @@ def kill_matrix() -> str:
 WRITERS: dict[str, Callable[[], str]] = {
     "contract-reference": contract_reference,
     "review-rules": review_rules,
-    "checks": checks,
     "exit-codes": exit_codes,
     "client-ground": client_ground,
     "kill-matrix": kill_matrix,

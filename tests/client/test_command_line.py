@@ -261,3 +261,12 @@ def test_wait_follows_a_sync_started_elsewhere_to_its_end(server: str) -> None:
     none = braze_cdi("--json", "wait", PARTIAL, endpoint=server)
     assert none.returncode == 0
     assert json.loads(none.stdout)["outcome"] == "none-running"
+
+
+def test_json_prints_a_result_for_a_failure_too() -> None:
+    result = braze_cdi("--json", "list", "--timeout", "2", endpoint="http://127.0.0.1:9")
+    assert result.returncode == cli.UNAVAILABLE
+    printed = json.loads(result.stdout)
+    assert printed["outcome"] == "unavailable"
+    assert printed["exit_status"] == cli.UNAVAILABLE
+    assert len(result.stderr.splitlines()) == 1
