@@ -11,6 +11,7 @@ BRAZE_REST_API_KEY and BRAZE_INTEGRATION_ID set for it. A block whose first line
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import os
 import re
@@ -282,3 +283,26 @@ def test_the_suites_page_names_every_check() -> None:
     page = (ROOT / "docs" / "suite.md").read_text()
     missing = [check.name for check in CHECKS if f"| `{check.name}` |" not in page]
     assert missing == []
+
+
+def test_the_sites_contract_reference_holds_every_fact_without_scripts(site: Path) -> None:
+    from contract import DOCUMENT, model  # noqa: PLC0415
+
+    page = (site / "contract-reference.html").read_text()
+    without_scripts = re.sub(r"<(script|style).*?</\1>", "", page, flags=re.S | re.I)
+    spaced = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", without_scripts)).split())
+    joined = " ".join(html.unescape(re.sub(r"<[^>]+>", "", without_scripts)).split())
+    contract = model.load(DOCUMENT)
+    for operation in contract.operations.values():
+        assert f"{operation.method} {operation.path}" in spaced
+        assert operation.permission in spaced
+        rule = operation.rate_limit
+        assert (
+            f"{rule.limit} requests per {rule.window_seconds} seconds, counted per {rule.scope}"
+        ) in spaced
+        for status in operation.statuses:
+            assert f" {status} " in spaced
+    for message in dataclasses.asdict(contract.messages).values():
+        assert f'"message": "{message}"' in joined
+    for url, instance in contract.servers:
+        assert f"{instance} {url}" in spaced
