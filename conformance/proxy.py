@@ -228,9 +228,8 @@ class Proxy:
     async def forward(self, request: Request) -> Response:
         """Send the request on; answer with the upstream's answer, streamed as it comes."""
         body = await request.body()
-        headers = [
-            (name, value) for name, value in request.headers.items() if name not in HOP_BY_HOP
-        ]
+        dropped = HOP_BY_HOP | _named_in_connection(request.headers.getlist("connection"))
+        headers = [(name, value) for name, value in request.headers.items() if name not in dropped]
         path = request.url.path
         target = path + (f"?{request.url.query}" if request.url.query else "")
         sent_at = self.clock()
@@ -263,10 +262,11 @@ class Proxy:
             finally:
                 await upstream.aclose()
 
+        hop = HOP_BY_HOP | _named_in_connection(upstream.headers.get_list("connection"))
         passed = [
             (name, value)
             for name, value in upstream.headers.multi_items()
-            if name.lower() not in HOP_BY_HOP
+            if name.lower() not in hop
         ]
         relayed = StreamingResponse(
             relay(), status_code=upstream.status_code, background=BackgroundTask(self.judge, seen)
@@ -486,6 +486,13 @@ class Proxy:
                 seconds_waited=0.0,
                 seed=0,
             )
+
+
+def _named_in_connection(values: list[str]) -> frozenset[str]:
+    """The headers a `Connection` header names: hop-by-hop as well (RFC 9110, 7.6.1)."""
+    return frozenset(
+        name.strip().lower() for value in values for name in value.split(",") if name.strip()
+    )
 
 
 def _started_after(value: object, moment: float) -> bool:

@@ -273,3 +273,23 @@ def test_a_bad_upstream_or_a_taken_port_cannot_run() -> None:
     assert busy.returncode == 2
     assert "cannot listen" in busy.stderr
     assert len(busy.stderr.splitlines()) == 1
+
+
+def test_headers_a_connection_header_names_stay_on_their_hop() -> None:
+    seen: list[dict[str, str]] = []
+
+    async def answer(request: Request) -> Response:
+        seen.append(dict(request.headers))
+        response = Response(b'{"results": [], "message": "ok"}', 200)
+        response.raw_headers += [(b"connection", b"x-upstream-hop"), (b"x-upstream-hop", b"1")]
+        return response
+
+    app = Starlette(routes=[Route("/cdi/integrations", answer)])
+    with proxied(app) as (url, _, _lines), httpx.Client(timeout=10) as client:
+        through = client.get(
+            f"{url}/cdi/integrations",
+            headers={"Connection": "keep-alive, x-client-hop", "X-Client-Hop": "1", "X-Kept": "1"},
+        )
+    assert "x-upstream-hop" not in through.headers
+    assert "x-client-hop" not in seen[0]
+    assert seen[0]["x-kept"] == "1"
