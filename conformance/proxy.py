@@ -29,6 +29,7 @@ import zlib
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -496,10 +497,18 @@ def _named_in_connection(values: list[str]) -> frozenset[str]:
 
 
 def _started_after(value: object, moment: float) -> bool:
-    from braze_cdi_sync.jobs import parse_time  # noqa: PLC0415 - the client's reader of times
-
-    started = parse_time(value)
-    return started is not None and started.timestamp() >= moment - judgements.CLOCK_SKEW_SECONDS
+    """Whether an ISO 8601 start time lies after `moment` (epoch seconds), give or take the
+    suite's clock skew; False for anything that is not such a time.
+    """
+    if not isinstance(value, str):
+        return False
+    try:
+        started = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    if started.tzinfo is None:
+        started = started.replace(tzinfo=UTC)
+    return started.timestamp() >= moment - judgements.CLOCK_SKEW_SECONDS
 
 
 def _line(text: str) -> str:

@@ -57,3 +57,18 @@ def test_the_suite_imports_no_server_framework() -> None:
     imported = {line.split("|")[-1].strip().split(".")[0] for line in result.stderr.splitlines()}
     assert "schemathesis" in imported  # the measurement sees the suite's own imports
     assert not imported & {"starlette", "uvicorn", "reference", "proving_ground"}
+
+
+def test_the_proxy_imports_no_bundled_servers_application() -> None:
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "import conformance.proxy"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-500:]
+    imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines()}
+    assert "reference.serving" in imported  # the measurement sees the proxy's own imports
+    assert not {name for name in imported if name.startswith(("proving_ground", "reference.app"))}
