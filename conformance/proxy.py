@@ -650,6 +650,18 @@ def parser() -> argparse.ArgumentParser:
     return command
 
 
+def _writable(path: Path) -> None:
+    """CannotRun unless a report can be written at path (checked before the run, not after)."""
+    existed = path.exists()
+    try:
+        with path.open("a", encoding="utf-8"):
+            pass
+    except OSError as error:
+        raise CannotRun(f"cannot write {path}: {error.strerror}") from None
+    if not existed:
+        path.unlink()
+
+
 def _reachable(upstream: str) -> None:
     parts = urlsplit(upstream)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
@@ -676,6 +688,9 @@ def main(argv: list[str]) -> int:
         return EXIT_CANNOT_RUN
 
     try:
+        for path in (arguments.report, arguments.junit_xml):
+            if path is not None:
+                _writable(path)
         contract = load_contract(arguments.contract) if arguments.contract else load_contract()
         _reachable(arguments.upstream)
         sock = bind_loopback(arguments.port)

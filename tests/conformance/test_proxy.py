@@ -273,6 +273,15 @@ def test_a_bad_upstream_or_a_taken_port_cannot_run() -> None:
     assert busy.returncode == 2
     assert "cannot listen" in busy.stderr
     assert len(busy.stderr.splitlines()) == 1
+    unwritable = subprocess.run(
+        [*PROXY, "--upstream", "http://127.0.0.1:9", "--report", "/nonexistent/dir/report.txt"],
+        capture_output=True,
+        check=False,
+        text=True,
+        cwd=ROOT,
+    )
+    assert unwritable.returncode == 2
+    assert "cannot write /nonexistent/dir/report.txt" in unwritable.stderr
 
 
 def test_headers_a_connection_header_names_stay_on_their_hop() -> None:
