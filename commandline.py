@@ -117,3 +117,18 @@ def server_process(module: str, *arguments: str) -> Iterator[Started]:
                 process.kill()
                 process.communicate()
         log.close()
+
+
+def unwritable(path: Path) -> str | None:
+    """Why a report cannot be written at path, or None if it can: checked before a run, so a
+    run's verdict is never lost for want of a place to write it.
+    """
+    existed = path.exists()
+    try:
+        with path.open("a", encoding="utf-8"):
+            pass
+    except OSError as error:
+        return f"cannot write {path}: {error.strerror}"
+    if not existed:
+        path.unlink()
+    return None

@@ -14,7 +14,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from commandline import Parser, StartError, exit_with, positive, seconds, server_process
+from commandline import (
+    Parser,
+    StartError,
+    exit_with,
+    positive,
+    seconds,
+    server_process,
+    unwritable,
+)
 from conformance.report import render, write_junit
 from conformance.run import CannotJudge, Options, mask_secrets
 from conformance.suite import default_budget, is_loopback, judge, side_effects
@@ -175,22 +183,9 @@ def _limited_permissions(
     return None if raw is None else permission_list(raw)
 
 
-def _writable(path: Path) -> str | None:
-    """Why a report cannot be written at path, or None if it can (checked before the run)."""
-    existed = path.exists()
-    try:
-        with path.open("a", encoding="utf-8"):
-            pass
-    except OSError as error:
-        return f"cannot write {path}: {error.strerror}"
-    if not existed:
-        path.unlink()
-    return None
-
-
 def _problem(arguments: argparse.Namespace) -> str | None:
     """What makes the arguments unusable, found before anything is sent, or None."""
-    if arguments.junit_xml and (reason := _writable(arguments.junit_xml)):
+    if arguments.junit_xml and (reason := unwritable(arguments.junit_xml)):
         return reason
     if not arguments.base_url:
         return None

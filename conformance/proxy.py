@@ -41,7 +41,7 @@ from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from commandline import Parser, port, positive, seconds
+from commandline import Parser, port, positive, seconds, unwritable
 from conformance import checks, judgements
 from conformance.bounded import Bounds
 from conformance.checks import OBSERVERS, PROBES, Check
@@ -650,18 +650,6 @@ def parser() -> argparse.ArgumentParser:
     return command
 
 
-def _writable(path: Path) -> None:
-    """CannotRun unless a report can be written at path (checked before the run, not after)."""
-    existed = path.exists()
-    try:
-        with path.open("a", encoding="utf-8"):
-            pass
-    except OSError as error:
-        raise CannotRun(f"cannot write {path}: {error.strerror}") from None
-    if not existed:
-        path.unlink()
-
-
 def _reachable(upstream: str) -> None:
     parts = urlsplit(upstream)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
@@ -689,8 +677,8 @@ def main(argv: list[str]) -> int:
 
     try:
         for path in (arguments.report, arguments.junit_xml):
-            if path is not None:
-                _writable(path)
+            if path is not None and (reason := unwritable(path)):
+                raise CannotRun(reason)
         contract = load_contract(arguments.contract) if arguments.contract else load_contract()
         _reachable(arguments.upstream)
         sock = bind_loopback(arguments.port)

@@ -391,6 +391,17 @@ async def drive_async(
         return result
 
 
+def _masked(
+    error: flows.DeadlinePassed | BrazeApiError, *, timeout: float | None, key: str
+) -> BrazeApiError:
+    """The error a call raises: a passed deadline (only a call without a wait lets one out) as
+    the error of its last answer; the key masked wherever a server's text carried it back.
+    """
+    if isinstance(error, flows.DeadlinePassed):
+        error = flows.out_of_time(error, timeout or 0.0)
+    return error.without(key)
+
+
 class _FromEnvironment:
     """`from_env()`, which both clients offer."""
 
@@ -433,10 +444,8 @@ class CdiClient(_FromEnvironment):
                 clock=self._clock,
                 timeout=timeout,
             )
-        except flows.DeadlinePassed as passed:  # only a call without a wait lets it out
-            masked = flows.out_of_time(passed, timeout or 0.0).without(self.generated.token)
-        except BrazeApiError as error:  # the key never leaves in a server's text
-            masked = error.without(self.generated.token)
+        except (flows.DeadlinePassed, BrazeApiError) as error:
+            masked = _masked(error, timeout=timeout, key=self.generated.token)
         raise masked  # outside the handler: the unmasked error is not its context
 
     def list_integrations(self) -> Iterator[Integration]:
@@ -581,10 +590,8 @@ class AsyncCdiClient(_FromEnvironment):
                 clock=self._clock,
                 timeout=timeout,
             )
-        except flows.DeadlinePassed as passed:  # only a call without a wait lets it out
-            masked = flows.out_of_time(passed, timeout or 0.0).without(self.generated.token)
-        except BrazeApiError as error:  # the key never leaves in a server's text
-            masked = error.without(self.generated.token)
+        except (flows.DeadlinePassed, BrazeApiError) as error:
+            masked = _masked(error, timeout=timeout, key=self.generated.token)
         raise masked  # outside the handler: the unmasked error is not its context
 
     def list_integrations(self) -> AsyncIterator[Integration]:

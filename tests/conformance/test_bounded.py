@@ -5,7 +5,6 @@ its bounds, says which bound it crossed, and the key never reaches another origi
 from __future__ import annotations
 
 import socket
-import threading
 import time
 import tracemalloc
 import zlib
@@ -17,7 +16,7 @@ import requests
 from conformance import bounded
 from conformance.schema import schemathesis_operation
 from contract import load as load_contract
-from reference.serving import bind_loopback
+from proving_ground.client_ground import raw_peer
 
 KEY = "sk-bounded-test-key-0123456789"
 Handler = Callable[[socket.socket], None]
@@ -28,37 +27,15 @@ def raw_server(handler: Handler) -> Iterator[tuple[str, list[bytes]]]:
     """A loopback server that answers each connection with handler; yields its URL and the
     requests it received.
     """
-    listener = bind_loopback()
     received: list[bytes] = []
-    stop = threading.Event()
 
-    def serve() -> None:
-        listener.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                connection, _ = listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            connection.settimeout(5)
-            try:
-                received.append(connection.recv(65_536))
-                handler(connection)
-            except OSError:
-                pass
-            finally:
-                connection.close()
+    def behaviour(connection: socket.socket) -> None:
+        connection.settimeout(5)
+        received.append(connection.recv(65_536))
+        handler(connection)
 
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    host, port = listener.getsockname()[:2]
-    try:
-        yield f"http://{host}:{port}", received
-    finally:
-        stop.set()
-        thread.join(timeout=5)
-        listener.close()
+    with raw_peer(behaviour) as url:
+        yield url, received
 
 
 def exchange(url: str, bounds: bounded.Bounds) -> tuple[object, str | None]:
