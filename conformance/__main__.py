@@ -23,6 +23,7 @@ from commandline import (
     server_process,
     unwritable,
 )
+from conformance.bounded import add_bound_options
 from conformance.report import render, write_junit
 from conformance.run import CannotJudge, Options, mask_secrets
 from conformance.suite import default_budget, is_loopback, judge, side_effects
@@ -85,18 +86,7 @@ def parser() -> argparse.ArgumentParser:
     command.add_argument(
         "--burst", type=positive, default=8, help="simultaneous triggers (default 8)"
     )
-    command.add_argument(
-        "--answer-deadline",
-        type=seconds,
-        default=30.0,
-        help="seconds one answer may take, headers and body (default 30)",
-    )
-    command.add_argument(
-        "--max-answer-bytes",
-        type=positive,
-        default=1024 * 1024,
-        help="bytes of one answer's body after decoding (default 1048576)",
-    )
+    add_bound_options(command)
     command.add_argument(
         "--run-deadline",
         type=seconds,

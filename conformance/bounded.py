@@ -8,6 +8,7 @@ that crosses a bound is no answer: the error says which bound, and the run goes 
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import socket
 import threading
@@ -18,7 +19,11 @@ from typing import Any
 import requests
 import schemathesis
 
+from commandline import positive, seconds
+
 CONNECT_SECONDS = 10.0
+DEFAULT_ANSWER_SECONDS = 30.0
+DEFAULT_MAX_ANSWER_BYTES = 1024 * 1024
 READ_STEP_BYTES = 8 * 1024
 
 Case = schemathesis.Case[Any]
@@ -28,8 +33,24 @@ Case = schemathesis.Case[Any]
 class Bounds:
     """What one answer may take: seconds for all of it, and bytes of body after decoding."""
 
-    answer_seconds: float = 30.0
-    max_answer_bytes: int = 1024 * 1024
+    answer_seconds: float = DEFAULT_ANSWER_SECONDS
+    max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES
+
+
+def add_bound_options(command: argparse.ArgumentParser) -> None:
+    """--answer-deadline and --max-answer-bytes, as the suite and the proxy both take them."""
+    command.add_argument(
+        "--answer-deadline",
+        type=seconds,
+        default=DEFAULT_ANSWER_SECONDS,
+        help=f"seconds one answer may take, headers and body (default {DEFAULT_ANSWER_SECONDS:g})",
+    )
+    command.add_argument(
+        "--max-answer-bytes",
+        type=positive,
+        default=DEFAULT_MAX_ANSWER_BYTES,
+        help=f"bytes of one answer's body after decoding (default {DEFAULT_MAX_ANSWER_BYTES})",
+    )
 
 
 class _Attempt:

@@ -41,9 +41,9 @@ from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from commandline import Parser, port, positive, seconds, unwritable
+from commandline import Parser, port, unwritable
 from conformance import checks, judgements
-from conformance.bounded import Bounds
+from conformance.bounded import Bounds, add_bound_options
 from conformance.checks import OBSERVERS, PROBES, Check
 from conformance.evidence import cursor_of, parse_link, results
 from conformance.report import render, write_junit
@@ -528,8 +528,7 @@ class _Tee:
         self.limit = limit
         self.body = bytearray()
         self.over = False
-        self.broken = False
-        self.size = 0
+        self.broken = False  # the compressed body does not decode
         self.inflate: Any = None
 
     def start(self, encoding: str) -> None:
@@ -540,7 +539,6 @@ class _Tee:
             self.inflate = zlib.decompressobj()
 
     def feed(self, chunk: bytes) -> None:
-        self.size += len(chunk)
         if self.over or self.broken:
             return
         try:
@@ -587,6 +585,8 @@ class _Seen:
                 f"the body passed {bounds.max_answer_bytes:,} bytes after decoding "
                 "(the size bound, --max-answer-bytes)"
             )
+        elif tee.broken:
+            self.error = "the body does not decode as its Content-Encoding says"
         elif elapsed > bounds.answer_seconds:
             self.error = (
                 f"no complete answer within {bounds.answer_seconds:g} s (--answer-deadline)"
@@ -634,18 +634,7 @@ def parser() -> argparse.ArgumentParser:
     command.add_argument("--port", type=port, default=0, help="port on 127.0.0.1 (default: free)")
     command.add_argument("--junit-xml", type=Path, help="also write a JUnit XML report here")
     command.add_argument("--report", type=Path, help="also write the text report here")
-    command.add_argument(
-        "--answer-deadline",
-        type=seconds,
-        default=30.0,
-        help="seconds an answer may take, for judging (default 30)",
-    )
-    command.add_argument(
-        "--max-answer-bytes",
-        type=positive,
-        default=1024 * 1024,
-        help="bytes of an answer judged after decoding (default 1048576)",
-    )
+    add_bound_options(command)
     command.add_argument("--contract", type=Path, help=argparse.SUPPRESS)
     return command
 

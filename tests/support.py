@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+import html
 import os
+import re
 import subprocess
 import sys
 
@@ -37,3 +40,34 @@ def start_module(*arguments: str) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def readable_text(page: str, *, between_tags: str = " ") -> str:
+    """What a reader sees of an HTML page with scripts off: no scripts, styles or tags, and
+    whitespace collapsed; `between_tags=""` joins text split by inline tags (highlighted code).
+    """
+    without_scripts = re.sub(r"<(script|style).*?</\1>", "", page, flags=re.S | re.I)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", between_tags, without_scripts)).split())
+
+
+def assert_every_fact_of_the_contract(page: str) -> None:
+    """Every promise of the contract can be read on an HTML page with its scripts removed:
+    each operation with its permission, rate limit and statuses, every message, every server.
+    """
+    from contract import DOCUMENT, model  # noqa: PLC0415 - only the pages' tests need it
+
+    text, joined = readable_text(page), readable_text(page, between_tags="")
+    contract = model.load(DOCUMENT)
+    for operation in contract.operations.values():
+        assert f"{operation.method} {operation.path}".upper() in text.upper()
+        assert operation.permission in text
+        rule = operation.rate_limit
+        assert (
+            f"{rule.limit} requests per {rule.window_seconds} seconds, counted per {rule.scope}"
+        ) in text
+        for status in operation.statuses:
+            assert f" {status} " in text
+    for message in dataclasses.asdict(contract.messages).values():
+        assert f'"message": "{message}"' in joined
+    for url, instance in contract.servers:
+        assert f"{instance} {url}" in text

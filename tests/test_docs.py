@@ -11,7 +11,6 @@ BRAZE_REST_API_KEY and BRAZE_INTEGRATION_ID set for it. A block whose first line
 
 from __future__ import annotations
 
-import dataclasses
 import html
 import os
 import re
@@ -29,6 +28,7 @@ from commandline import ROOT
 from reference.app import ReferenceServer
 from reference.fixtures import DEMO_INTEGRATIONS, DEMO_KEY, demo_fixtures
 from reference.serving import serve_in_thread
+from tests.support import assert_every_fact_of_the_contract
 from tools import docs
 
 # The front door, the site's pages, and the packages' own READMEs.
@@ -286,23 +286,4 @@ def test_the_suites_page_names_every_check() -> None:
 
 
 def test_the_sites_contract_reference_holds_every_fact_without_scripts(site: Path) -> None:
-    from contract import DOCUMENT, model  # noqa: PLC0415
-
-    page = (site / "contract-reference.html").read_text()
-    without_scripts = re.sub(r"<(script|style).*?</\1>", "", page, flags=re.S | re.I)
-    spaced = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", without_scripts)).split())
-    joined = " ".join(html.unescape(re.sub(r"<[^>]+>", "", without_scripts)).split())
-    contract = model.load(DOCUMENT)
-    for operation in contract.operations.values():
-        assert f"{operation.method} {operation.path}" in spaced
-        assert operation.permission in spaced
-        rule = operation.rate_limit
-        assert (
-            f"{rule.limit} requests per {rule.window_seconds} seconds, counted per {rule.scope}"
-        ) in spaced
-        for status in operation.statuses:
-            assert f" {status} " in spaced
-    for message in dataclasses.asdict(contract.messages).values():
-        assert f'"message": "{message}"' in joined
-    for url, instance in contract.servers:
-        assert f"{instance} {url}" in spaced
+    assert_every_fact_of_the_contract((site / "contract-reference.html").read_text())

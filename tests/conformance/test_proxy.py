@@ -243,45 +243,27 @@ def test_a_fault_in_real_traffic_exits_1_naming_the_check(name: str, check: str)
     assert DEMO_KEY not in out + err
 
 
-def test_a_bad_upstream_or_a_taken_port_cannot_run() -> None:
-    unreachable = subprocess.run(
-        [*PROXY, "--upstream", "http://127.0.0.1:9"],
-        capture_output=True,
-        check=False,
-        text=True,
-        cwd=ROOT,
+def _cannot_run(*arguments: str) -> str:
+    """Run the proxy with arguments it must refuse: its one line on stderr (exit 2)."""
+    result = subprocess.run(
+        [*PROXY, *arguments], capture_output=True, check=False, text=True, cwd=ROOT, timeout=60
     )
-    assert unreachable.returncode == 2
-    assert unreachable.stderr.startswith("conformance proxy: could not run: cannot reach")
-    not_a_url = subprocess.run(
-        [*PROXY, "--upstream", "ftp://example"],
-        capture_output=True,
-        check=False,
-        text=True,
-        cwd=ROOT,
-    )
-    assert not_a_url.returncode == 2
+    assert result.returncode == 2, result.stderr
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert result.stderr.startswith("conformance proxy: could not run: ")
+    return result.stderr
+
+
+def test_a_bad_upstream_a_taken_port_or_an_unwritable_report_cannot_run() -> None:
+    assert "cannot reach" in _cannot_run("--upstream", "http://127.0.0.1:9")
+    assert "must be an http" in _cannot_run("--upstream", "ftp://example")
     with serve_in_thread(_app(REFERENCE)) as upstream:
         taken = upstream.rsplit(":", 1)[1]
-        busy = subprocess.run(
-            [*PROXY, "--upstream", upstream, "--port", taken],
-            capture_output=True,
-            check=False,
-            text=True,
-            cwd=ROOT,
-        )
-    assert busy.returncode == 2
-    assert "cannot listen" in busy.stderr
-    assert len(busy.stderr.splitlines()) == 1
-    unwritable = subprocess.run(
-        [*PROXY, "--upstream", "http://127.0.0.1:9", "--report", "/nonexistent/dir/report.txt"],
-        capture_output=True,
-        check=False,
-        text=True,
-        cwd=ROOT,
+        assert "cannot listen" in _cannot_run("--upstream", upstream, "--port", taken)
+    unwritable = "/nonexistent/dir/report.txt"
+    assert f"cannot write {unwritable}" in _cannot_run(
+        "--upstream", "http://127.0.0.1:9", "--report", unwritable
     )
-    assert unwritable.returncode == 2
-    assert "cannot write /nonexistent/dir/report.txt" in unwritable.stderr
 
 
 def test_headers_a_connection_header_names_stay_on_their_hop() -> None:
@@ -302,3 +284,17 @@ def test_headers_a_connection_header_names_stay_on_their_hop() -> None:
     assert "x-upstream-hop" not in through.headers
     assert "x-client-hop" not in seen[0]
     assert seen[0]["x-kept"] == "1"
+
+
+def test_a_body_that_does_not_decode_is_a_robustness_finding_and_passes_unchanged() -> None:
+    async def answer(request: Request) -> Response:
+        garbage = b"\x1f\x8b\x08\x00not gzip at all"
+        headers = {"Content-Encoding": "gzip"}
+        return Response(garbage, 200, headers=headers, media_type="application/json")
+
+    app = Starlette(routes=[Route("/cdi/integrations", answer)])
+    with proxied(app) as (url, proxy, lines), httpx.Client(timeout=10) as client:
+        through = _raw(client, "GET", f"{url}/cdi/integrations")
+        failed = _failed(proxy)
+    assert through.content == b"\x1f\x8b\x08\x00not gzip at all"  # passed on as it came
+    assert "robustness" in failed, lines

@@ -3,44 +3,22 @@
 from __future__ import annotations
 
 import copy
-import dataclasses
-import html
 import re
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from contract import DOCUMENT, model
-from tests.support import run_module
+from contract import DOCUMENT
+from tests.support import assert_every_fact_of_the_contract, readable_text, run_module
 from tools import render
 
 DOCUMENT_DATA: dict[str, Any] = yaml.safe_load(DOCUMENT.read_text())
 PATH = "/cdi/integrations/{integration_id}/sync"
 
 
-def readable_text(page: str) -> str:
-    """What a reader sees with scripts off: the page without scripts and tags."""
-    without_scripts = re.sub(r"<(script|style).*?</\1>", "", page, flags=re.S | re.I)
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", without_scripts)).split())
-
-
 def test_every_promise_of_the_contract_is_in_the_text() -> None:
-    text = readable_text(render.render(DOCUMENT_DATA))
-    contract = model.load(DOCUMENT)
-    for operation in contract.operations.values():
-        assert f"{operation.method} {operation.path}".upper() in text.upper()
-        assert operation.permission in text
-        assert (
-            f"{operation.rate_limit.limit} requests per {operation.rate_limit.window_seconds} "
-            f"seconds, counted per {operation.rate_limit.scope}"
-        ) in text
-        for status in operation.statuses:
-            assert f" {status} " in text
-    for message in dataclasses.asdict(contract.messages).values():
-        assert f'"message": "{message}"' in text
-    for url, instance in contract.servers:
-        assert f"{instance} {url}" in text
+    assert_every_fact_of_the_contract(render.render(DOCUMENT_DATA))
 
 
 def test_the_page_loads_nothing_and_runs_nothing() -> None:
