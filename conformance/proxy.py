@@ -26,7 +26,7 @@ import sys
 import threading
 import time
 import zlib
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -100,18 +100,25 @@ class Reading:
     keys: set[str] = field(default_factory=set)
     running: set[str] = field(default_factory=set)
     items: int = 0
+    whole: bool = False
+    last_sent: float = 0.0  # when its latest page was sent
+    # Each running job seen, with when the page that showed it was sent.
+    running_seen: list[tuple[float, str]] = field(default_factory=list)
 
 
-# The pages of readings under way a client may still ask for, per integration.
+# The pages of readings under way a client may still ask for, and the readings kept, per
+# integration.
 MAX_OPEN_PAGES = 20
+MAX_READINGS = 20
 
 
 @dataclass
 class Integration:
     """What the traffic showed of one integration's jobs."""
 
-    last: Reading | None = None  # the latest reading, whole or not yet
-    listed: frozenset[str] | None = None  # the keys of the last whole reading
+    # The latest readings, whole or not yet. Exchanges are judged once answered, not always in
+    # the order they were sent, so what came before a 202 is told by when it was sent.
+    readings: deque[Reading] = field(default_factory=lambda: deque(maxlen=MAX_READINGS))
     open_pages: OrderedDict[str, Reading] = field(default_factory=OrderedDict)  # by cursor
     # The last 202: when, what the readings before it showed.
     accepted_at: float | None = None
@@ -371,8 +378,17 @@ class Proxy:
         if operation_id == self.contract.trigger.operation_id:
             if exchange.status == 202:
                 state.accepted_at, state.judged = now, False
-                state.listed_before = state.listed
-                state.running_before = frozenset(state.last.running if state.last else ())
+                earlier = [r for r in state.readings if r.started_at < now]
+                latest = max(earlier, key=lambda r: r.started_at, default=None)
+                whole = max(
+                    (r for r in earlier if r.whole and r.last_sent < now),
+                    key=lambda r: r.started_at,
+                    default=None,
+                )
+                state.listed_before = frozenset(whole.keys) if whole else None
+                state.running_before = frozenset(
+                    key for sent, key in (latest.running_seen if latest else []) if sent < now
+                )
                 state.accepted_label = exchange.label
             return
         items = results(exchange)
@@ -391,27 +407,27 @@ class Proxy:
         }
         reading.keys |= {_job_key(item) for item in items}
         reading.running |= page_running
+        reading.running_seen += [(now, key) for key in page_running]
         reading.items += len(items)
+        reading.last_sent = max(reading.last_sent, now)
         following = cursor_of((parse_link(exchange) or {}).get("next"))
         if following is not None:
             state.open_pages[following] = reading
             while len(state.open_pages) > MAX_OPEN_PAGES:
                 state.open_pages.popitem(last=False)
+        reading.whole = following is None
         if state.accepted_at is None or reading.started_at <= state.accepted_at:
-            if following is None:
-                state.listed = frozenset(reading.keys)
             return
         self._judge_running_through(exchange, state, frozenset(page_running))
-        if following is None:
+        if reading.whole:
             self._judge_after_202(exchange, state=state, reading=reading, now=now)
-            state.listed = frozenset(reading.keys)
 
     def _reading(self, state: Integration, exchange: Exchange, now: float) -> Reading | None:
         """The reading this page belongs to: a new one for a first page."""
         cursor = exchange.case.query.get("cursor") if exchange.case.query else None
         if cursor is None:
-            state.last = Reading(started_at=now)
-            return state.last
+            state.readings.append(Reading(started_at=now))
+            return state.readings[-1]
         return state.open_pages.pop(str(cursor), None)
 
     def _judge_running_through(
