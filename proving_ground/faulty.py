@@ -453,8 +453,7 @@ class ShowsEndedSyncsRunning(ReferenceServer):
     """
 
     def job_view(self, job: Job, now: float) -> dict[str, Any]:
-        history = self.fixtures.history * len(self.fixtures.integrations)
-        return super().job_view(job, job.started if job.sequence > history else now)
+        return super().job_view(job, job.started if job.sequence > self.fixtures.history else now)
 
 
 class InProgressAfterJobEnded(ReferenceServer):
@@ -462,7 +461,7 @@ class InProgressAfterJobEnded(ReferenceServer):
 
     def is_running(self, integration_id: str) -> bool:
         now = self.clock()
-        return any(job.ends + 30 > now for job in self._jobs.get(integration_id.lower(), ()))
+        return any(job.ends + 30 > now for job in self.jobs_of(integration_id).started)
 
 
 class JobStatusCapitalised(ReferenceServer):

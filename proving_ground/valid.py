@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from contract import Contract, Operation
 from proving_ground.servers import BundledServer, described
 from reference.app import Admitted, Job, Page, RateState, ReferenceServer
-from reference.fixtures import DEMO_INTEGRATIONS, Fixtures, demo_fixtures
+from reference.fixtures import DEMO_INTEGRATIONS, OLDEST_FIRST, Fixtures, demo_fixtures
 
 
 class NeverAnswers400(ReferenceServer):
@@ -139,12 +139,8 @@ class SlowAnswers(ReferenceServer):
 class JobsOldestFirst(ReferenceServer):
     """Lists an integration's jobs oldest first, so the running job is on the last page."""
 
-    def page(
-        self, items: Sequence[tuple[str, dict[str, Any]]], cursor: str | None, *, scope: str
-    ) -> Page | None:
-        if scope.startswith("jobs:"):
-            items = list(reversed(items))
-        return super().page(items, cursor, scope=scope)
+    def __init__(self, fixtures: Fixtures, **options: Any) -> None:  # noqa: ANN401
+        super().__init__(replace(fixtures, job_order=OLDEST_FIRST), **options)
 
 
 class OffsetCursors(ReferenceServer):

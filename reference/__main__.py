@@ -12,7 +12,13 @@ from commandline import Parser, exit_with, port
 from contract import DOCUMENT, Contract, ContractError
 from contract import load as load_contract
 from reference.app import ReferenceServer
-from reference.fixtures import FixtureError, Fixtures, demo_fixtures, load_fixtures
+from reference.fixtures import (
+    JOB_ORDERS,
+    FixtureError,
+    Fixtures,
+    demo_fixtures,
+    load_fixtures,
+)
 from reference.serving import base_url, bind_loopback, run_until_stopped, uvicorn_server
 
 
@@ -26,6 +32,14 @@ def _parser() -> argparse.ArgumentParser:
         "--config", type=Path, help="TOML fixture file (keys, integrations, limits)"
     )
     parser.add_argument("--sync-seconds", type=float, help="how long a started sync runs")
+    parser.add_argument(
+        "--history", type=int, help="ended jobs each integration has at the start (default 12)"
+    )
+    parser.add_argument(
+        "--job-order",
+        choices=JOB_ORDERS,
+        help="how the job status lists the jobs (default newest-first)",
+    )
     parser.add_argument("--rate-limit", type=int, help="requests per window and workspace")
     parser.add_argument("--rate-window", type=int, help="rate-limit window in seconds")
     parser.add_argument("--quiet", action="store_true", help="log warnings only, not every request")
@@ -46,6 +60,8 @@ def fixtures_from(arguments: argparse.Namespace, contract: Contract) -> Fixtures
     )
     overrides = {
         "sync_seconds": arguments.sync_seconds,
+        "history": arguments.history,
+        "job_order": arguments.job_order,
         "rate_limit": arguments.rate_limit,
         "rate_window_seconds": arguments.rate_window,
     }

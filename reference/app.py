@@ -19,8 +19,9 @@ A trigger is answered by the first rule that applies:
 The two reads follow steps 1 to 3 (each with its own permission and its own rate limit), then
 answer an unreadable `cursor` 400 `InvalidCursor`; the job status then checks the ID as in step 4.
 Both answer pages of the contract's page size, in a stable order (integrations by ID, jobs newest
-first), with opaque cursors and a `Link` header as documented. Each integration starts with a
-history of ended jobs.
+first unless `job_order` says oldest first), with opaque cursors and a `Link` header as
+documented. Each integration starts with a history of ended jobs; a page costs the same whether
+the history holds 10 jobs or 35,000.
 
 Every request after authentication counts against its workspace's fixed window for that
 operation and every answer to it carries X-RateLimit-Limit, -Remaining and -Reset. Other methods
@@ -37,10 +38,10 @@ import json
 import logging
 import re
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, overload
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -51,7 +52,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from contract import Contract, Operation
 from contract import load as load_contract
-from reference.fixtures import ApiKey, Fixtures, Outcome
+from reference.fixtures import NEWEST_FIRST, ApiKey, Fixtures, Outcome
 
 UUID_PATTERN = re.compile(
     r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE
@@ -85,12 +86,102 @@ class Admitted:
 
 @dataclass(frozen=True)
 class Job:
-    """One sync of an integration: when it started, when it ends, and how."""
+    """One sync of an integration: its number among the integration's syncs (1 for the first),
+    when it started, when it ends, and how.
+    """
 
     sequence: int
     started: float
     ends: float
     outcome: Outcome
+
+
+# How long each job of the seeded history ran.
+HISTORY_JOB_SECONDS = 120.0
+
+
+class JobStore:
+    """One integration's jobs in the order they started: a seeded history, made on demand from
+    its length (so 35,000 past jobs cost no memory), then the syncs started since.
+    """
+
+    def __init__(self, *, seeded: int, every: float, last: float, outcome: Outcome) -> None:
+        self.seeded = seeded
+        self.every = every
+        self.first = last - (seeded - 1) * every
+        self.outcome = outcome
+        self.started: list[Job] = []
+
+    def __len__(self) -> int:
+        return self.seeded + len(self.started)
+
+    def job(self, index: int) -> Job:
+        """The job at `index` (0: the first to start)."""
+        if index < self.seeded:
+            begun = self.first + index * self.every
+            return Job(index + 1, begun, begun + HISTORY_JOB_SECONDS, self.outcome)
+        return self.started[index - self.seeded]
+
+    def add(self, started: float, ends: float, outcome: Outcome) -> Job:
+        """Record a sync that starts now."""
+        job = Job(len(self) + 1, started, ends, outcome)
+        self.started.append(job)
+        return job
+
+    def last(self) -> Job | None:
+        """The job that started last."""
+        return self.job(len(self) - 1) if len(self) else None
+
+    def __iter__(self) -> Iterator[Job]:
+        return (self.job(index) for index in range(len(self)))
+
+
+class JobListing(Sequence[tuple[str, dict[str, Any]]]):
+    """An integration's jobs as the job status lists them, as (key, item) pairs: each item is
+    made only when it is read, so a page costs the same whatever the history's length.
+    """
+
+    def __init__(
+        self, store: JobStore, view: Callable[[Job], dict[str, Any]], *, newest_first: bool
+    ) -> None:
+        self.store = store
+        self.view = view
+        self.newest_first = newest_first
+
+    def __len__(self) -> int:
+        return len(self.store)
+
+    def _index(self, position: int) -> int:
+        return len(self.store) - 1 - position if self.newest_first else position
+
+    @overload
+    def __getitem__(self, position: int) -> tuple[str, dict[str, Any]]: ...
+
+    @overload
+    def __getitem__(self, position: slice) -> list[tuple[str, dict[str, Any]]]: ...
+
+    def __getitem__(
+        self, position: int | slice
+    ) -> tuple[str, dict[str, Any]] | list[tuple[str, dict[str, Any]]]:
+        if isinstance(position, slice):
+            return [self[index] for index in range(*position.indices(len(self)))]
+        if not -len(self) <= position < len(self):
+            raise IndexError(position)
+        job = self.store.job(self._index(position % len(self)))
+        return str(job.sequence), self.view(job)
+
+    def position(self, key: str) -> int | None:
+        """Where the job with this key is listed, or None if there is none."""
+        if not key.isdigit() or not 1 <= int(key) <= len(self.store):
+            return None
+        return self._index(int(key) - 1)
+
+
+def position(items: Sequence[tuple[str, dict[str, Any]]], key: str) -> int | None:
+    """Where the item with this key is in a list, or None."""
+    if isinstance(items, JobListing):
+        return items.position(key)
+    return next((at for at, (named, _) in enumerate(items) if named == key), None)
 
 
 @dataclass(frozen=True)
@@ -127,8 +218,7 @@ class ReferenceServer:
         self.clock = clock
         self.syncs_started = 0
         self._windows: dict[tuple[str, str], _Window] = {}
-        self._jobs: dict[str, list[Job]] = {}
-        self._sequence = 0
+        self._jobs: dict[str, JobStore] = {}
         self._seed_history()
         self.app: ASGIApp = _RequestLog(self._build_app())
 
@@ -152,12 +242,27 @@ class ReferenceServer:
         )
 
     def _seed_history(self) -> None:
-        """Each integration starts with `history` ended jobs, an hour apart, the last 1 h ago."""
-        now = self.clock()
+        """Each integration starts with `history` ended jobs, `history_every_seconds` apart
+        (an hour unless configured), the last one that long ago.
+        """
+        now, every = self.clock(), self.fixtures.history_every_seconds
         for identifier in sorted(self.fixtures.integrations):
-            for age in range(self.fixtures.history, 0, -1):
-                started = now - age * 3600
-                self._add_job(identifier, started, started + 120)
+            self._jobs[identifier.lower()] = JobStore(
+                seeded=self.fixtures.history,
+                every=every,
+                last=now - every,
+                outcome=self.fixtures.outcome_for(identifier),
+            )
+
+    def jobs_of(self, integration_id: str) -> JobStore:
+        """The jobs of an integration (none for one this server does not know)."""
+        identifier = integration_id.lower()
+        store = self._jobs.get(identifier)
+        if store is None:
+            store = JobStore(seeded=0, every=1.0, last=0.0, outcome=self.fixtures.default_outcome)
+            if identifier in self.fixtures.integrations:
+                self._jobs[identifier] = store
+        return store
 
     def trigger_methods(self) -> list[str]:
         """The methods that trigger a sync: the contract's, and no other."""
@@ -244,22 +349,18 @@ class ReferenceServer:
         return True
 
     def is_running(self, integration_id: str) -> bool:
-        """Whether a sync of the integration is running now."""
+        """Whether a sync of the integration is running now (the seeded history has ended)."""
         now = self.clock()
-        return any(job.ends > now for job in self._jobs.get(integration_id.lower(), ()))
+        return any(job.ends > now for job in self.jobs_of(integration_id).started)
 
     def mark_running(self, integration_id: str) -> None:
         """Record that a sync of the integration starts now and runs for the configured time."""
         identifier = integration_id.lower()
         now = self.clock()
-        self._add_job(identifier, now, now + self.fixtures.sync_seconds)
+        outcome = self.fixtures.outcome_for(identifier)
+        self.jobs_of(identifier).add(now, now + self.fixtures.sync_seconds, outcome)
         self.syncs_started += 1
         log.info("sync of %s started; runs %.1f s", identifier, self.fixtures.sync_seconds)
-
-    def _add_job(self, identifier: str, started: float, ends: float) -> None:
-        self._sequence += 1
-        job = Job(self._sequence, started, ends, self.fixtures.outcome_for(identifier))
-        self._jobs.setdefault(identifier, []).append(job)
 
     # The two reads.
 
@@ -280,16 +381,19 @@ class ReferenceServer:
         return self.page_response(page, request, state)
 
     async def job_sync_status(self, request: Request) -> Response:
-        """Answer one page of an integration's jobs, newest first."""
+        """Answer one page of an integration's jobs, newest first (or as configured)."""
         admitted = self.admit(request, self.contract.job_sync_status)
         if isinstance(admitted, Response):
             return admitted
         key, state = admitted.key, admitted.state
         integration_id = request.path_params["integration_id"]
         identifier = integration_id.lower()
-        jobs = sorted(self._jobs.get(identifier, ()), key=lambda job: -job.sequence)
         now = self.clock()
-        items = [(str(job.sequence), self.job_view(job, now)) for job in jobs]
+        items = JobListing(
+            self.jobs_of(identifier),
+            lambda job: self.job_view(job, now),
+            newest_first=self.fixtures.job_order == NEWEST_FIRST,
+        )
         page = self.page(items, request.query_params.get("cursor"), scope=f"jobs:{identifier}")
         if page is None:
             return self.error_response(400, self.messages.invalid_cursor, state=state)
@@ -301,8 +405,7 @@ class ReferenceServer:
 
     def integration_view(self, identifier: str) -> dict[str, Any]:
         """An integration as the list shows it."""
-        jobs = self._jobs.get(identifier, [])
-        last = max(jobs, key=lambda job: job.sequence) if jobs else None
+        last = self.jobs_of(identifier).last()
         now = self.clock()
         view: dict[str, Any] = {
             "integration_id": identifier,
@@ -344,25 +447,25 @@ class ReferenceServer:
 
         Items come as (key, item) in the list's order; a cursor names the item its page starts
         after (or ends before), so pages stay where they were when items are added elsewhere. A
-        cursor naming an item the list does not hold cannot be read.
+        cursor naming an item the list does not hold cannot be read. Only the page's own items
+        are read from `items`.
         """
         size = self.contract.jobs.page_size
-        keys = [key for key, _ in items]
         start, stop = 0, size
         if cursor is not None:
             decoded = self.decode_cursor(cursor, scope)
-            if decoded is None or decoded[1] not in keys:
+            at = None if decoded is None else position(items, decoded[1])
+            if decoded is None or at is None:
                 return None
-            direction, anchor = decoded
-            at = keys.index(anchor)
-            start, stop = (at + 1, at + 1 + size) if direction == "next" else (at - size, at)
-        chosen = range(max(0, start), min(stop, len(items)))
+            start, stop = (at + 1, at + 1 + size) if decoded[0] == "next" else (at - size, at)
+        chosen = [items[index] for index in range(max(0, start), min(stop, len(items)))]
+        first = max(0, start)
         prev = next_ = None
-        if chosen and chosen[0] > 0:
-            prev = self.encode_cursor(scope, "prev", keys[chosen[0]])
-        if chosen and chosen[-1] < len(items) - 1:
-            next_ = self.encode_cursor(scope, "next", keys[chosen[-1]])
-        return Page([items[index][1] for index in chosen], prev, next_)
+        if chosen and first > 0:
+            prev = self.encode_cursor(scope, "prev", chosen[0][0])
+        if chosen and first + len(chosen) < len(items):
+            next_ = self.encode_cursor(scope, "next", chosen[-1][0])
+        return Page([item for _, item in chosen], prev, next_)
 
     def encode_cursor(self, scope: str, direction: str, anchor: str) -> str:
         """An opaque cursor: which list, which way, from which item."""

@@ -4,6 +4,8 @@ The demo fixtures are built in; a small TOML file can replace any part of them:
 
     sync_seconds = 2.0          # how long a started sync runs
     history = 12                # ended jobs each integration has when the server starts
+    history_every_seconds = 3600  # how far apart they started (the last that long ago)
+    job_order = "newest-first"  # or "oldest-first": how the job status lists them
     rate_limit = 20             # requests per window, for every operation
     rate_window_seconds = 60
 
@@ -52,6 +54,10 @@ DEMO_LISTED_ONLY = tuple(
 # The default is generous so that local runs and the conformance suite are never slowed by it.
 LOCAL_RATE_LIMIT = 100_000
 DEFAULT_SYNC_SECONDS = 2.0
+# How the job status may list an integration's jobs (Braze promises no order).
+NEWEST_FIRST = "newest-first"
+OLDEST_FIRST = "oldest-first"
+JOB_ORDERS = (NEWEST_FIRST, OLDEST_FIRST)
 
 
 class FixtureError(ValueError):
@@ -92,6 +98,8 @@ class Fixtures:
     outcomes: Mapping[str, Outcome] = field(default_factory=dict)
     default_outcome: Outcome = field(default_factory=lambda: clean_outcome(load_contract()))
     history: int = 12
+    history_every_seconds: float = 3600.0
+    job_order: str = NEWEST_FIRST
     # Per operationId: (limit, window in seconds); operations not named use the two above.
     operation_limits: Mapping[str, tuple[int, int]] = field(default_factory=dict)
 
@@ -114,6 +122,14 @@ class Fixtures:
             )
         if self.history < 0:
             raise FixtureError(f"history must be 0 or more, not {self.history}.")
+        if not self.history_every_seconds > 0:
+            raise FixtureError(
+                f"history_every_seconds must be more than 0, not {self.history_every_seconds}."
+            )
+        if self.job_order not in JOB_ORDERS:
+            raise FixtureError(
+                f"job_order must be {' or '.join(JOB_ORDERS)}, not {self.job_order!r}."
+            )
 
     def with_braze_limits(self, contract: Contract) -> Fixtures:
         """The same fixtures with each operation's documented limit (`x-braze-rate-limit`)."""
@@ -193,6 +209,8 @@ def load_fixtures(path: Path, contract: Contract | None = None) -> Fixtures:
         "rate_window_seconds",
         "outcomes",
         "history",
+        "history_every_seconds",
+        "job_order",
     }
     unknown = sorted(set(data) - known)
     if unknown:
@@ -229,6 +247,10 @@ def load_fixtures(path: Path, contract: Contract | None = None) -> Fixtures:
         integrations=integrations,
         outcomes=outcomes,
         history=_expect(data.get("history", base.history), int, "history"),
+        history_every_seconds=_seconds(
+            data.get("history_every_seconds", base.history_every_seconds), "history_every_seconds"
+        ),
+        job_order=_expect(data.get("job_order", base.job_order), str, "job_order"),
         sync_seconds=_seconds(data.get("sync_seconds", base.sync_seconds), "sync_seconds"),
         rate_limit=_expect(data.get("rate_limit", base.rate_limit), int, "rate_limit"),
         rate_window_seconds=_expect(

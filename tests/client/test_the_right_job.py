@@ -39,7 +39,7 @@ class ListsLate(ReferenceServer):
         return super().page(items, cursor, scope=scope)
 
     def listed_up_to(self, now: float) -> int:
-        jobs = self._jobs.get(INTEGRATION, [])
+        jobs = self.jobs_of(INTEGRATION)
         return max((job.sequence for job in jobs if job.started <= now - 20), default=0)
 
 

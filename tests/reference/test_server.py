@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import datetime
 
 import httpx
 import pytest
@@ -221,3 +224,55 @@ def test_fifty_simultaneous_triggers_over_http_start_exactly_one_sync() -> None:
         statuses = asyncio.run(burst(url))
     assert sorted(statuses) == [202] + [429] * 49
     assert server.syncs_started == 1
+
+
+def _pages(client: TestClient, integration_id: str) -> list[list[dict[str, object]]]:
+    path: str | None = f"/cdi/integrations/{integration_id}/job_sync_status"
+    pages = []
+    while path is not None:
+        answer = client.get(path, headers=FULL)
+        assert answer.status_code == 200
+        pages.append(answer.json()["results"])
+        link = answer.headers.get("link", "")
+        path = link.split("<")[-1].split(">")[0] if 'rel="next"' in link else None
+    return pages
+
+
+@pytest.mark.parametrize("order", ["newest-first", "oldest-first"])
+def test_a_long_history_is_listed_whole_in_its_order(clock: FakeClock, order: str) -> None:
+    fixtures = replace(demo_fixtures(), history=2_345, history_every_seconds=900, job_order=order)
+    with TestClient(ReferenceServer(fixtures, clock=clock).app) as client:
+        pages = _pages(client, INTEGRATION)
+    starts = [str(job["sync_start_time"]) for page in pages for job in page]
+    assert len(pages) == 235
+    assert len(starts) == len(set(starts)) == 2_345
+    assert starts == sorted(starts, reverse=order == "newest-first")
+    newest = datetime.fromisoformat(max(starts)).timestamp()
+    assert newest == pytest.approx(clock.now - 900)
+
+
+def test_a_page_of_35000_jobs_costs_what_a_page_of_ten_does(clock: FakeClock) -> None:
+    timings = {}
+    for history in (10, 35_000):
+        server = ReferenceServer(replace(demo_fixtures(), history=history), clock=clock)
+        with TestClient(server.app) as client:
+            path = f"/cdi/integrations/{INTEGRATION}/job_sync_status"
+            client.get(path, headers=FULL)
+            started = time.perf_counter()
+            for _ in range(20):
+                assert client.get(path, headers=FULL).status_code == 200
+            timings[history] = time.perf_counter() - started
+    # Not a timing target (those are benchmarks): building every item per page would take
+    # hundreds of times longer, which no noise explains.
+    assert timings[35_000] < timings[10] * 20
+
+
+def test_a_sync_started_after_a_long_history_is_listed_first(
+    clock: FakeClock,
+) -> None:
+    server = ReferenceServer(replace(demo_fixtures(), history=35_000), clock=clock)
+    with TestClient(server.app) as client:
+        assert client.post(sync_path(), headers=FULL).status_code == 202
+        first = client.get(f"/cdi/integrations/{INTEGRATION}/job_sync_status", headers=FULL)
+    assert first.json()["results"][0]["job_status"] == "running"
+    assert "Link" in first.headers
