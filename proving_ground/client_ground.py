@@ -66,10 +66,13 @@ OK = SYNC_ACCEPTED_MESSAGE  # a 202's message, which the lists' answers carry to
 
 @dataclass
 class Elsewhere:
-    """A second origin: it must never be asked anything (the key would go with the request)."""
+    """A second origin: it must never be asked anything (the key would go with the request).
+    Beside it, `triggers`: the triggers the case's own server got, where it counts them.
+    """
 
     url: str = ""
     requests: list[str] = field(default_factory=list)
+    triggers: int = 0
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,13 @@ class ClientCase:
     api_outcome: str  # the exception's class name, or `Job:<status>` for a returned job
     app: Callable[[Elsewhere], Starlette] | None = None
     raw: Callable[[socket.socket], None] | None = None
+    # A raw peer with state of its own, made for each run: what it does with each connection.
+    peer: Callable[[Elsewhere], Callable[[socket.socket], None]] | None = None
     seconds: float = SECONDS  # the time the outcome may take, before the allowance
+    # How many triggers the case's server must get (None: not counted), and whether braze-cdi
+    # must say, in one warning line, what was odd about an answer that still succeeded.
+    triggers: int | None = None
+    warns: bool = False
 
     def arguments(self) -> list[str]:
         """The command with its bound (and, for a wait, a short poll)."""
@@ -185,18 +194,32 @@ def _ended(started: float, status: str) -> dict[str, Any]:
 class _Jobs:
     """A job status with one earlier job that succeeded; what a trigger adds is up to the case."""
 
-    def __init__(self, *, starts: bool, listed_after: float, flips: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        starts: bool,
+        listed_after: float,
+        flips: bool = False,
+        ends: str = JOB_STATUS_ERROR,
+    ) -> None:
         self.previous = _ended(time.time() - 3600, JOB_STATUS_SUCCESS)
-        self.starts, self.listed_after, self.flips = starts, listed_after, flips
+        self.starts, self.listed_after, self.flips, self.ends = starts, listed_after, flips, ends
         self.triggered: float | None = None
         self.reads = 0
+        self.seen = Elsewhere()
 
     async def trigger(self, request: Request) -> Response:
-        if self.triggered is None:
-            self.triggered = time.time()
+        self.triggered_now()
         return JSONResponse({"message": OK}, 202)
 
-    async def status(self, request: Request) -> Response:
+    def triggered_now(self) -> None:
+        """Count a trigger; the first starts the job."""
+        self.seen.triggers += 1
+        if self.triggered is None:
+            self.triggered = time.time()
+
+    def results(self) -> list[dict[str, Any]]:
+        """The jobs listed now, the newest first."""
         results = [self.previous]
         now = time.time()
         if self.starts and self.triggered is not None and now >= self.triggered + self.listed_after:
@@ -204,15 +227,63 @@ class _Jobs:
             started = self.triggered + 0.1
             ended = self.reads % 2 == 0 if self.flips else self.reads > 1
             job = (
-                _ended(started, JOB_STATUS_ERROR)
+                _ended(started, self.ends)
                 if ended
                 else {"job_status": RUNNING, "sync_start_time": _iso(started)}
             )
             results.insert(0, job)
-        return JSONResponse({"results": results, "message": OK})
+        return results
+
+    async def status(self, request: Request) -> Response:
+        return JSONResponse({"results": self.results(), "message": OK})
 
     def app(self, elsewhere: Elsewhere) -> Starlette:
+        self.seen = elsewhere
         return _routes(status=self.status, trigger=self.trigger)
+
+
+# What comes after a 202's status line, for each odd 202 (the documented body is 22 bytes).
+_ACCEPTED = b'{"message": "success"}'
+ODD_202 = {
+    "202-length-one-short": b"Content-Type: application/json\r\nContent-Length: 21\r\n\r\n"
+    + _ACCEPTED,
+    "202-length-one-long": b"Content-Type: application/json\r\nContent-Length: 23\r\n\r\n"
+    + _ACCEPTED,
+    "202-broken-chunks": b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+    b"zz\r\n" + _ACCEPTED,
+    # The head whole, then nothing: a head cut before its blank line is no answer to an HTTP
+    # client (h11 reads no status from it), so that case is an unclear trigger, not this one.
+    "202-dropped-after-status": b"Content-Type: application/json\r\nContent-Length: 22\r\n\r\n",
+    "202-html": b"Content-Type: text/html\r\nContent-Length: 22\r\n\r\n<html>Accepted</html>\n",
+    "202-no-content-type": b"Content-Length: 22\r\n\r\n" + _ACCEPTED,
+}
+
+
+def _odd_202(rest: bytes) -> Callable[[Elsewhere], Callable[[socket.socket], None]]:
+    """A raw peer whose job status is _Jobs' (the trigger's job ends `success`) and whose 202
+    is its status line followed by `rest`, then the connection closes.
+    """
+
+    def peer(seen: Elsewhere) -> Callable[[socket.socket], None]:
+        jobs = _Jobs(starts=True, listed_after=0, ends=JOB_STATUS_SUCCESS)
+        jobs.seen = seen
+
+        def behaviour(connection: socket.socket) -> None:
+            head = _read_request(connection)
+            if head.startswith(b"POST "):
+                jobs.triggered_now()
+                connection.sendall(b"HTTP/1.1 202 Accepted\r\n" + rest)
+                return
+            body = json.dumps({"results": jobs.results(), "message": OK}).encode()
+            connection.sendall(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                + f"Content-Length: {len(body)}\r\n\r\n".encode()
+                + body
+            )
+
+        return behaviour
+
+    return peer
 
 
 def _echo(status: int) -> Callable[[Elsewhere], Starlette]:
@@ -244,7 +315,8 @@ def _not_http(connection: socket.socket) -> None:
     connection.sendall(b"SSH-2.0-OpenSSH_9.6\r\n" * 4)
 
 
-def _read_request(connection: socket.socket) -> None:
+def _read_request(connection: socket.socket) -> bytes:
+    """The request's head, as read (the clients send no body)."""
     seen = b""
     connection.settimeout(5)
     with contextlib.suppress(OSError):
@@ -253,6 +325,7 @@ def _read_request(connection: socket.socket) -> None:
             if not chunk:
                 break
             seen += chunk
+    return seen
 
 
 @contextlib.contextmanager
@@ -513,6 +586,28 @@ def _cases() -> list[ClientCase]:
             raw=_not_http,
         ),
         ClientCase("refused", "nothing listens", LIST, unavailable, "Unavailable"),
+        *(
+            ClientCase(
+                name,
+                f"a 202 whose status line is followed by {fault}; the sync started and ends "
+                "`success`",
+                WAIT,
+                0,
+                f"Job:{JOB_STATUS_SUCCESS}",
+                peer=_odd_202(ODD_202[name]),
+                seconds=6.0,
+                triggers=1,
+                warns=True,
+            )
+            for name, fault in (
+                ("202-length-one-short", "a Content-Length one byte short of its JSON"),
+                ("202-length-one-long", "a Content-Length one byte past its JSON, then a close"),
+                ("202-broken-chunks", "broken chunked framing"),
+                ("202-dropped-after-status", "its head and no body: the connection drops"),
+                ("202-html", "an HTML body"),
+                ("202-no-content-type", "its JSON without a Content-Type"),
+            )
+        ),
     ]
 
 
@@ -533,8 +628,10 @@ def serving(case: ClientCase) -> Iterator[tuple[str, Elsewhere]]:
     elsewhere = Elsewhere()
     with serve_in_thread(_record(elsewhere)) as other:
         elsewhere.url = other
-        if case.raw is not None:
-            server: contextlib.AbstractContextManager[str] = raw_peer(case.raw)
+        if case.peer is not None:
+            server: contextlib.AbstractContextManager[str] = raw_peer(case.peer(elsewhere))
+        elif case.raw is not None:
+            server = raw_peer(case.raw)
         elif case.app is not None:
             server = serve_in_thread(case.app(elsewhere))
         else:

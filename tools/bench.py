@@ -28,7 +28,9 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "client"), str(ROOT / "generated" / "braze-cdi-client")]
 
+from braze_cdi_client.contract_facts import LIST_JOB_SYNC_STATUS_RATE_LIMIT  # noqa: E402
 from braze_cdi_sync import AsyncCdiClient, CdiClient  # noqa: E402
+from braze_cdi_sync.flows import STATUS, STATUS_INTERVAL_SECONDS, Budget  # noqa: E402
 
 from commandline import Parser, Started, StartError, exit_with, server_process  # noqa: E402
 from contract import load as load_contract  # noqa: E402
@@ -117,6 +119,7 @@ def reference_process(
     quiet: bool = True,
     braze_limits: bool = False,
     sync_seconds: float | None = None,
+    history: int | None = None,
 ) -> AbstractContextManager[Started]:
     """The reference server in its own process: its first line and its process ID."""
     options = [
@@ -126,6 +129,7 @@ def reference_process(
         *(["--quiet"] if quiet else []),
         *(["--braze-limits"] if braze_limits else []),
         *(["--sync-seconds", str(sync_seconds)] if sync_seconds is not None else []),
+        *(["--history", str(history)] if history is not None else []),
     ]
     return server_process("reference", *options)
 
@@ -464,7 +468,7 @@ WAIT_SYNC_SECONDS = 2.0
 def bench_wait(sizes: Sizes) -> list[Line]:
     """Trigger to ended job, as the client sees it, against the reference with Braze's limits."""
     integration = DEMO_INTEGRATIONS[0]
-    poll = 0.6  # the status endpoint's pace: 100 requests per 60 s
+    poll = STATUS_INTERVAL_SECONDS  # the client's share of the status endpoint's 100 a minute
     times: list[float] = []
     requests = 0
     with reference_process(braze_limits=True, sync_seconds=WAIT_SYNC_SECONDS) as started:
@@ -489,6 +493,69 @@ def bench_wait(sizes: Sizes) -> list[Line]:
             f"{requests / len(times):.1f} requests per wait",
         )
     ]
+
+
+# Histories a wait meets: a new integration, four days of 5-minute syncs, a year of 15-minute ones.
+HISTORIES = (10, 1_000, 35_000)
+
+
+def _braze_cdi_wait(url: str) -> tuple[float, int, float]:
+    """`braze-cdi -v sync ID --wait`, as a user runs it: its seconds, its job-status reads (from
+    its own log) and its peak resident memory in MiB.
+    """
+    from proving_ground.client_ground import PEAK_REPORTER  # noqa: PLC0415 - test equipment
+
+    with tempfile.NamedTemporaryFile(prefix="bench-peak-") as peak:
+        environment = {
+            **os.environ,
+            "BRAZE_REST_API_KEY": DEMO_KEY,
+            "BRAZE_REST_ENDPOINT": url,
+            "PROVING_GROUND_PEAK_FILE": peak.name,
+            "PYTHONPATH": os.pathsep.join([str(PEAK_REPORTER), os.environ.get("PYTHONPATH", "")]),
+        }
+        command = [str(Path(sys.executable).parent / "braze-cdi"), "-v", "sync"]
+        command += [DEMO_INTEGRATIONS[0], "--wait", "--poll", f"{STATUS_INTERVAL_SECONDS:g}"]
+        started = time.perf_counter()
+        result = subprocess.run(  # noqa: S603 - our own command
+            command, capture_output=True, text=True, env=environment, check=False
+        )
+        seconds = time.perf_counter() - started
+        if result.returncode != 0:
+            raise RuntimeError(f"braze-cdi sync --wait ended {result.returncode}: {result.stderr}")
+        peak_kib = int(Path(peak.name).read_text(encoding="ascii") or 0)
+    reads = sum("/job_sync_status -> 200" in line for line in result.stderr.splitlines())
+    return seconds, reads, peak_kib / 1024
+
+
+def bench_history(sizes: Sizes) -> list[Line]:
+    """What a wait and a page cost against 10, 1,000 and 35,000 past jobs (newest first)."""
+    histories = HISTORIES[:2] if sizes == SMOKE else HISTORIES
+    waits: dict[int, tuple[float, int, float]] = {}
+    pages: dict[int, float] = {}
+    path = f"/cdi/integrations/{DEMO_INTEGRATIONS[0]}/job_sync_status"
+    for history in histories:
+        with reference_process(
+            braze_limits=True, sync_seconds=WAIT_SYNC_SECONDS, history=history
+        ) as started:
+            url = started.first_line.split()[-1]
+            waits[history] = _braze_cdi_wait(url)
+            with httpx.Client(base_url=url, headers=HEADERS) as http:
+                http.get(path).raise_for_status()  # a connection, kept alive
+                pages[history] = _per_call(lambda: http.get(path), sizes.examples)
+    limit = LIST_JOB_SYNC_STATUS_RATE_LIMIT
+    allowance = Budget().allowance(STATUS)
+    lines = []
+    for history, (seconds, reads, peak) in waits.items():
+        lines.append(
+            Line(
+                f"braze-cdi sync --wait against {history:,} past jobs (newest first; "
+                f"{WAIT_SYNC_SECONDS:g} s sync, poll {STATUS_INTERVAL_SECONDS:g} s)",
+                f"{reads} job-status reads, {seconds:.2f} s, {peak:.0f} MiB peak",
+                f"{reads / limit:.0%} of the job status's {limit} a minute (a client spends "
+                f"{allowance} at most); the reference's first page {pages[history] * 1000:.2f} ms",
+            )
+        )
+    return lines
 
 
 class _Counting:
@@ -643,6 +710,7 @@ def main(argv: list[str] | None = None) -> int:
             *bench_suite_bounds(sizes),
             *bench_budget(sizes),
             *bench_wait(sizes),
+            *bench_history(sizes),
             *bench_client_ground(sizes),
             *bench_proxy(sizes),
         ]

@@ -12,7 +12,7 @@ import logging
 
 from braze_cdi_sync._version import __version__
 from braze_cdi_sync.clients import DEFAULT_TIMEOUT, AsyncCdiClient, CdiClient, resolve_host
-from braze_cdi_sync.flows import Retry, SyncAlreadyRunning, WaitTimedOut
+from braze_cdi_sync.flows import HistoryOutOfReach, Retry, SyncAlreadyRunning, WaitTimedOut
 from braze_cdi_sync.jobs import Integration, Job
 from braze_cdi_sync.outcomes import (
     IN_PROGRESS_MESSAGE,
@@ -21,6 +21,7 @@ from braze_cdi_sync.outcomes import (
     NotFound,
     Outcome,
     PermissionDenied,
+    Progress,
     RateLimit,
     RateLimited,
     RateLimitExceeded,
@@ -42,11 +43,13 @@ __all__ = [
     "AuthenticationFailed",
     "BrazeApiError",
     "CdiClient",
+    "HistoryOutOfReach",
     "Integration",
     "Job",
     "NotFound",
     "Outcome",
     "PermissionDenied",
+    "Progress",
     "RateLimit",
     "RateLimitExceeded",
     "RateLimited",

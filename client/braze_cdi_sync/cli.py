@@ -37,11 +37,19 @@ from braze_cdi_sync.clients import (
     CdiClient,
     resolve_host,
 )
-from braze_cdi_sync.flows import SyncAlreadyRunning, WaitTimedOut
+from braze_cdi_sync.flows import (
+    DEFAULT_RECENT,
+    NOTE_PAGES,
+    STATUS,
+    HistoryOutOfReach,
+    SyncAlreadyRunning,
+    WaitTimedOut,
+)
 from braze_cdi_sync.jobs import Job
 from braze_cdi_sync.outcomes import (
     BrazeApiError,
     PermissionDenied,
+    Progress,
     RateLimited,
     RateLimitExceeded,
     SyncInProgress,
@@ -66,6 +74,7 @@ ALREADY_RUNNING = 8
 KEY_REFUSED = 9
 NOT_FOUND = 10
 UNAVAILABLE = 11
+OUT_OF_REACH = 12
 EXIT_CODES = {
     OK: f"done (for sync --wait: the job ended `{JOB_STATUS_SUCCESS}`)",
     UNEXPECTED: "an answer the contract does not describe, or a job status it does not name",
@@ -77,6 +86,9 @@ EXIT_CODES = {
     KEY_REFUSED: "the key was refused (401) or lacks the permission (403)",
     NOT_FOUND: f"no such integration (404, or 400 {INVALID_INTEGRATION_ID_MESSAGE})",
     UNAVAILABLE: "Braze could not be reached, or answered 5xx after the retries",
+    OUT_OF_REACH: f"the job status lists over {NOTE_PAGES} pages with the newest jobs last or "
+    "scattered: a wait would not find its job (nothing is triggered), nor status the most recent",
+    INTERRUPTED: "interrupted (Ctrl-C)",
 }
 
 
@@ -85,10 +97,13 @@ class CommandError(Exception):
     was printed already (with --json).
     """
 
-    def __init__(self, status: int, message: str, *, shown: bool = False) -> None:
+    def __init__(
+        self, status: int, message: str, *, shown: bool = False, progress: Progress | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.shown = shown
+        self.progress = progress
 
 
 # What each failing exit status is called in a --json result.
@@ -101,6 +116,7 @@ OUTCOMES = {
     KEY_REFUSED: "key-refused",
     NOT_FOUND: "not-found",
     UNAVAILABLE: "unavailable",
+    OUT_OF_REACH: "history-out-of-reach",
     INTERRUPTED: "interrupted",
 }
 
@@ -139,9 +155,22 @@ def parser() -> argparse.ArgumentParser:
     )
     _call_timeout(listing)
     status = commands.add_parser(
-        "status", parents=[shared], help="list an integration's sync jobs, newest first"
+        "status", parents=[shared], help="list an integration's most recent sync jobs, newest first"
     )
     status.add_argument("integration_id", type=_integration_id)
+    how_many = status.add_mutually_exclusive_group()
+    how_many.add_argument(
+        "--limit",
+        type=_count,
+        default=DEFAULT_RECENT,
+        help=f"how many of the most recent jobs (default {DEFAULT_RECENT})",
+    )
+    how_many.add_argument(
+        "--all",
+        action="store_true",
+        help="every job: reads every page, at half the job status's rate limit (a year of "
+        "15-minute syncs is 3,500 pages, over an hour; raise --timeout)",
+    )
     _call_timeout(status)
     sync = commands.add_parser(
         "sync", parents=[shared], help="trigger a sync; with --wait, wait for its end"
@@ -226,6 +255,16 @@ def _integration_id(text: str) -> str:
     return text
 
 
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {text!r}")
+    return value
+
+
 def _seconds(text: str) -> float:
     try:
         value = float(text)
@@ -280,14 +319,42 @@ def _by_start(job: Job) -> str:
     return job.started_at.isoformat() if job.started_at else ""
 
 
-def _status(client: CdiClient, integration_id: str, *, as_json: bool) -> int:
-    jobs = sorted(client.job_sync_status(integration_id), key=_by_start, reverse=True)
+# How often a long read of every page says how far it got (on stderr).
+READ_PROGRESS_SECONDS = 10.0
+
+
+def _every_job(client: CdiClient, integration_id: str) -> list[Job]:
+    """Every job, every page read, with a progress line on stderr every READ_PROGRESS_SECONDS."""
+    found: list[Job] = []
+    began = told = time.monotonic()
+    for job in client.job_sync_status(integration_id):
+        found.append(job)
+        if time.monotonic() - told >= READ_PROGRESS_SECONDS:
+            told = time.monotonic()
+            print(
+                f"braze-cdi: read {len(found):,} jobs of {integration_id} in {told - began:.0f} s "
+                f"(at most {client.budget.allowance(STATUS)} pages a minute)",
+                file=sys.stderr,
+                flush=True,
+            )
+    return found
+
+
+def _status(client: CdiClient, arguments: argparse.Namespace) -> int:
+    integration_id, as_json = arguments.integration_id, arguments.json
+    if arguments.all:
+        jobs = sorted(_every_job(client, integration_id), key=_by_start, reverse=True)
+    else:
+        jobs = client.recent_jobs(integration_id, arguments.limit)
     if as_json:
         _print_json([job.as_dict() for job in jobs])
         return OK
     for job in jobs:
         print(_job_line(job))
-    print(f"{len(jobs)} job(s)", file=sys.stderr)
+    which = (
+        "" if arguments.all else f" (the {arguments.limit} most recent at most; --all: every job)"
+    )
+    print(f"{len(jobs)} job(s){which}", file=sys.stderr)
     return OK
 
 
@@ -303,43 +370,80 @@ def _job_line(job: Job) -> str:
 
 
 def _sync(client: CdiClient, arguments: argparse.Namespace) -> int:
+    """`sync`: every failure it ends with says (with --json) whether a trigger was accepted."""
+    progress = Progress()
+    try:
+        if arguments.wait:
+            return _sync_and_wait(client, arguments, progress)
+        try:
+            return _trigger(client, arguments)
+        except BrazeApiError as error:
+            raise _api_error(error) from error
+    except CommandError as failure:
+        failure.progress = failure.progress or progress
+        raise
+
+
+def _trigger(client: CdiClient, arguments: argparse.Namespace) -> int:
     integration_id = arguments.integration_id
-    if not arguments.wait:
-        outcome = client.trigger_sync(integration_id)
-        if isinstance(outcome, SyncStarted):
-            _say(
-                arguments,
-                {"integration_id": integration_id, "outcome": "started"},
-                f"sync of {integration_id} started",
-            )
-            return OK
-        if isinstance(outcome, SyncInProgress):
-            raise CommandError(ALREADY_RUNNING, f"a sync of {integration_id} is running already")
-        assert isinstance(outcome, RateLimited)
-        raise CommandError(
-            RATE_LIMITED,
-            f"over the rate limit: {outcome.message}{_reset(outcome.rate_limit.reset)}",
+    outcome = client.trigger_sync(integration_id)
+    if isinstance(outcome, SyncStarted):
+        _say(
+            arguments,
+            {"integration_id": integration_id, "outcome": "started", "trigger_accepted": True},
+            f"sync of {integration_id} started",
         )
+        return OK
+    if isinstance(outcome, SyncInProgress):
+        raise CommandError(ALREADY_RUNNING, f"a sync of {integration_id} is running already")
+    assert isinstance(outcome, RateLimited)
+    raise CommandError(
+        RATE_LIMITED,
+        f"over the rate limit: {outcome.message}{_reset(outcome.rate_limit.reset)}",
+    )
+
+
+def _sync_and_wait(client: CdiClient, arguments: argparse.Namespace, progress: Progress) -> int:
+    integration_id = arguments.integration_id
     try:
         job = client.sync_and_wait(
             integration_id,
             timeout=arguments.timeout or DEFAULT_SYNC_TIMEOUT_SECONDS,
             poll=arguments.poll,
             if_running=arguments.if_running,
+            progress=progress,
         )
     except SyncAlreadyRunning as error:
-        raise CommandError(ALREADY_RUNNING, str(error)) from error
+        raise CommandError(ALREADY_RUNNING, f"{error}; no trigger was sent") from error
+    except HistoryOutOfReach as error:
+        raise CommandError(OUT_OF_REACH, f"{error}; no trigger was sent") from None
     except WaitTimedOut as error:
         if arguments.json:
             last = error.last_seen.as_dict() if error.last_seen else None
-            _print_json({"integration_id": integration_id, "outcome": "timeout", "last_seen": last})
-        message = f"{error}; {_still_runs(integration_id)}"
+            _print_json(
+                {
+                    "integration_id": integration_id,
+                    "outcome": "timeout",
+                    "trigger_accepted": progress.trigger_accepted,
+                    "last_seen": last,
+                }
+            )
+        message = f"{error}; {_still_runs(integration_id, progress)}"
         raise CommandError(TIMEOUT, message, shown=arguments.json) from error
     except KeyboardInterrupt:
-        raise CommandError(INTERRUPTED, f"interrupted; {_still_runs(integration_id)}") from None
+        before = "" if progress.trigger_sent else " before a trigger was sent"
+        message = f"interrupted{before}; {_still_runs(integration_id, progress)}"
+        raise CommandError(INTERRUPTED, message, progress=progress) from None
+    except BrazeApiError as error:
+        failure = _api_error(error)
+        if progress.trigger_accepted:
+            failure = CommandError(
+                failure.status, f"{failure}; {_still_runs(integration_id, progress)}"
+            )
+        raise failure from error
     _say(
         arguments,
-        {"integration_id": integration_id, **job.as_dict()},
+        {"integration_id": integration_id, "trigger_accepted": True, **job.as_dict()},
         f"sync of {integration_id} ended: {_job_line(job)}",
     )
     return JOB_EXIT.get(job.status, UNEXPECTED)
@@ -353,8 +457,10 @@ def _wait(client: CdiClient, arguments: argparse.Namespace) -> int:
             timeout=arguments.timeout or DEFAULT_SYNC_TIMEOUT_SECONDS,
             poll=arguments.poll,
         )
+    except HistoryOutOfReach as error:
+        raise CommandError(OUT_OF_REACH, str(error)) from None
     except WaitTimedOut as error:
-        raise CommandError(TIMEOUT, f"{error}; {_still_runs(integration_id)}") from error
+        raise CommandError(TIMEOUT, f"{error}; the sync still runs on Braze") from error
     if job is None:
         _say(
             arguments,
@@ -381,11 +487,14 @@ def _reset(reset: int | None) -> str:
     return f"; the window resets at {at} (in {max(0, reset - int(time.time()))} s)"
 
 
-def _still_runs(integration_id: str) -> str:
-    return (
-        f"a sync that started still runs on Braze: follow it with `braze-cdi status "
-        f"{integration_id}`"
-    )
+def _still_runs(integration_id: str, progress: Progress) -> str:
+    """What a wait that ended early leaves on Braze, by how far it got."""
+    follow = f"follow it with `braze-cdi status {integration_id}`"
+    if progress.trigger_accepted:
+        return f"the trigger was accepted and its sync still runs on Braze: {follow}"
+    if progress.trigger_sent:
+        return f"a trigger was sent without a clear answer, so a sync may run on Braze: {follow}"
+    return "nothing was started on Braze"
 
 
 def _say(arguments: argparse.Namespace, value: dict[str, Any], text: str) -> None:
@@ -425,12 +534,14 @@ def run(arguments: argparse.Namespace) -> int:
             if arguments.command == "list":
                 return _list(client, as_json=arguments.json)
             if arguments.command == "status":
-                return _status(client, arguments.integration_id, as_json=arguments.json)
+                return _status(client, arguments)
             if arguments.command == "wait":
                 return _wait(client, arguments)
             return _sync(client, arguments)
         except BrazeApiError as error:
             raise _api_error(error) from error
+        except HistoryOutOfReach as error:
+            raise CommandError(OUT_OF_REACH, str(error)) from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -445,13 +556,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         # A failure is one line (its exit status's); retries are told with -v.
         logging.getLogger("httpx").setLevel(logging.WARNING)
         logging.getLogger("braze_cdi_sync").setLevel(logging.ERROR)
-    # What a long wait waits for, every 30 s at least, shows without -v too.
+    # What a long wait waits for, every 30 s at least, shows without -v too; so does a 202 whose
+    # answer was odd after its status line.
     logging.getLogger("braze_cdi_sync.progress").setLevel(logging.INFO)
+    logging.getLogger("braze_cdi_sync.notice").setLevel(logging.INFO)
     try:
         return run(arguments)
     except CommandError as error:
         if arguments.json and not error.shown:  # --json: a result for every outcome
-            result = {"outcome": OUTCOMES.get(error.status, "failed"), "exit_status": error.status}
+            result: dict[str, Any] = {
+                "outcome": OUTCOMES.get(error.status, "failed"),
+                "exit_status": error.status,
+            }
+            if error.progress is not None:
+                result["trigger_accepted"] = error.progress.trigger_accepted
             _print_json({**result, "message": str(error)})
         print(f"braze-cdi: {error}", file=sys.stderr)
         return error.status

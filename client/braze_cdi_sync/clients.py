@@ -28,8 +28,10 @@ from braze_cdi_sync._version import USER_AGENT
 from braze_cdi_sync.flows import Flow, IfRunning, Reply, Retry, Send, Sleep
 from braze_cdi_sync.jobs import Integration, Job
 from braze_cdi_sync.outcomes import (
+    CUT_SHORT,
     BrazeApiError,
     Outcome,
+    Progress,
     RateLimited,
     UnexpectedAnswer,
     api_error,
@@ -146,16 +148,38 @@ MAX_ANSWER_BYTES = 1024 * 1024
 _AS_SENT = frozenset({"content-encoding", "content-length", "transfer-encoding"})
 
 
-def _whole(response: httpx.Response, body: bytes) -> httpx.Response:
-    """An answer read whole, as a plain response."""
+def _whole(response: httpx.Response, body: bytes, *, cut_short: str = "") -> httpx.Response:
+    """An answer read whole, as a plain response (`cut_short`: what stopped it after the status
+    line, where something did).
+    """
     headers = [(name, value) for name, value in response.headers.items() if name not in _AS_SENT]
+    extensions: dict[str, Any] = {"reason_phrase": response.reason_phrase.encode()}
+    if cut_short:
+        extensions[CUT_SHORT] = cut_short
     return httpx.Response(
         response.status_code,
         headers=headers,
         content=body,
         request=response.request,
-        extensions={"reason_phrase": response.reason_phrase.encode()},
+        extensions=extensions,
     )
+
+
+def _accepted_anyway(
+    started: list[httpx.Response], decoders: list[_Decoder], what: BaseException | str
+) -> httpx.Response | None:
+    """A 202 whose answer failed after its status line, as the 202 it is (with what came of
+    its body and what went wrong): its status line says the sync started. None for any other
+    answer, or none.
+    """
+    if not started or started[0].status_code != 202:
+        return None
+    body = bytes(decoders[0].body) if decoders else b""
+    if isinstance(what, httpx.TransportError):
+        why = f"{type(what).__name__}: {shown(str(what))}" if str(what) else type(what).__name__
+    else:
+        why = shown(str(what))
+    return _whole(started[0], body, cut_short=why)
 
 
 # The encodings the client asks for, and decodes itself in bounded steps (httpx would decode a
@@ -234,6 +258,7 @@ def exchange(client: httpx.Client, request: dict[str, Any], *, seconds: float) -
     """
     outcome: list[httpx.Response | BaseException] = []
     streaming: list[httpx.Response] = []
+    decoders: list[_Decoder] = []
     done = threading.Event()
 
     def work() -> None:
@@ -241,6 +266,7 @@ def exchange(client: httpx.Client, request: dict[str, Any], *, seconds: float) -
             with client.stream(**request) as response:
                 streaming.append(response)
                 decoder = _Decoder(response)
+                decoders.append(decoder)
                 for chunk in response.iter_raw():
                     decoder.feed(chunk)
                 outcome.append(decoder.whole())
@@ -254,7 +280,12 @@ def exchange(client: httpx.Client, request: dict[str, Any], *, seconds: float) -
         for response in streaming:
             with contextlib.suppress(Exception):
                 response.close()
-        return _late(seconds)
+        late = _late(seconds)
+        return _accepted_anyway(streaming, decoders, late) or late
+    if isinstance(outcome[0], BaseException) and not isinstance(outcome[0], KeyboardInterrupt):
+        accepted = _accepted_anyway(streaming, decoders, outcome[0])
+        if accepted is not None:
+            return accepted
     return _settled(outcome[0])
 
 
@@ -271,9 +302,14 @@ async def exchange_async(
 ) -> Reply:
     """One request and its whole answer within `seconds` and the size bound (see `exchange`)."""
 
+    streaming: list[httpx.Response] = []
+    decoders: list[_Decoder] = []
+
     async def work() -> httpx.Response:
         async with client.stream(**request) as response:
+            streaming.append(response)
             decoder = _Decoder(response)
+            decoders.append(decoder)
             async for chunk in response.aiter_raw():
                 decoder.feed(chunk)
             return decoder.whole()
@@ -281,8 +317,14 @@ async def exchange_async(
     try:
         return await asyncio.wait_for(work(), seconds)
     except TimeoutError:
-        return _late(seconds)
-    except httpx.TransportError as error:
+        late = _late(seconds)
+        return _accepted_anyway(streaming, decoders, late) or late
+    except (httpx.TransportError, BrazeApiError) as error:
+        accepted = _accepted_anyway(streaming, decoders, error)
+        if accepted is not None:
+            return accepted
+        if isinstance(error, BrazeApiError):
+            raise
         return error
 
 
@@ -415,8 +457,19 @@ class _FromEnvironment:
         return cls(host, key, **options)
 
 
+def _limit(limit: int | None) -> int | None:
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+        raise ValueError(f"limit must be a whole number of 1 or more, not {limit!r}")
+    return limit
+
+
 class CdiClient(_FromEnvironment):
-    """Triggers syncs, blocking. Use as a context manager to close its connection pool."""
+    """Triggers syncs, blocking. Use as a context manager to close its connection pool.
+
+    It never spends more than `budget_share` (half, unless given) of an operation's documented
+    rate limit in any window of it, over all its calls: the workspace's other pipelines get the
+    rest.
+    """
 
     def __init__(
         self,
@@ -428,17 +481,19 @@ class CdiClient(_FromEnvironment):
         clock: Callable[[], float] = time.time,
         retry: Retry | None = None,
         call_timeout: float = DEFAULT_CALL_SECONDS,
+        budget_share: float = flows.BUDGET_SHARE,
     ) -> None:
         self.generated = _generated_client(base_url, api_key, timeout)
         self.call_timeout = _seconds(call_timeout, "call_timeout")
         self._sleep = sleep
         self._clock = clock
         self.retry = retry or Retry()
+        self.budget = flows.Budget(budget_share)
 
     def _run(self, flow: Flow[T], *, timeout: float | None = None) -> T:
         try:
             return drive(
-                flow,
+                flows.paced(flow, self.budget, self._clock),
                 self.generated.get_httpx_client(),
                 sleep=self._sleep,
                 clock=self._clock,
@@ -449,25 +504,57 @@ class CdiClient(_FromEnvironment):
         raise masked  # outside the handler: the unmasked error is not its context
 
     def list_integrations(self) -> Iterator[Integration]:
-        """Every integration of the key's workspace, reading page after page as needed."""
+        """Every integration of the key's workspace, reading page after page as needed (at most
+        flows.MAX_PAGES pages).
+        """
         return self._items(flows.first_integrations_page(), flows.integrations)
 
-    def job_sync_status(self, integration_id: str) -> Iterator[Job]:
-        """Every job of an integration as Braze lists them (no order is promised)."""
+    def job_sync_status(self, integration_id: str, *, limit: int | None = None) -> Iterator[Job]:
+        """The jobs of an integration as Braze lists them (no order is promised), each page read
+        only when the iteration reaches it; at most `limit` jobs, where given. For the most
+        recent jobs whatever the order, use `recent_jobs`.
+        """
         return self._items(
-            flows.first_jobs_page(integration_id), functools.partial(flows.jobs, of=integration_id)
+            flows.first_jobs_page(integration_id),
+            functools.partial(flows.jobs, of=integration_id),
+            limit=_limit(limit),
+            most=None,
         )
 
-    def _items(self, first: Send, convert: Callable[[list[Any]], list[T]]) -> Iterator[T]:
+    def recent_jobs(self, integration_id: str, limit: int = flows.DEFAULT_RECENT) -> list[Job]:
+        """The `limit` most recent jobs of an integration, newest first, read at a cost that
+        does not grow with its history where Braze lists the newest first (else every page, up
+        to flows.NOTE_PAGES: HistoryOutOfReach past them).
+        """
+        flow = flows.recent_jobs(
+            integration_id, _limit(limit) or 1, retry=self.retry, clock=self._clock
+        )
+        return self._run(flow, timeout=self.call_timeout)
+
+    def _items(
+        self,
+        first: Send,
+        convert: Callable[[list[Any]], list[T]],
+        *,
+        limit: int | None = None,
+        most: int | None = flows.MAX_PAGES,
+    ) -> Iterator[T]:
         send: Send | None = first
-        pages = flows.Pages()
+        pages = flows.Pages(most)
         left = self.call_timeout  # the time spent reading, not the caller's between pages
+        given = 0
         while send is not None:
             started = self._clock()
             flow = flows.page(send, retry=self.retry, clock=self._clock)
             page = self._run(flow, timeout=left)
             left -= self._clock() - started
-            yield from convert(page.items)
+            for item in convert(page.items):
+                if limit is not None and given >= limit:
+                    return
+                given += 1
+                yield item
+            if limit is not None and given >= limit:
+                return
             send = pages.follow(page)
 
     def sync_and_wait(
@@ -477,12 +564,15 @@ class CdiClient(_FromEnvironment):
         timeout: float = DEFAULT_SYNC_TIMEOUT_SECONDS,
         poll: float = DEFAULT_POLL_SECONDS,
         if_running: IfRunning = "wait",
+        progress: Progress | None = None,
     ) -> Job:
         """Trigger a sync, wait for its job to end, and return that job.
 
         If a sync is already running: `if_running="wait"` waits for it to end and then triggers,
         `"fail"` raises SyncAlreadyRunning. Raises WaitTimedOut after `timeout` seconds, and
-        BrazeApiError for an answer no retry helps (401, 403, 404, ...).
+        BrazeApiError for an answer no retry helps (401, 403, 404, ...); HistoryOutOfReach,
+        before any trigger, where the job status's order puts its newest jobs out of reach.
+        `progress`, where given, says as the wait goes whether a trigger was sent and accepted.
         """
         return self._run(
             flows.sync_and_wait(
@@ -492,6 +582,7 @@ class CdiClient(_FromEnvironment):
                 if_running=if_running,
                 retry=self.retry,
                 clock=self._clock,
+                progress=progress,
             ),
             timeout=timeout,
         )
@@ -532,6 +623,7 @@ class CdiClient(_FromEnvironment):
     def trigger_sync(self, integration_id: str) -> Outcome:
         """Trigger a sync once: SyncStarted, SyncInProgress or RateLimited; else BrazeApiError
         (status 0 when no answer came; a trigger is resent only if it never reached the server).
+        A 202 is SyncStarted whatever follows its status line (`odd` says what was odd).
         """
         try:
             flow = flows.trigger(integration_id, retry=self.retry, clock=self._clock)
@@ -562,7 +654,9 @@ class CdiClient(_FromEnvironment):
 
 
 class AsyncCdiClient(_FromEnvironment):
-    """Triggers syncs with asyncio. Use as an async context manager to close its pool."""
+    """Triggers syncs with asyncio. Use as an async context manager to close its pool. Spends
+    its budget as CdiClient does.
+    """
 
     def __init__(
         self,
@@ -574,17 +668,19 @@ class AsyncCdiClient(_FromEnvironment):
         clock: Callable[[], float] = time.time,
         retry: Retry | None = None,
         call_timeout: float = DEFAULT_CALL_SECONDS,
+        budget_share: float = flows.BUDGET_SHARE,
     ) -> None:
         self.generated = _generated_client(base_url, api_key, timeout)
         self.call_timeout = _seconds(call_timeout, "call_timeout")
         self._sleep = sleep
         self._clock = clock
         self.retry = retry or Retry()
+        self.budget = flows.Budget(budget_share)
 
     async def _run(self, flow: Flow[T], *, timeout: float | None = None) -> T:
         try:
             return await drive_async(
-                flow,
+                flows.paced(flow, self.budget, self._clock),
                 self.generated.get_async_httpx_client(),
                 sleep=self._sleep,
                 clock=self._clock,
@@ -598,25 +694,50 @@ class AsyncCdiClient(_FromEnvironment):
         """Every integration of the key's workspace, reading page after page as needed."""
         return self._items(flows.first_integrations_page(), flows.integrations)
 
-    def job_sync_status(self, integration_id: str) -> AsyncIterator[Job]:
-        """Every job of an integration as Braze lists them (no order is promised)."""
+    def job_sync_status(
+        self, integration_id: str, *, limit: int | None = None
+    ) -> AsyncIterator[Job]:
+        """The jobs of an integration as Braze lists them (see CdiClient.job_sync_status)."""
         return self._items(
-            flows.first_jobs_page(integration_id), functools.partial(flows.jobs, of=integration_id)
+            flows.first_jobs_page(integration_id),
+            functools.partial(flows.jobs, of=integration_id),
+            limit=_limit(limit),
+            most=None,
         )
 
+    async def recent_jobs(
+        self, integration_id: str, limit: int = flows.DEFAULT_RECENT
+    ) -> list[Job]:
+        """The `limit` most recent jobs of an integration, newest first (as CdiClient's)."""
+        flow = flows.recent_jobs(
+            integration_id, _limit(limit) or 1, retry=self.retry, clock=self._clock
+        )
+        return await self._run(flow, timeout=self.call_timeout)
+
     async def _items(
-        self, first: Send, convert: Callable[[list[Any]], list[T]]
+        self,
+        first: Send,
+        convert: Callable[[list[Any]], list[T]],
+        *,
+        limit: int | None = None,
+        most: int | None = flows.MAX_PAGES,
     ) -> AsyncIterator[T]:
         send: Send | None = first
-        pages = flows.Pages()
+        pages = flows.Pages(most)
         left = self.call_timeout  # the time spent reading, not the caller's between pages
+        given = 0
         while send is not None:
             started = self._clock()
             flow = flows.page(send, retry=self.retry, clock=self._clock)
             page = await self._run(flow, timeout=left)
             left -= self._clock() - started
             for item in convert(page.items):
+                if limit is not None and given >= limit:
+                    return
+                given += 1
                 yield item
+            if limit is not None and given >= limit:
+                return
             send = pages.follow(page)
 
     async def sync_and_wait(
@@ -626,6 +747,7 @@ class AsyncCdiClient(_FromEnvironment):
         timeout: float = DEFAULT_SYNC_TIMEOUT_SECONDS,
         poll: float = DEFAULT_POLL_SECONDS,
         if_running: IfRunning = "wait",
+        progress: Progress | None = None,
     ) -> Job:
         """Trigger a sync, wait for its job to end, and return that job (as CdiClient's)."""
         return await self._run(
@@ -636,6 +758,7 @@ class AsyncCdiClient(_FromEnvironment):
                 if_running=if_running,
                 retry=self.retry,
                 clock=self._clock,
+                progress=progress,
             ),
             timeout=timeout,
         )

@@ -15,18 +15,30 @@ What the flows promise:
   trigger is tried again after the backoff;
 - waiting polls the job status no faster than its documented rate limit allows, and ends at the
   timeout, with a last poll at it;
-- the trigger's job is the one the job status did not list just before the trigger: a job that
-  was listed then (ended or running) is never it, whatever the clocks say, and a job listed late
-  is waited for.
+- the trigger's job is the first job to start of those the job status did not list just before
+  the trigger: a job that was listed then (ended or running) is never it, whatever the clocks
+  say, and a job listed late is waited for;
+- what a wait reads does not grow with the history (see `note`): where the job status lists the
+  newest first, one page before the trigger and one page a poll; otherwise the whole list, if it
+  fits in NOTE_PAGES pages, and then the last page a poll; else the wait ends before its
+  trigger (HistoryOutOfReach);
+- no client spends more than BUDGET_SHARE of an operation's documented rate limit in any window
+  of it (`Budget`, applied by `paced`): a wait that would need more slows down instead;
+- a 202 is a started sync, whatever follows its status line (a body cut short or not JSON,
+  broken framing, another Content-Type): one warning says what was odd, and the trigger is not
+  sent again.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
+import math
 import random
 import re
-from collections import Counter
+import threading
+from collections import deque
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -40,10 +52,13 @@ from braze_cdi_client.api.cloud_data_ingestion import (
 )
 from braze_cdi_client.contract_facts import (
     LIST_INTEGRATIONS_PERMISSION,
+    LIST_INTEGRATIONS_RATE_LIMIT,
+    LIST_INTEGRATIONS_RATE_WINDOW_SECONDS,
     LIST_JOB_SYNC_STATUS_PERMISSION,
     LIST_JOB_SYNC_STATUS_RATE_LIMIT,
     LIST_JOB_SYNC_STATUS_RATE_WINDOW_SECONDS,
     OVER_RATE_LIMIT_MESSAGE,
+    PAGE_SIZE,
     TRIGGER_INTEGRATION_SYNC_PERMISSION,
     TRIGGER_INTEGRATION_SYNC_RATE_LIMIT,
     TRIGGER_INTEGRATION_SYNC_RATE_WINDOW_SECONDS,
@@ -53,6 +68,7 @@ from braze_cdi_sync.jobs import Integration, Job
 from braze_cdi_sync.outcomes import (
     BrazeApiError,
     Outcome,
+    Progress,
     RateLimit,
     RateLimited,
     SyncInProgress,
@@ -69,22 +85,48 @@ from braze_cdi_sync.outcomes import (
 log = logging.getLogger("braze_cdi_sync")
 # What a long wait waits for, at least every PROGRESS_SECONDS (braze-cdi shows it without -v).
 progress = logging.getLogger("braze_cdi_sync.progress")
+# What a user must hear of even when the call goes well (braze-cdi shows it without -v): a 202
+# whose answer was odd after its status line.
+notice = logging.getLogger("braze_cdi_sync.notice")
 PROGRESS_SECONDS = 30.0
 QUIET_WAIT_SECONDS = PROGRESS_SECONDS  # a single wait this long is told as it starts
 T = TypeVar("T")
 TRANSIENT_STATUSES = frozenset({502, 503, 504})
-# The status endpoint's documented pace: never poll faster than one request per this many seconds.
-STATUS_INTERVAL_SECONDS = LIST_JOB_SYNC_STATUS_RATE_WINDOW_SECONDS / LIST_JOB_SYNC_STATUS_RATE_LIMIT
 LINK_NEXT = re.compile(r'<(?P<url>[^<>]*)>\s*;\s*rel="?next"?')
 IfRunning = Literal["wait", "fail"]
+
+# The operations, by the generated client's module names, with their documented rate limits.
+TRIGGER = trigger_integration_sync.__name__.rsplit(".", 1)[-1]
+LIST = list_integrations.__name__.rsplit(".", 1)[-1]
+STATUS = list_job_sync_status.__name__.rsplit(".", 1)[-1]
+RATE_LIMITS = {
+    TRIGGER: (TRIGGER_INTEGRATION_SYNC_RATE_LIMIT, TRIGGER_INTEGRATION_SYNC_RATE_WINDOW_SECONDS),
+    LIST: (LIST_INTEGRATIONS_RATE_LIMIT, LIST_INTEGRATIONS_RATE_WINDOW_SECONDS),
+    STATUS: (LIST_JOB_SYNC_STATUS_RATE_LIMIT, LIST_JOB_SYNC_STATUS_RATE_WINDOW_SECONDS),
+}
+OPERATION_NAMES = {
+    TRIGGER: "the trigger",
+    LIST: "the list of integrations",
+    STATUS: "the job status",
+}
+# The share of each operation's documented limit that one client spends in any window of it:
+# the workspace's limits are shared with its other pipelines, which get the rest.
+BUDGET_SHARE = 0.5
+# Never poll the job status faster than the share allows on average (one read each 1.2 s).
+STATUS_INTERVAL_SECONDS = LIST_JOB_SYNC_STATUS_RATE_WINDOW_SECONDS / (
+    LIST_JOB_SYNC_STATUS_RATE_LIMIT * BUDGET_SHARE
+)
 
 
 @dataclass(frozen=True)
 class Send:
-    """One request: keyword arguments for `httpx.Client.request`, and a label for the log."""
+    """One request: keyword arguments for `httpx.Client.request`, a label for the log, and the
+    operation it belongs to (a key of RATE_LIMITS).
+    """
 
     request: dict[str, Any]
     label: str
+    operation: str = ""
 
 
 @dataclass(frozen=True)
@@ -127,13 +169,15 @@ class EffectUnknown(Exception):
 
 class DeadlinePassed(Exception):
     """Thrown into a flow by its driver: the call's timeout has passed, or a whole pause would
-    pass it. On its way out of a request's attempts it carries the last answer, if any.
+    pass it. On its way out of a request's attempts it carries the last answer, if any; `reason`
+    says what the call was waiting for, where a pause was cut short.
     """
 
-    def __init__(self, last: Reply | None = None, attempts: int = 0) -> None:
+    def __init__(self, last: Reply | None = None, attempts: int = 0, reason: str = "") -> None:
         super().__init__("the call's deadline passed")
         self.last = last
         self.attempts = attempts
+        self.reason = reason
 
 
 class SyncAlreadyRunning(Exception):
@@ -141,11 +185,23 @@ class SyncAlreadyRunning(Exception):
 
 
 class WaitTimedOut(Exception):
-    """The sync did not end before the timeout; `last_seen` is the job as last read, if any."""
+    """The sync did not end before the timeout; `last_seen` is the job as last read, if any;
+    `progress` says whether a trigger was sent and accepted (then a sync runs on Braze).
+    """
 
-    def __init__(self, message: str, last_seen: Job | None) -> None:
+    def __init__(
+        self, message: str, last_seen: Job | None, progress: Progress | None = None
+    ) -> None:
         super().__init__(message)
         self.last_seen = last_seen
+        self.progress = progress or Progress()
+
+
+class HistoryOutOfReach(Exception):
+    """The job status lists an integration's jobs in an order that puts the newest beyond the
+    pages a wait may read (NOTE_PAGES): nothing could tell the trigger's job from the others, so
+    no trigger was sent.
+    """
 
 
 def describe(reply: Reply) -> str:
@@ -212,8 +268,8 @@ def attempts(
                 retry.attempts,
             )
             yield Sleep(delay, "a transient failure")
-    except DeadlinePassed:
-        raise DeadlinePassed(last, tried) from None
+    except DeadlinePassed as passed:
+        raise DeadlinePassed(last, tried, passed.reason) from None
     raise AssertionError("unreachable: the last attempt returns")
 
 
@@ -226,6 +282,12 @@ def out_of_time(passed: DeadlinePassed, seconds: float) -> BrazeApiError:
     last = passed.last
     if isinstance(last, httpx.Response) and not _transient(last):
         return _failure(last, f"the next try would pass the call's bound of {seconds:g} s")
+    if last is None and passed.reason:
+        return Unavailable(
+            0,
+            f"{passed.reason} would pass the call's bound of {seconds:g} s",
+            headers=httpx.Headers(),
+        )
     if last is None:
         return Unavailable(0, f"no complete answer {within}", headers=httpx.Headers())
     return _failure(last, f"{within}, after {passed.attempts} attempt(s)")
@@ -269,13 +331,20 @@ def _permission(path: str) -> str:
 def trigger(integration_id: str, *, retry: Retry, clock: Callable[[], float]) -> Flow[Outcome]:
     """One trigger: resent only if it never reached the server; EffectUnknown if unsure."""
     request = trigger_integration_sync._get_kwargs(integration_id=integration_id)
-    send = Send(request, f"{request['method'].upper()} {request['url']}")
+    send = Send(request, f"{request['method'].upper()} {request['url']}", TRIGGER)
     reply = yield from attempts(
         send, retry=retry, clock=clock, retryable=_never_arrived, wait_out_rate_limit=False
     )
     if not _transient(reply):
         assert isinstance(reply, httpx.Response)
-        return interpret(reply)
+        outcome = interpret(reply)
+        if isinstance(outcome, SyncStarted) and outcome.odd:
+            notice.warning(
+                "trigger of %s: accepted (202), though %s; taken as a started sync",
+                integration_id,
+                outcome.odd,
+            )
+        return outcome
     if _never_arrived(reply):
         raise _failure(reply, f"after {retry.attempts} attempts")
     raise EffectUnknown(reply)
@@ -302,12 +371,15 @@ def page(send: Send, *, retry: Retry, clock: Callable[[], float]) -> Flow[Page]:
     following = None
     if match is not None:
         url = _same_origin(response, match["url"])
-        following = Send({"method": "get", "url": url}, f"GET {url.split('?')[0]} (next page)")
+        label = f"GET {url.split('?')[0]} (next page)"
+        following = Send({"method": "get", "url": url}, label, send.operation)
     return Page([item for item in items if isinstance(item, dict)], following)
 
 
-# The most pages one list is read to (10 items a page: 5,000 items).
-MAX_PAGES = 500
+# The most pages the list of integrations is read to (10 a page: 1,000 integrations, four
+# windows of the list's share at most); a whole job status (`--all`) has no bound but its
+# call's timeout, and a page that comes twice ends either.
+MAX_PAGES = 100
 
 
 def _same_origin(response: httpx.Response, link: str) -> str:
@@ -330,19 +402,22 @@ def _same_origin(response: httpx.Response, link: str) -> str:
 
 class Pages:
     """The pages of one list as they are followed: refuses a page seen twice, and more than
-    MAX_PAGES, so a Link that loops cannot keep a reader forever.
+    `most` pages (MAX_PAGES unless given; None: no bound), so a Link that loops cannot keep a
+    reader forever.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, most: int | None = MAX_PAGES) -> None:
         self.seen: set[str] = set()
+        self.most = most
 
     def follow(self, page: Page) -> Send | None:
         """The next page's request, or None after the last page."""
         if page.next is None:
             return None
         url = str(page.next.request["url"])
-        if url in self.seen or len(self.seen) >= MAX_PAGES:
-            why = "came twice" if url in self.seen else f"is past {MAX_PAGES} pages"
+        past = self.most is not None and len(self.seen) + 1 >= self.most
+        if url in self.seen or past:
+            why = "came twice" if url in self.seen else f"is past {self.most} pages"
             where = url.split("?", maxsplit=1)[0]
             raise UnexpectedAnswer(
                 200, f"a list's next page ({where}) {why}", headers=httpx.Headers()
@@ -354,13 +429,13 @@ class Pages:
 def first_integrations_page() -> Send:
     """The request for the first page of integrations."""
     request = list_integrations._get_kwargs()
-    return Send(request, f"GET {request['url']}")
+    return Send(request, f"GET {request['url']}", LIST)
 
 
 def first_jobs_page(integration_id: str) -> Send:
     """The request for the first page of an integration's jobs."""
     request = list_job_sync_status._get_kwargs(integration_id=integration_id)
-    return Send(request, f"GET {request['url']}")
+    return Send(request, f"GET {request['url']}", STATUS)
 
 
 def integrations(items: list[dict[str, Any]]) -> list[Integration]:
@@ -373,21 +448,6 @@ def jobs(items: list[dict[str, Any]], *, of: str | None = None) -> list[Job]:
     return [Job.from_item(item, integration_id=of) for item in items]
 
 
-def job_state(integration_id: str, *, retry: Retry, clock: Callable[[], float]) -> Flow[Job | None]:
-    """The running job of the integration, reading page after page until one shows; None when
-    every page was read and none runs.
-    """
-    send: Send | None = first_jobs_page(integration_id)
-    pages = Pages()
-    while send is not None:
-        current = yield from page(send, retry=retry, clock=clock)
-        running = next((job for job in jobs(current.items, of=integration_id) if job.running), None)
-        if running is not None:
-            return running
-        send = pages.follow(current)
-    return None
-
-
 def job_key(job: Job) -> str:
     """What tells one job from another: its start time where it has one (it never changes), else
     its whole item (which no longer changes once the job has ended).
@@ -398,58 +458,239 @@ def job_key(job: Job) -> str:
     return "item " + json.dumps(dict(job.raw), sort_keys=True, default=str)
 
 
+# The budget: a share of each operation's documented limit, in any window of it.
+
+
+class Budget:
+    """What one client has spent of each operation's documented rate limit: at most `share` of
+    it in any window of the documented length (a sliding window, so in every fixed window of the
+    server's too). Shared by every call of the client, and safe across threads.
+    """
+
+    def __init__(self, share: float = BUDGET_SHARE) -> None:
+        if not 0 < share <= 1:
+            raise ValueError(f"the budget share must be more than 0 and at most 1, not {share!r}")
+        self.share = share
+        self._sent: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def allowance(self, operation: str) -> int:
+        """How many requests of the operation one window may hold."""
+        limit, _ = RATE_LIMITS[operation]
+        return max(1, math.floor(limit * self.share))
+
+    def wait(self, operation: str, now: float) -> float:
+        """Seconds until a request of the operation may be sent (0: at once)."""
+        if operation not in RATE_LIMITS:
+            return 0.0
+        with self._lock:
+            sent = self._recent(operation, now)
+            if len(sent) < self.allowance(operation):
+                return 0.0
+            return max(0.0, sent[0] + RATE_LIMITS[operation][1] - now)
+
+    def spend(self, operation: str, now: float) -> None:
+        """Count a request of the operation sent now."""
+        if operation in RATE_LIMITS:
+            with self._lock:
+                self._recent(operation, now).append(now)
+
+    def _recent(self, operation: str, now: float) -> deque[float]:
+        sent = self._sent.setdefault(operation, deque())
+        window = RATE_LIMITS[operation][1]
+        while sent and sent[0] <= now - window:
+            sent.popleft()
+        return sent
+
+    def pace(self, operation: str) -> str:
+        """The budget in words: `the job status's budget (50 reads per 60 s, 50% of its limit)`."""
+        limit, window = RATE_LIMITS[operation]
+        return (
+            f"{OPERATION_NAMES[operation]}'s budget ({self.allowance(operation)} requests per "
+            f"{window} s, {self.share:.0%} of its documented {limit})"
+        )
+
+
+def paced(flow: Flow[T], budget: Budget, clock: Callable[[], float]) -> Flow[T]:
+    """The flow, with a pause before any request its budget does not allow yet: as long as it
+    takes for the window to make room, taken whole (a pause that would pass the call's deadline
+    ends the call at once, saying what it waited for).
+    """
+    reply: Reply | None = None
+    failure: DeadlinePassed | None = None
+    while True:
+        try:
+            action = flow.throw(failure) if failure is not None else flow.send(reply)
+        except StopIteration as done:
+            result: T = done.value
+            return result
+        failure = None
+        if isinstance(action, Send):
+            wait = budget.wait(action.operation, clock())
+            if wait > 0:
+                reason = f"room in {budget.pace(action.operation)}"
+                log.info("%s: waiting %.1f s for %s", action.label, wait, reason)
+                try:
+                    yield Sleep(wait, reason, whole=True)
+                except DeadlinePassed:
+                    failure = DeadlinePassed(reason=reason)
+                    continue
+            budget.spend(action.operation, clock())
+        try:
+            reply = yield action
+        except DeadlinePassed as passed:
+            failure = passed
+
+
+# Noting the job status before a trigger, and reading what is new since.
+
+# How the job status reads, as a wait notes it: the newest first (new jobs show on the first
+# page), or the whole list read (new jobs show on its last page, or anywhere: `whole`).
+Mode = Literal["head", "tail", "whole"]
+# A wait reads at most this many pages to note a job status that does not show the newest first
+# (250 jobs at Braze's 10 a page): a quarter of the job status's documented 100 a minute, half
+# of the client's share. A longer history in such an order ends the wait before its trigger.
+NOTE_PAGES = 25
+# The job status shows the newest first when this many jobs read from its first pages (a page
+# of Braze's) are each listed after one that started later, and none after an earlier one.
+ORDER_EVIDENCE = PAGE_SIZE
+
+
+def listing_order(starts: list[datetime]) -> str:
+    """The order of start times as listed: `newest first`, `oldest first`, `no order` (both
+    ways), or `unknown` (fewer than two different times).
+    """
+    later = any(after > before for before, after in itertools.pairwise(starts))
+    earlier = any(after < before for before, after in itertools.pairwise(starts))
+    if later and earlier:
+        return "no order"
+    if earlier:
+        return "newest first"
+    return "oldest first" if later else "unknown"
+
+
 @dataclass(frozen=True)
 class Listed:
-    """The jobs the job status listed before a trigger: how many of each key, and whether one
-    was running.
+    """What the job status listed when it was noted: the keys of the jobs read, the one running
+    (if any), the newest start time among them, how the listing reads (`mode`), and the request
+    of the last page read (where a `tail` listing shows new jobs).
     """
 
-    keys: Counter[str]
+    keys: frozenset[str]
     running: Job | None
+    newest: datetime | None
+    mode: Mode
+    tail: Send
+    pages: int
 
 
-def listed(integration_id: str, *, retry: Retry, clock: Callable[[], float]) -> Flow[Listed]:
-    """Every job the job status lists now (every page)."""
-    keys: Counter[str] = Counter()
-    running: Job | None = None
-    send: Send | None = first_jobs_page(integration_id)
-    pages = Pages()
-    while send is not None:
+def note(integration_id: str, *, retry: Retry, clock: Callable[[], float]) -> Flow[Listed]:
+    """What the job status lists now, read at a cost that does not grow with the history.
+
+    The first page is read, and more until the start times show an order: where ORDER_EVIDENCE
+    jobs show the newest first, the note stops there (one page at Braze's page size), and new
+    jobs are looked for on the first page (`head`). Otherwise every page is read, up to
+    NOTE_PAGES: new jobs are then looked for on the first page where the whole list shows the
+    newest first, from the last page on where it shows the oldest first (`tail`), and on every
+    page where it shows no order (`whole`). A longer list in such an order is HistoryOutOfReach.
+    """
+    send = first_jobs_page(integration_id)
+    pages = Pages(None)
+    seen: list[Job] = []
+    read = 0
+    while True:
         current = yield from page(send, retry=retry, clock=clock)
-        for job in jobs(current.items, of=integration_id):
-            keys[job_key(job)] += 1
-            running = running or (job if job.running else None)
-        send = pages.follow(current)
-    return Listed(keys, running)
+        read += 1
+        seen += jobs(current.items, of=integration_id)
+        starts = [job.started_at for job in seen if job.started_at is not None]
+        order = listing_order(starts)
+        mode: Mode | None = None
+        if current.next is None:
+            # The whole list was read: its order says where new jobs show.
+            mode = (
+                "head"
+                if order == "newest first"
+                else "tail"
+                if order == "oldest first"
+                else "whole"
+            )
+        elif order == "newest first" and len(starts) >= ORDER_EVIDENCE:
+            mode = "head"
+        if mode is not None:
+            return Listed(
+                keys=frozenset(job_key(job) for job in seen),
+                running=next((job for job in seen if job.running), None),
+                newest=max(starts, default=None),
+                mode=mode,
+                tail=send,
+                pages=read,
+            )
+        if read >= NOTE_PAGES:
+            raise HistoryOutOfReach(
+                f"the job status of {integration_id} lists more than {NOTE_PAGES} pages of jobs "
+                f"{_described(order)}; its newest jobs are past the {NOTE_PAGES} pages a wait "
+                "may read, so nothing could tell a trigger's job from the others"
+            )
+        following = pages.follow(current)
+        assert following is not None
+        send = following
 
 
-def new_jobs(
+def _described(order: str) -> str:
+    return "oldest first" if order == "oldest first" else "in no order of start time"
+
+
+def _unnoted(job: Job, listed: Listed, after: datetime | None) -> bool:
+    """Whether a job was not noted, and (where the listing shows the newest first) started after
+    `after`: where it is dated and the listing is newest first, an older job that was not noted
+    was on a page the note did not read.
+    """
+    if job_key(job) in listed.keys:
+        return False
+    return (
+        listed.mode != "head" or job.started_at is None or after is None or job.started_at > after
+    )
+
+
+def look(
     integration_id: str,
-    before: Listed,
+    listed: Listed,
     *,
+    after: datetime | None,
     retry: Retry,
     clock: Callable[[], float],
-    every_page: bool = True,
 ) -> Flow[list[Job]]:
-    """The jobs listed now that were not listed before the trigger: from every page, or (not
-    `every_page`) from the first page that holds one, enough to know whether any is new.
+    """The jobs listed now where new ones show, as the note found the listing: `head`: the
+    first page, and the next while a page holds only jobs not noted that started after `after`;
+    `tail`: from the last page noted to the end; `whole`: every page. At most NOTE_PAGES pages.
     """
-    seen: set[str] = set()
-    send: Send | None = first_jobs_page(integration_id)
-    pages = Pages()
+    send: Send | None = listed.tail if listed.mode == "tail" else first_jobs_page(integration_id)
+    pages = Pages(NOTE_PAGES)
     found: list[Job] = []
     while send is not None:
         current = yield from page(send, retry=retry, clock=clock)
-        for job in jobs(current.items, of=integration_id):
-            key = job_key(job)
-            # A job listed twice (a listing that shifts between pages) is one job.
-            if key not in before.keys and key not in seen:
-                found.append(job)
-            seen.add(key)
-        if found and not every_page:
+        batch = jobs(current.items, of=integration_id)
+        found += batch
+        if listed.mode == "head" and not all(_unnoted(job, listed, after) for job in batch):
+            break
+        if len(pages.seen) + 1 >= NOTE_PAGES:
             break
         send = pages.follow(current)
     return found
+
+
+def new_jobs(
+    integration_id: str, before: Listed, *, retry: Retry, clock: Callable[[], float]
+) -> Flow[list[Job]]:
+    """The jobs listed now that were not listed before the trigger (a job a shifting listing
+    shows twice counts once).
+    """
+    found = yield from look(integration_id, before, after=before.newest, retry=retry, clock=clock)
+    new: dict[str, Job] = {}
+    for job in found:
+        if _unnoted(job, before, before.newest):
+            new.setdefault(job_key(job), job)
+    return list(new.values())
 
 
 def ours(new: list[Job]) -> Job | None:
@@ -468,23 +709,45 @@ def ours(new: list[Job]) -> Job | None:
     )
 
 
+def _find(
+    integration_id: str,
+    listed: Listed,
+    key: str,
+    started: datetime,
+    *,
+    retry: Retry,
+    clock: Callable[[], float],
+) -> Flow[Job | None]:
+    """The job with this key (a start time, which never changes), where new jobs show."""
+    found = yield from look(integration_id, listed, after=started, retry=retry, clock=clock)
+    return next((job for job in found if job_key(job) == key), None)
+
+
 @dataclass
 class Waiting:
-    """One wait for a sync: its deadline, and the job as last read."""
+    """One wait for a sync: its deadline, the job as last read, and how far it got."""
 
     integration_id: str
     timeout: float
     poll: float
     retry: Retry
     clock: Callable[[], float]
+    progress: Progress = field(default_factory=Progress)
     deadline: float = 0.0
-    last_seen: Job | None = None
     told: float = 0.0
 
     def __post_init__(self) -> None:
         self.deadline = self.clock() + self.timeout
         self.told = self.clock()
         self.poll = max(self.poll, STATUS_INTERVAL_SECONDS)
+
+    @property
+    def last_seen(self) -> Job | None:
+        return self.progress.job
+
+    def seen(self, job: Job | None) -> None:
+        """Remember the job as last read (a None read keeps the last)."""
+        self.progress.job = job or self.progress.job
 
     def pause(self, seconds: float, reason: str, *, whole: bool = False) -> Sleep:
         """A sleep that ends by the deadline (so the last poll comes at it), or WaitTimedOut when
@@ -497,11 +760,18 @@ class Waiting:
         return Sleep(min(seconds, left), reason)
 
     def timed_out(self, reason: str) -> WaitTimedOut:
-        """The timeout, with the job as last read."""
-        return WaitTimedOut(
-            f"no ended job of {self.integration_id} within {self.timeout:g} s ({reason})",
-            self.last_seen,
-        )
+        """The timeout, with the job as last read and what it says of the trigger."""
+        within = f"within {self.timeout:g} s ({reason})"
+        if self.progress.trigger_accepted:
+            message = f"no ended job of {self.integration_id} {within}"
+        elif self.progress.trigger_sent:
+            message = (
+                f"no trigger of {self.integration_id} was confirmed {within}: one was sent, "
+                "and no answer said whether it started a sync"
+            )
+        else:
+            message = f"no trigger of {self.integration_id} was sent {within}"
+        return WaitTimedOut(message, self.last_seen, self.progress)
 
     def wait(self, seconds: float, reason: str, *, whole: bool = False) -> Flow[None]:
         """Sleep as `pause` allows, in steps of at most PROGRESS_SECONDS, telling the progress
@@ -532,11 +802,18 @@ class Waiting:
             max(0.0, left),
         )
 
-    def running(self) -> Flow[Job | None]:
-        """The running job of the integration now; remembers it."""
-        job = yield from job_state(self.integration_id, retry=self.retry, clock=self.clock)
-        self.last_seen = job or self.last_seen
-        return job
+
+def _within(waiting: Waiting, flow: Flow[T]) -> Flow[T]:
+    """A wait's flow, its passed deadline told as WaitTimedOut; an error on the way carries how
+    far the wait got (BrazeApiError.progress).
+    """
+    try:
+        return (yield from flow)
+    except DeadlinePassed as passed:
+        raise waiting.timed_out(passed.reason or "the deadline passed during a request") from None
+    except BrazeApiError as error:
+        error.progress = waiting.progress
+        raise
 
 
 def sync_and_wait(
@@ -547,36 +824,39 @@ def sync_and_wait(
     if_running: IfRunning,
     retry: Retry,
     clock: Callable[[], float],
+    progress: Progress | None = None,
 ) -> Flow[Job]:
     """Trigger a sync and return the job once it has ended (see the module docstring).
 
-    The trigger's job is the one the job status did not list before the trigger (never one
-    guessed from clocks): a job listed late is waited for, up to the deadline.
+    The trigger's job is the first to start of those the job status did not list before the
+    trigger (never one guessed from clocks): a job listed late is waited for, up to the deadline.
+    `progress`, where given, is kept up to date as the wait goes.
     """
-    waiting = Waiting(integration_id, timeout, poll, retry, clock)
-    try:
-        return (yield from _sync_and_wait(waiting, if_running=if_running))
-    except DeadlinePassed:
-        raise waiting.timed_out("the deadline passed during a request") from None
+    waiting = Waiting(integration_id, timeout, poll, retry, clock, progress or Progress())
+    return (yield from _within(waiting, _sync_and_wait(waiting, if_running=if_running)))
 
 
 def _sync_and_wait(waiting: Waiting, *, if_running: IfRunning) -> Flow[Job]:
-    integration_id, retry, clock = waiting.integration_id, waiting.retry, waiting.clock
     before = yield from start(waiting, if_running=if_running)
+    return (yield from follow(waiting, before))
+
+
+def follow(waiting: Waiting, before: Listed) -> Flow[Job]:
+    """Poll until the trigger's job (new since `before`) has ended, and return it."""
+    integration_id, retry, clock = waiting.integration_id, waiting.retry, waiting.clock
     key: str | None = None
+    started: datetime | None = None
     while True:
         yield from waiting.wait(waiting.poll, "the sync to end")
-        if key is None:
-            # Until the trigger's job is first seen, every page is read: the first of the new
-            # jobs to start is the trigger's, wherever the server lists it.
+        if key is None or started is None:
+            # Until the trigger's job is first seen with a start time, the first of the new jobs
+            # to start is the trigger's; then it is found by that start time, which never changes.
             job = ours((yield from new_jobs(integration_id, before, retry=retry, clock=clock)))
-            if job is not None and job_key(job).startswith("started "):
-                key = job_key(job)
+            if job is not None and job.started_at is not None:
+                key, started = job_key(job), job.started_at
         else:
-            # Then it is found by its start time, which never changes: where the server lists
-            # newest first, on the first page, however long the history.
-            job = yield from _find(integration_id, key, retry=retry, clock=clock)
-        waiting.last_seen = job or waiting.last_seen
+            job = yield from _find(integration_id, before, key, started, retry=retry, clock=clock)
+        waiting.seen(job)
         if job is None:
             log.info("job of %s: not listed yet", integration_id)
         elif job.running:
@@ -593,97 +873,91 @@ def _sync_and_wait(waiting: Waiting, *, if_running: IfRunning) -> Flow[Job]:
 
 
 def wait_for_running(
-    integration_id: str, *, timeout: float, poll: float, retry: Retry, clock: Callable[[], float]
+    integration_id: str,
+    *,
+    timeout: float,
+    poll: float,
+    retry: Retry,
+    clock: Callable[[], float],
+    progress: Progress | None = None,
 ) -> Flow[Job | None]:
     """Wait for the sync that runs now (started by the schedule or a bare trigger) to end, and
     return its job as it ended; None when none runs.
     """
-    waiting = Waiting(integration_id, timeout, poll, retry, clock)
-    try:
-        return (yield from _wait_for_running(waiting))
-    except DeadlinePassed:
-        raise waiting.timed_out("the deadline passed during a request") from None
+    waiting = Waiting(integration_id, timeout, poll, retry, clock, progress or Progress())
+    return (yield from _within(waiting, _wait_for_running(waiting)))
 
 
 def _wait_for_running(waiting: Waiting) -> Flow[Job | None]:
     integration_id, retry, clock = waiting.integration_id, waiting.retry, waiting.clock
-    before = yield from listed(integration_id, retry=retry, clock=clock)
+    before = yield from note(integration_id, retry=retry, clock=clock)
     if before.running is None:
         return None
-    waiting.last_seen = before.running
-    key = job_key(before.running)
+    running = before.running
+    waiting.seen(running)
     while True:
         yield from waiting.wait(waiting.poll, "the running sync to end")
-        if key.startswith("started "):
+        if running.started_at is not None:
             # Its start time tells it apart wherever it is listed.
-            job = yield from _find(integration_id, key, retry=retry, clock=clock)
+            job = yield from _find(
+                integration_id,
+                before,
+                job_key(running),
+                running.started_at,
+                retry=retry,
+                clock=clock,
+            )
         else:
             # Without one, its item changes when it ends: the job new since the note is it.
             job = ours((yield from new_jobs(integration_id, before, retry=retry, clock=clock)))
-            job = job or before.running
+            job = job or running
         if job is None:
             continue
-        waiting.last_seen = job
+        waiting.seen(job)
         if not job.running:
             return job
 
 
-def _find(
-    integration_id: str, key: str, *, retry: Retry, clock: Callable[[], float]
-) -> Flow[Job | None]:
-    """The job with this key, reading pages until it shows."""
-    send: Send | None = first_jobs_page(integration_id)
-    pages = Pages()
-    while send is not None:
-        current = yield from page(send, retry=retry, clock=clock)
-        for job in jobs(current.items, of=integration_id):
-            if job_key(job) == key:
-                return job
-        send = pages.follow(current)
-    return None
-
-
-def _until_none_runs(waiting: Waiting) -> Flow[None]:
-    """Poll until no job of the integration runs."""
+def _until_none_runs(waiting: Waiting, listed: Listed) -> Flow[None]:
+    """Poll, where new jobs show, until none of the jobs read there runs."""
+    integration_id, retry, clock = waiting.integration_id, waiting.retry, waiting.clock
     while True:
         yield from waiting.wait(waiting.poll, "the running sync to end")
-        if (yield from waiting.running()) is None:
+        found = yield from look(integration_id, listed, after=None, retry=retry, clock=clock)
+        running = next((job for job in found if job.running), None)
+        if running is None:
             return
+        waiting.seen(running)
 
 
 def start(waiting: Waiting, *, if_running: IfRunning) -> Flow[Listed]:
-    """Trigger until a sync of ours starts; the jobs listed just before that trigger."""
+    """Trigger until a sync of ours starts; the job status as noted just before that trigger."""
     integration_id, retry, clock = waiting.integration_id, waiting.retry, waiting.clock
     attempt = 0
-    sent: list[float] = []
-    window = float(TRIGGER_INTEGRATION_SYNC_RATE_WINDOW_SECONDS)
     while True:
         attempt += 1
-        # Never more triggers in a window than the documented limit, whatever the server says
-        # of its own limit. Waited before the note, so the note comes just before the trigger.
-        sent = [moment for moment in sent if moment > clock() - window]
-        if len(sent) >= TRIGGER_INTEGRATION_SYNC_RATE_LIMIT:
-            wait = sent[0] + window - clock()
-            yield from waiting.wait(wait, "the trigger's documented limit", whole=True)
-        before = yield from listed(integration_id, retry=retry, clock=clock)
+        before = yield from note(integration_id, retry=retry, clock=clock)
         if before.running is not None:
             # A job runs (the trigger would meet it): wait for it, then note the jobs again.
             outcome: Outcome = SyncInProgress("", RateLimit.from_headers(httpx.Headers()))
         else:
-            sent.append(clock())
             try:
                 outcome = yield from trigger(integration_id, retry=retry, clock=clock)
+                waiting.progress.trigger_sent = True
+            except DeadlinePassed as passed:
+                # Sent, unless the deadline came before it or it never reached the server.
+                waiting.progress.trigger_sent |= passed.last is not None and not _never_arrived(
+                    passed.last
+                )
+                raise
             except EffectUnknown as unknown:
+                waiting.progress.trigger_sent = True
                 log.warning(
                     "trigger of %s: %s; reading the job status before trying again",
                     integration_id,
                     unknown,
                 )
-                if (
-                    yield from new_jobs(
-                        integration_id, before, retry=retry, clock=clock, every_page=False
-                    )
-                ):
+                if (yield from new_jobs(integration_id, before, retry=retry, clock=clock)):
                     # Ours, or a scheduled sync's that met the trigger: no answer says which.
                     # Never repeated while it runs; once it has ended, a trigger with a clear
                     # answer starts the job the wait reports.
@@ -692,7 +966,7 @@ def start(waiting: Waiting, *, if_running: IfRunning) -> Flow[Listed]:
                         "waiting for it to end, then triggering again",
                         integration_id,
                     )
-                    yield from _until_none_runs(waiting)
+                    yield from _until_none_runs(waiting, before)
                     continue
                 yield from waiting.wait(
                     retry.delay(min(attempt, retry.attempts)), "a failed trigger"
@@ -700,15 +974,62 @@ def start(waiting: Waiting, *, if_running: IfRunning) -> Flow[Listed]:
                 continue
         if isinstance(outcome, SyncStarted):
             log.info("trigger of %s: sync started", integration_id)
+            waiting.progress.trigger_accepted = True
+            waiting.progress.accepted_at = clock()
             return before
         if isinstance(outcome, SyncInProgress):
             if if_running == "fail":
                 raise SyncAlreadyRunning(f"a sync of {integration_id} is running")
             log.info("trigger of %s: a sync is running; waiting for it to end", integration_id)
-            yield from _until_none_runs(waiting)
+            yield from _until_none_runs(waiting, before)
             continue
         assert isinstance(outcome, RateLimited)
         wait = outcome.rate_limit.wait_seconds(clock())
         log.info("trigger of %s: over the rate limit; waiting %.1f s", integration_id, wait)
         at = datetime.fromtimestamp(clock() + wait, UTC).strftime("%H:%M:%S UTC")
         yield from waiting.wait(wait, f"the trigger's rate limit to reset at {at}", whole=True)
+
+
+# The most recent jobs (braze-cdi status).
+
+DEFAULT_RECENT = 10
+
+
+def recent_jobs(
+    integration_id: str, limit: int, *, retry: Retry, clock: Callable[[], float]
+) -> Flow[list[Job]]:
+    """The `limit` most recent jobs of an integration, newest first: read from the first pages
+    where the job status shows the newest first (see `note`), else from every page, up to
+    NOTE_PAGES (HistoryOutOfReach past them).
+    """
+    send: Send | None = first_jobs_page(integration_id)
+    pages = Pages(None)
+    seen: list[Job] = []
+    read = 0
+    while send is not None:
+        current = yield from page(send, retry=retry, clock=clock)
+        read += 1
+        seen += jobs(current.items, of=integration_id)
+        starts = [job.started_at for job in seen if job.started_at is not None]
+        order = listing_order(starts)
+        newest_first = order == "newest first" and len(starts) >= ORDER_EVIDENCE
+        if newest_first and len(seen) >= limit:
+            return _newest_first(seen)[:limit]
+        if current.next is not None and read >= NOTE_PAGES and not newest_first:
+            raise HistoryOutOfReach(
+                f"the job status of {integration_id} lists more than {NOTE_PAGES} pages of jobs "
+                f"{_described(order)}, so its most recent are past the {NOTE_PAGES} pages read "
+                "for them; --all reads every page"
+            )
+        send = pages.follow(current)
+    return _newest_first(seen)[:limit]
+
+
+def _newest_first(found: list[Job]) -> list[Job]:
+    """Jobs by start time, the newest first (jobs without one last, as listed)."""
+    dated = sorted(
+        (job for job in found if job.started_at is not None),
+        key=lambda job: job.started_at or datetime.min.replace(tzinfo=UTC),
+        reverse=True,
+    )
+    return dated + [job for job in found if job.started_at is None]

@@ -18,6 +18,8 @@ from braze_cdi_client.contract_facts import (
 from braze_cdi_client.models.error import Error
 from braze_cdi_client.models.sync_accepted import SyncAccepted
 
+from braze_cdi_sync.jobs import Job
+
 # The two meanings of 429, told apart by the message (see the contract's TooManyRequests response);
 # `make generate` writes the message from the contract's x-braze-messages.
 IN_PROGRESS_MESSAGE = ANOTHER_JOB_IN_PROGRESS_MESSAGE
@@ -74,10 +76,14 @@ class RateLimit:
 
 @dataclass(frozen=True)
 class SyncStarted:
-    """202: the sync was started."""
+    """202: the sync was started. `body` is the documented answer where it came whole; `odd`
+    says what was odd after the status line where something was (a body cut short or not
+    JSON, broken framing, another Content-Type): a 202 is a started sync all the same.
+    """
 
-    body: SyncAccepted
+    body: SyncAccepted | None
     rate_limit: RateLimit
+    odd: str | None = None
 
 
 @dataclass(frozen=True)
@@ -99,11 +105,27 @@ class RateLimited:
 Outcome = SyncStarted | SyncInProgress | RateLimited
 
 
+@dataclass
+class Progress:
+    """How far a wait got, as it goes: whether a trigger was sent, whether one was accepted
+    (202) and when (the client's clock), and the trigger's job as last read. A caller that
+    passes one can tell what runs on Braze when the call ends by an error or an interrupt.
+    """
+
+    trigger_sent: bool = False
+    trigger_accepted: bool = False
+    accepted_at: float | None = None
+    job: Job | None = None
+
+
 class BrazeApiError(Exception):
     """Any other answer: a documented error (400, 401, 403, 404, 5XX), an undocumented status, or a
-    body that does not match the contract. Carries the status, the message and the headers.
+    body that does not match the contract. Carries the status, the message and the headers;
+    `progress`, for an error that ended a wait, says how far the wait got.
     Raised as one of its subclasses, by what a caller would do about it (`api_error` picks).
     """
+
+    progress: Progress | None = None
 
     def __init__(self, status_code: int, message: str, *, headers: httpx.Headers) -> None:
         super().__init__(f"{status_code}: {message}")
@@ -120,6 +142,10 @@ class BrazeApiError(Exception):
             self.status_code, self.message.replace(secret, "***"), headers=self.headers
         )
         masked.rate_limit = self.rate_limit
+        masked.progress = self.progress
+        if isinstance(self, PermissionDenied) and isinstance(masked, PermissionDenied):
+            masked.permission = self.permission
+            masked.args = tuple(str(arg).replace(secret, "***") for arg in self.args)
         return masked
 
 
@@ -213,21 +239,37 @@ def shown(text: object) -> str:
     return safe + ("…" if cut else "")
 
 
+# Set by the client on an answer whose status line came and whose rest did not come whole: what
+# went wrong after the status line.
+CUT_SHORT = "braze_cdi_cut_short"
+
+
+def _started(response: httpx.Response, body: object, rate_limit: RateLimit) -> SyncStarted:
+    """A 202 as a started sync, saying what was odd about its answer, if anything."""
+    accepted: SyncAccepted | None = None
+    if isinstance(body, dict):
+        try:
+            accepted = SyncAccepted.from_dict(body)
+        except (KeyError, TypeError, ValueError):
+            accepted = None
+    kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    odd: str | None = None
+    if response.extensions.get(CUT_SHORT):
+        odd = f"its answer was cut short after the status line ({response.extensions[CUT_SHORT]})"
+    elif accepted is None:
+        odd = f"its body is not the documented JSON ({error_message(response, None)})"
+    elif kind != "application/json":
+        odd = f"its Content-Type is {shown(kind) if kind else 'missing'}, not application/json"
+    return SyncStarted(accepted, rate_limit, odd)
+
+
 def interpret(response: httpx.Response) -> Outcome:
     """Turn an answer into an outcome, or raise BrazeApiError; never any other exception."""
     body = json_body(response)
     rate_limit = RateLimit.from_headers(response.headers)
     status = response.status_code
     if status == 202:
-        if isinstance(body, dict):
-            try:
-                return SyncStarted(SyncAccepted.from_dict(body), rate_limit)
-            except (KeyError, TypeError, ValueError):
-                pass
-        unexpected = error_message(response, None)
-        raise UnexpectedAnswer(
-            status, f"unexpected success body: {unexpected}", headers=response.headers
-        )
+        return _started(response, body, rate_limit)
     if status == 429:
         message = error_message(response, body)
         if message == IN_PROGRESS_MESSAGE:

@@ -122,7 +122,9 @@ def test_sync_wait_against_a_silent_port_ends_at_its_timeout_on_one_line() -> No
         )
         seconds = time.monotonic() - started
     assert result.returncode == 6  # the timeout
-    assert result.stderr.splitlines()[-1].startswith("braze-cdi: no ended job of")
+    last = result.stderr.splitlines()[-1]
+    assert last.startswith("braze-cdi: no trigger of")
+    assert last.endswith("nothing was started on Braze")
     assert "Traceback" not in result.stderr
     # The timeout, its stated margin (1 s) and the command's start; never 30 s a request.
     assert seconds < 5 + 1 + 4

@@ -93,7 +93,9 @@ def test_202_is_sync_started_with_integer_rate_limit_headers(reference_url: str)
     with CdiClient(reference_url, DEMO_KEY) as client:
         outcome = client.trigger_sync(INTEGRATION)
     assert isinstance(outcome, SyncStarted)
+    assert outcome.body is not None
     assert outcome.body.message == "success"
+    assert outcome.odd is None
     assert (outcome.rate_limit.limit, outcome.rate_limit.remaining) == (1000, 999)
     assert isinstance(outcome.rate_limit.reset, int)
 
@@ -177,16 +179,20 @@ def test_503_on_a_trigger_is_an_error_that_says_the_sync_may_have_started() -> N
     assert "the sync may have started" in raised.value.message
 
 
-def test_202_with_an_unexpected_body_is_braze_api_error() -> None:
-    with pytest.raises(BrazeApiError, match="unexpected success body") as raised:
-        trigger_on(tiny_server(JSONResponse({"status": "queued"}, 202)))
-    assert raised.value.status_code == 202
+def test_202_with_an_unexpected_body_is_a_started_sync_that_says_what_was_odd() -> None:
+    outcome = trigger_on(tiny_server(JSONResponse({"status": "queued"}, 202)))
+    assert isinstance(outcome, SyncStarted)
+    assert outcome.body is None
+    assert outcome.odd is not None
+    assert "not the documented JSON" in outcome.odd
 
 
 def test_202_with_extra_fields_is_sync_started() -> None:
     outcome = trigger_on(tiny_server(JSONResponse({"message": "success", "job_id": 7}, 202)))
     assert isinstance(outcome, SyncStarted)
+    assert outcome.body is not None
     assert outcome.body["job_id"] == 7
+    assert outcome.odd is None
 
 
 def test_429_with_an_html_body_is_rate_limited_not_a_crash() -> None:
@@ -297,6 +303,16 @@ def test_async_client_raises_the_same_error(reference_url: str) -> None:
     assert raised.value.status_code == 401
 
 
-def test_202_with_a_body_that_is_not_json_is_braze_api_error() -> None:
-    with pytest.raises(BrazeApiError, match="unexpected success body: accepted"):
-        trigger_on(tiny_server(Response("accepted", 202, media_type="text/plain")))
+def test_202_with_a_body_that_is_not_json_is_a_started_sync() -> None:
+    outcome = trigger_on(tiny_server(Response("accepted", 202, media_type="text/plain")))
+    assert isinstance(outcome, SyncStarted)
+    assert outcome.odd == "its body is not the documented JSON (accepted)"
+
+
+def test_202_with_the_documented_body_as_text_is_a_started_sync_that_names_its_type() -> None:
+    outcome = trigger_on(
+        tiny_server(Response('{"message": "success"}', 202, media_type="text/plain"))
+    )
+    assert isinstance(outcome, SyncStarted)
+    assert outcome.body is not None
+    assert outcome.odd == "its Content-Type is text/plain, not application/json"

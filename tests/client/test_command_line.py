@@ -110,15 +110,29 @@ def test_json_output_carries_the_row_counts(server: str) -> None:
     )
 
 
-def test_list_and_status_read_every_page(server: str) -> None:
+def test_list_reads_every_page_and_status_the_most_recent_jobs(server: str) -> None:
     listed = json.loads(braze_cdi("list", "--json", endpoint=server).stdout)
     assert len(listed) == len(demo_fixtures().integrations) + 2
-    jobs = braze_cdi("status", INTEGRATION, endpoint=server)
-    assert jobs.returncode == 0
+    recent = braze_cdi("status", INTEGRATION, "--limit", "3", endpoint=server)
+    assert recent.returncode == 0
     # stdout carries data only, one job a line; the count is a note on stderr.
-    assert jobs.stderr.strip().endswith("job(s)")
-    assert int(jobs.stderr.split()[-2]) == len(jobs.stdout.splitlines())
-    assert len(jobs.stdout.splitlines()) >= demo_fixtures().history
+    assert recent.stderr.startswith("3 job(s) (the 3 most recent at most")
+    starts = [line.split("started ")[1].split()[0] for line in recent.stdout.splitlines()]
+    assert len(starts) == 3
+    assert starts == sorted(starts, reverse=True)
+    every = braze_cdi("status", INTEGRATION, "--all", endpoint=server)
+    assert every.returncode == 0
+    assert int(every.stderr.split()[0]) == len(every.stdout.splitlines())
+    assert len(every.stdout.splitlines()) >= demo_fixtures().history
+    assert every.stdout.splitlines()[:3] == recent.stdout.splitlines()
+
+
+def test_status_limit_and_all_are_refused_together_and_a_limit_below_one(server: str) -> None:
+    both = braze_cdi("status", INTEGRATION, "--limit", "3", "--all", endpoint=server)
+    none = braze_cdi("status", INTEGRATION, "--limit", "0", endpoint=server)
+    for result in (both, none):
+        assert result.returncode == cli.USAGE
+        assert result.stderr.count("\n") == 1
 
 
 def test_a_running_sync_is_exit_8() -> None:
@@ -129,7 +143,7 @@ def test_a_running_sync_is_exit_8() -> None:
         result = braze_cdi("sync", PARTIAL, "--wait", "--if-running", "fail", endpoint=server)
     assert result.returncode == cli.ALREADY_RUNNING
     assert long_syncs.syncs_started == 1
-    assert result.stderr == f"braze-cdi: a sync of {PARTIAL} is running\n"
+    assert result.stderr == f"braze-cdi: a sync of {PARTIAL} is running; no trigger was sent\n"
 
 
 def test_timeout_is_exit_6(server: str) -> None:

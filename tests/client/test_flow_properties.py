@@ -6,21 +6,28 @@ allows, step by step, while the flow waits, and checks after every step that the
   server's; after a 202 that started nothing, the first sync that starts after it, which is the
   first to sync the data the trigger was for),
 - never runs past its deadline (the timeout and the stated margin),
-- never sends more triggers in a window than the documented limit.
+- never sends more triggers in a window than its share of the documented limit,
+- reads the job status at a cost that does not grow with the history: where the server lists
+  the newest first in Braze's pages of 10, at most two pages between two pauses (one to note,
+  one a poll, and one more after an unclear trigger), whether the history holds 10 jobs or
+  35,000; otherwise never more than twice NOTE_PAGES between two pauses,
+- and ends before any trigger (HistoryOutOfReach) only where the order puts the newest jobs out
+  of reach.
 
-The server: job histories of any length, listed newest first, oldest first or in no order, in
-pages of any size; new jobs listed late; scheduled syncs that start and end at any time; a
-server clock up to 10 minutes off; 429 over the rate limit with any reset; 503, cut connections
-and timeouts; a 202 that starts nothing and a 503 that starts a sync. The flows are free of I/O,
-so the machine answers their requests itself and moves a fake clock, through the drivers' own
-deadline (`clients._Deadline`, `clients._next`).
+The server: job histories of any length (up to 35,000 jobs), listed newest first, oldest first
+or (up to 40) in no order, in pages of any size; new jobs listed late; scheduled syncs that
+start and end at any time; a server clock up to 10 minutes off; 429 over the rate limit with
+any reset; 503, cut connections and timeouts; a 202 that starts nothing and a 503 that starts a
+sync. The flows are free of I/O, so the machine answers their requests itself and moves a fake
+clock, through the drivers' own deadline (`clients._Deadline`, `clients._next`), with the
+clients' own budget (`flows.paced`).
 
 What the server may not do, because Braze does not either or nothing could tell it apart: run
 two syncs of an integration at once (a trigger while one runs gets 429); list a later job before
 an earlier one; end a job before it is listed (a listing delay shorter than a sync); and end a
-sync that the read of the job status just before a trigger did not list before the trigger is
-answered (a sync that short would be indistinguishable from the trigger's own without a clock
-shared with the server, which Braze does not promise).
+sync that the client's last read of the job status's first page before a trigger did not list,
+before that trigger is answered (a sync that short would be indistinguishable from the
+trigger's own without a clock shared with the server, which Braze does not promise).
 """
 
 from __future__ import annotations
@@ -42,9 +49,17 @@ from braze_cdi_client.contract_facts import (
     TRIGGER_INTEGRATION_SYNC_RATE_LIMIT,
     TRIGGER_INTEGRATION_SYNC_RATE_WINDOW_SECONDS,
 )
-from braze_cdi_sync import BrazeApiError, Job, Retry, SyncAlreadyRunning, WaitTimedOut, flows
+from braze_cdi_sync import (
+    BrazeApiError,
+    HistoryOutOfReach,
+    Job,
+    Retry,
+    SyncAlreadyRunning,
+    WaitTimedOut,
+    flows,
+)
 from braze_cdi_sync.clients import DEADLINE_MARGIN_SECONDS, _Deadline, _next
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
@@ -87,8 +102,24 @@ class ModelJob:
         }
 
 
+class History:
+    """A long history of ended jobs, an hour apart, each made only when it is listed."""
+
+    def __init__(self, length: int, last: float) -> None:
+        self.length, self.last = length, last
+        self.jobs: dict[int, ModelJob] = {}
+
+    def job(self, index: int) -> ModelJob:
+        """The job at `index`, 0 the oldest."""
+        if index not in self.jobs:
+            started = self.last - 3600 * (self.length - 1 - index)
+            status = ENDED[index % len(ENDED)]
+            self.jobs[index] = ModelJob(started, status, False, True, 0.0)
+        return self.jobs[index]
+
+
 ANSWERS = st.sampled_from(
-    ["as-documented"] * 6
+    ["as-documented"] * 14
     + ["503", "503-started", "cut", "refused", "timeout", "429-over", "202-nothing"]
 )
 
@@ -98,6 +129,7 @@ class WaitMachine(RuleBasedStateMachine):
 
     @initialize(
         history=st.lists(st.sampled_from(ENDED), max_size=40),
+        long_history=st.sampled_from([0, 0, 0, 1_000, 35_000]),
         running_at_start=st.booleans(),
         order=st.sampled_from(["newest first", "oldest first", "any"]),
         page_size=st.integers(1, 10),
@@ -110,6 +142,7 @@ class WaitMachine(RuleBasedStateMachine):
     def begin(
         self,
         history: list[str],
+        long_history: int,
         running_at_start: bool,
         order: str,
         page_size: int,
@@ -121,6 +154,14 @@ class WaitMachine(RuleBasedStateMachine):
     ) -> None:
         self.clock = Clock()
         self.random = random.Random(seed)
+        if order == "any":
+            long_history = 0  # a model listing in no order sorts every job each read
+        # The long history, older than the short one: its jobs are made when listed.
+        self.history = History(long_history, START + skew - 3600 * (len(history) + 1))
+        self.reads_since_pause = 0
+        # Before a trigger's answer: the jobs the last read of the first page listed (None once
+        # a trigger is answered: any listed job may end).
+        self.noted: set[int] | None = None
         self.skew, self.order, self.page_size, self.listed_late = (
             skew,
             order,
@@ -133,16 +174,16 @@ class WaitMachine(RuleBasedStateMachine):
             )
             for n, status in enumerate(history)
         ]
+        self.short_history = len(self.jobs)
         if running_at_start:
             self.jobs.append(self.new_job(ours=False))
         self.timeout = timeout
         self.triggers: list[float] = []
-        self.listed_at_read: list[ModelJob] = []  # what the last status read could list
         self.accepted: int | None = None  # the index of the first job after the 202
         self.done = False
         self.result: object = None
         self.bound = _Deadline(ANSWER_SECONDS, self.clock, timeout)
-        self.flow = flows.sync_and_wait(
+        wait = flows.sync_and_wait(
             INTEGRATION,
             timeout=timeout,
             poll=poll,
@@ -150,6 +191,7 @@ class WaitMachine(RuleBasedStateMachine):
             retry=Retry(attempts=3, base_seconds=1.0, max_seconds=8.0, jitter=self.random.random),
             clock=self.clock,
         )
+        self.flow = flows.paced(wait, flows.Budget(), self.clock)  # as both clients run it
         self.action: flows.Send | flows.Sleep | None = None
         self.step(None)
 
@@ -163,11 +205,24 @@ class WaitMachine(RuleBasedStateMachine):
     def running(self) -> ModelJob | None:
         return next((job for job in self.jobs if job.status == RUNNING), None)
 
-    def listed(self) -> list[ModelJob]:
+    def listed(self, start: int, stop: int) -> tuple[list[ModelJob], int]:
+        """The jobs listed at positions start to stop, and how many are listed in all."""
         shown = [job for job in self.jobs if job.visible]
         if self.order == "any":
-            return sorted(shown, key=lambda job: job.tiebreak)
-        return sorted(shown, key=lambda job: job.started, reverse=self.order == "newest first")
+            shown.sort(key=lambda job: job.tiebreak)
+        else:
+            shown.sort(key=lambda job: job.started, reverse=self.order == "newest first")
+        old = self.history.length
+        total = old + len(shown)
+        if self.order == "newest first":
+            positions = range(start, min(stop, total))
+            page = [
+                shown[n] if n < len(shown) else self.history.job(total - 1 - n) for n in positions
+            ]
+        else:
+            positions = range(start, min(stop, total))
+            page = [self.history.job(n) if n < old else shown[n - old] for n in positions]
+        return page, total
 
     def answer(self, send: flows.Send, kind: str) -> flows.Reply:
         method = str(send.request["method"]).upper()
@@ -187,6 +242,7 @@ class WaitMachine(RuleBasedStateMachine):
             )
         if method == "POST":
             self.triggers.append(self.clock.now)
+            self.noted = None  # a trigger answered: any listed sync may end
             if kind == "503":
                 return httpx.Response(503, json={"message": "down"}, request=request)
             if self.running() is not None:
@@ -201,12 +257,13 @@ class WaitMachine(RuleBasedStateMachine):
             return httpx.Response(202, json={"message": "success"}, request=request)
         if kind in {"503", "503-started"}:
             return httpx.Response(503, json={"message": "down"}, request=request)
-        self.listed_at_read = [job for job in self.jobs if job.visible]
+        self.reads_since_pause += 1
         cursor = int(url.params.get("cursor", "0"))
-        listed = self.listed()
-        page = listed[cursor : cursor + self.page_size]
+        if cursor == 0 and self.accepted is None:  # a note, before a trigger is accepted
+            self.noted = {id(job) for job in self.jobs if job.visible}
+        page, total = self.listed(cursor, cursor + self.page_size)
         headers = {}
-        if cursor + self.page_size < len(listed):
+        if cursor + self.page_size < total:
             path = f"/cdi/integrations/{INTEGRATION}/job_sync_status"
             headers["Link"] = f'<{path}?cursor={cursor + self.page_size}>; rel="next"'
         body = {"results": [job.item() for job in page], "message": "success"}
@@ -219,8 +276,10 @@ class WaitMachine(RuleBasedStateMachine):
             self.action = _next(self.flow, reply, self.bound)
         except StopIteration as ended:
             self.done, self.result = True, ended.value
-        except (WaitTimedOut, BrazeApiError, SyncAlreadyRunning) as error:
+        except (WaitTimedOut, BrazeApiError, SyncAlreadyRunning, HistoryOutOfReach) as error:
             self.done, self.result = True, error
+        if self.done:
+            event(f"{type(self.result).__name__} with {self.history.length} long, {self.order}")
 
     @precondition(lambda self: not self.done and isinstance(self.action, flows.Send))
     @rule(kind=ANSWERS, seconds=st.floats(0, 40))
@@ -237,6 +296,7 @@ class WaitMachine(RuleBasedStateMachine):
     def client_sleeps(self) -> None:
         assert isinstance(self.action, flows.Sleep)
         self.clock.now += self.bound.sleep(self.action.seconds)
+        self.reads_since_pause = 0
         self.step(None)
 
     @rule(status=st.sampled_from(ENDED))
@@ -244,9 +304,8 @@ class WaitMachine(RuleBasedStateMachine):
         job = self.running()
         if job is None or not job.visible:
             return
-        triggering = isinstance(self.action, flows.Send) and self.action.request["method"] == "post"
-        if triggering and not any(job is listed for listed in self.listed_at_read):
-            return  # not listed by the read before the trigger: cannot end before its answer
+        if self.noted is not None and id(job) not in self.noted:
+            return  # not listed by the note: cannot end before the trigger's answer
         job.status = status
 
     @rule()
@@ -266,11 +325,26 @@ class WaitMachine(RuleBasedStateMachine):
         assert self.clock.now <= START + self.timeout + DEADLINE_MARGIN_SECONDS + 0.01
 
     @invariant()
-    def never_more_triggers_than_the_limit(self) -> None:
+    def never_more_triggers_than_the_share_of_the_limit(self) -> None:
         window = TRIGGER_INTEGRATION_SYNC_RATE_WINDOW_SECONDS
+        share = int(TRIGGER_INTEGRATION_SYNC_RATE_LIMIT * flows.BUDGET_SHARE)
         for start in self.triggers:
             sent = [moment for moment in self.triggers if start <= moment < start + window]
-            assert len(sent) <= TRIGGER_INTEGRATION_SYNC_RATE_LIMIT
+            assert len(sent) <= share
+
+    @invariant()
+    def reads_between_pauses_do_not_grow_with_the_history(self) -> None:
+        history = self.history.length + self.short_history
+        if self.order == "newest first" and self.page_size == 10 and history >= 10:
+            assert self.reads_since_pause <= 2, f"{self.reads_since_pause} reads of {history} jobs"
+        assert self.reads_since_pause <= 2 * flows.NOTE_PAGES
+
+    @invariant()
+    def out_of_reach_only_before_a_trigger_and_past_the_note(self) -> None:
+        if isinstance(self.result, HistoryOutOfReach):
+            assert not self.triggers
+            history = self.history.length + self.short_history
+            assert history > flows.NOTE_PAGES * self.page_size
 
     @invariant()
     def a_returned_job_is_one_of_ours_as_it_ended(self) -> None:
@@ -278,6 +352,9 @@ class WaitMachine(RuleBasedStateMachine):
             return
         started = self.result.raw.get("sync_start_time")
         matching = [job for job in self.jobs if job.item()["sync_start_time"] == started]
+        matching += [
+            job for job in self.history.jobs.values() if job.item()["sync_start_time"] == started
+        ]
         assert len(matching) == 1
         assert self.accepted is not None, "a job returned without a 202"
         assert matching[0] is self.jobs[self.accepted], "not the first job after the 202"
@@ -286,7 +363,7 @@ class WaitMachine(RuleBasedStateMachine):
 
 WaitMachine.TestCase.settings = settings(
     max_examples=300,
-    stateful_step_count=60,
+    stateful_step_count=120,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )

@@ -15,11 +15,19 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from braze_cdi_sync import CdiClient, Retry, WaitTimedOut
+from braze_cdi_sync import CdiClient, HistoryOutOfReach, Job, Retry, WaitTimedOut, flows
 
 from proving_ground.valid import JobsOldestFirst
 from reference.app import Page, ReferenceServer
-from reference.fixtures import DEMO_INTEGRATIONS, DEMO_KEY, Fixtures, Outcome, demo_fixtures
+from reference.fixtures import (
+    DEMO_INTEGRATIONS,
+    DEMO_KEY,
+    NEWEST_FIRST,
+    OLDEST_FIRST,
+    Fixtures,
+    Outcome,
+    demo_fixtures,
+)
 from reference.serving import serve_in_thread
 from tests.client.test_client import FakeTime
 
@@ -139,30 +147,66 @@ def test_the_right_job_whatever_the_history_and_its_order(
     assert (job.status, job.rows_failed) == ("error", 1000)
 
 
-def test_each_poll_after_the_first_sighting_reads_one_page_where_the_newest_come_first() -> None:
-    clock = FakeTime()
-    server = ReferenceServer(fixtures(history=120), clock=clock)
-    reads: list[str] = []
+class CountsReads:
+    """The server's job-status reads, as their query strings, in the order they came."""
 
-    async def counting(scope: Any, receive: Any, send: Any) -> None:
+    def __init__(self, server: ReferenceServer) -> None:
+        self.server = server
+        self.reads: list[str] = []
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope["path"].endswith("/job_sync_status"):
-            reads.append(scope.get("query_string", b"").decode())
-        await server.app(scope, receive, send)
+            self.reads.append(scope.get("query_string", b"").decode())
+        await self.server.app(scope, receive, send)
 
+
+def _reads_of_a_wait(history: int, order: str) -> tuple[list[str], Job | BaseException]:
+    clock = FakeTime()
+    server = ReferenceServer(fixtures(history=history, job_order=order), clock=clock)
+    counting = CountsReads(server)
     with (
         serve_in_thread(counting) as url,
         CdiClient(url, DEMO_KEY, sleep=clock.sleep, clock=clock, retry=NO_JITTER) as braze,
     ):
-        braze.sync_and_wait(INTEGRATION, poll=5)
-    noted = 12  # 120 jobs before the trigger: all 12 pages, once
-    assert all(query for query in reads[1:noted])  # pages 2 to 12 carry a cursor
-    # The first poll that lists the new job reads every page (13 now), once: the first of the
-    # new jobs to start is the trigger's, wherever it is listed.
-    first_seen = noted + 13
-    assert reads[noted] == ""
-    assert all(query for query in reads[noted + 1 : first_seen])
-    assert len(reads) > first_seen
-    assert all(query == "" for query in reads[first_seen:])  # then the first page, every poll
+        try:
+            outcome: Job | BaseException = braze.sync_and_wait(INTEGRATION, poll=5)
+        except HistoryOutOfReach as error:
+            outcome = error
+    return counting.reads, outcome
+
+
+def test_a_wait_reads_the_same_first_pages_for_10_1000_and_35000_jobs_newest_first() -> None:
+    waits = {history: _reads_of_a_wait(history, NEWEST_FIRST) for history in (10, 1_000, 35_000)}
+    for reads, job in waits.values():
+        assert isinstance(job, Job)
+        assert job.status == "success"
+        # One page to note, one page a poll: no read carries a cursor.
+        assert all(query == "" for query in reads)
+    assert len({len(reads) for reads, _ in waits.values()}) == 1
+
+
+def test_a_wait_on_an_oldest_first_list_reads_it_once_then_its_last_page_each_poll() -> None:
+    reads, job = _reads_of_a_wait(120, OLDEST_FIRST)
+    assert isinstance(job, Job)
+    assert job.status == "success"
+    noted = 12  # 120 jobs: all 12 pages, once
+    assert reads[0] == ""
+    assert all(reads[1:noted])
+    polls = reads[noted:]
+    # Each poll reads from the last page noted: it, and the page after it once the new job
+    # fills it; never the first page again.
+    assert polls[0] == reads[noted - 1]
+    assert len(set(polls)) <= 2
+
+
+@pytest.mark.parametrize("history", [3_000, 35_000])
+def test_a_wait_on_a_long_oldest_first_list_ends_before_its_trigger_within_its_bound(
+    history: int,
+) -> None:
+    reads, outcome = _reads_of_a_wait(history, OLDEST_FIRST)
+    assert isinstance(outcome, HistoryOutOfReach)
+    assert "oldest first" in str(outcome)
+    assert len(reads) == flows.NOTE_PAGES
 
 
 def test_waiting_for_a_running_sync_returns_it_ended() -> None:
