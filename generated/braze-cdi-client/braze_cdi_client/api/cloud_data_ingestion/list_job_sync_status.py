@@ -104,6 +104,13 @@ def sync_detailed(
     wrong). Not documented: the order of the jobs (newest first is not promised), whether a
     running job has a `sync_finish_time`, and the answer for an integration that does not exist.
 
+    Observed, not promised: the one public client of this endpoint (airflow-provider-braze
+    1.0.4) takes the first job of the first page as the latest, and Braze's own cursor
+    examples (`c2tpcDow`, `c2tpcDoxMDA=`) decode to offsets (`skip:0`, `skip:100`), so jobs
+    are most likely listed newest first in a stable order. Clients must not rely on it
+    without checking: this project's client reads the order from the start times it is
+    given, and reads only the first page where those show the newest first.
+
     **Permission:** the REST API key must have the permission `cdi.integration_job_status`
     (machine-readable in `x-braze-permission`).
 
@@ -149,6 +156,13 @@ def sync(
     wrong). Not documented: the order of the jobs (newest first is not promised), whether a
     running job has a `sync_finish_time`, and the answer for an integration that does not exist.
 
+    Observed, not promised: the one public client of this endpoint (airflow-provider-braze
+    1.0.4) takes the first job of the first page as the latest, and Braze's own cursor
+    examples (`c2tpcDow`, `c2tpcDoxMDA=`) decode to offsets (`skip:0`, `skip:100`), so jobs
+    are most likely listed newest first in a stable order. Clients must not rely on it
+    without checking: this project's client reads the order from the start times it is
+    given, and reads only the first page where those show the newest first.
+
     **Permission:** the REST API key must have the permission `cdi.integration_job_status`
     (machine-readable in `x-braze-permission`).
 
@@ -188,6 +202,13 @@ async def asyncio_detailed(
     failed), `error` (no row synced) or `config_error` (the integration's configuration is
     wrong). Not documented: the order of the jobs (newest first is not promised), whether a
     running job has a `sync_finish_time`, and the answer for an integration that does not exist.
+
+    Observed, not promised: the one public client of this endpoint (airflow-provider-braze
+    1.0.4) takes the first job of the first page as the latest, and Braze's own cursor
+    examples (`c2tpcDow`, `c2tpcDoxMDA=`) decode to offsets (`skip:0`, `skip:100`), so jobs
+    are most likely listed newest first in a stable order. Clients must not rely on it
+    without checking: this project's client reads the order from the start times it is
+    given, and reads only the first page where those show the newest first.
 
     **Permission:** the REST API key must have the permission `cdi.integration_job_status`
     (machine-readable in `x-braze-permission`).
@@ -231,6 +252,13 @@ async def asyncio(
     failed), `error` (no row synced) or `config_error` (the integration's configuration is
     wrong). Not documented: the order of the jobs (newest first is not promised), whether a
     running job has a `sync_finish_time`, and the answer for an integration that does not exist.
+
+    Observed, not promised: the one public client of this endpoint (airflow-provider-braze
+    1.0.4) takes the first job of the first page as the latest, and Braze's own cursor
+    examples (`c2tpcDow`, `c2tpcDoxMDA=`) decode to offsets (`skip:0`, `skip:100`), so jobs
+    are most likely listed newest first in a stable order. Clients must not rely on it
+    without checking: this project's client reads the order from the start times it is
+    given, and reads only the first page where those show the newest first.
 
     **Permission:** the REST API key must have the permission `cdi.integration_job_status`
     (machine-readable in `x-braze-permission`).
