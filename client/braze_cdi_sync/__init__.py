@@ -12,7 +12,13 @@ import logging
 
 from braze_cdi_sync._version import __version__
 from braze_cdi_sync.clients import DEFAULT_TIMEOUT, AsyncCdiClient, CdiClient, resolve_host
-from braze_cdi_sync.flows import HistoryOutOfReach, Retry, SyncAlreadyRunning, WaitTimedOut
+from braze_cdi_sync.flows import (
+    HistoryOutOfReach,
+    Retry,
+    StartedSync,
+    SyncAlreadyRunning,
+    WaitTimedOut,
+)
 from braze_cdi_sync.jobs import Integration, Job
 from braze_cdi_sync.outcomes import (
     IN_PROGRESS_MESSAGE,
@@ -54,6 +60,7 @@ __all__ = [
     "RateLimitExceeded",
     "RateLimited",
     "Retry",
+    "StartedSync",
     "SyncAlreadyRunning",
     "SyncInProgress",
     "SyncStarted",

@@ -457,6 +457,19 @@ class _FromEnvironment:
         return cls(host, key, **options)
 
 
+def _on_origin(started: flows.StartedSync, base_url: httpx.URL) -> flows.StartedSync:
+    """A started sync whose noted last page is on the client's origin (a relative URL is); a
+    ValueError otherwise, before anything is sent: the key goes to the configured host only.
+    """
+    tail = base_url.join(str(started.before.tail.request["url"]))
+    if (tail.scheme, tail.host, tail.port) != (base_url.scheme, base_url.host, base_url.port):
+        raise ValueError(
+            f"the started sync's noted page is on {tail.scheme}://{tail.host}, not on the "
+            "client's host; it was not read"
+        )
+    return started
+
+
 def _limit(limit: int | None) -> int | None:
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
         raise ValueError(f"limit must be a whole number of 1 or more, not {limit!r}")
@@ -580,6 +593,54 @@ class CdiClient(_FromEnvironment):
                 timeout=timeout,
                 poll=poll,
                 if_running=if_running,
+                retry=self.retry,
+                clock=self._clock,
+                progress=progress,
+            ),
+            timeout=timeout,
+        )
+
+    def start_sync(
+        self,
+        integration_id: str,
+        *,
+        timeout: float = DEFAULT_CALL_SECONDS,
+        if_running: IfRunning = "wait",
+        progress: Progress | None = None,
+    ) -> flows.StartedSync:
+        """Trigger until a sync of ours starts, within `timeout` (a running sync waited out, or
+        SyncAlreadyRunning with `if_running="fail"`), and return it as a StartedSync: plain
+        values another process can wait with (`wait_for_sync`), which never triggers again.
+        """
+        return self._run(
+            flows.start_sync(
+                integration_id,
+                timeout=timeout,
+                if_running=if_running,
+                retry=self.retry,
+                clock=self._clock,
+                progress=progress,
+            ),
+            timeout=timeout,
+        )
+
+    def wait_for_sync(
+        self,
+        started: flows.StartedSync,
+        *,
+        timeout: float = DEFAULT_SYNC_TIMEOUT_SECONDS,
+        poll: float = DEFAULT_POLL_SECONDS,
+        progress: Progress | None = None,
+    ) -> Job:
+        """Wait for the job of a started sync to end and return it (WaitTimedOut after
+        `timeout`); it never triggers.
+        """
+        started = _on_origin(started, self.generated.get_httpx_client().base_url)
+        return self._run(
+            flows.wait_for_sync(
+                started,
+                timeout=timeout,
+                poll=poll,
                 retry=self.retry,
                 clock=self._clock,
                 progress=progress,
@@ -756,6 +817,49 @@ class AsyncCdiClient(_FromEnvironment):
                 timeout=timeout,
                 poll=poll,
                 if_running=if_running,
+                retry=self.retry,
+                clock=self._clock,
+                progress=progress,
+            ),
+            timeout=timeout,
+        )
+
+    async def start_sync(
+        self,
+        integration_id: str,
+        *,
+        timeout: float = DEFAULT_CALL_SECONDS,
+        if_running: IfRunning = "wait",
+        progress: Progress | None = None,
+    ) -> flows.StartedSync:
+        """Trigger until a sync of ours starts (see CdiClient.start_sync)."""
+        return await self._run(
+            flows.start_sync(
+                integration_id,
+                timeout=timeout,
+                if_running=if_running,
+                retry=self.retry,
+                clock=self._clock,
+                progress=progress,
+            ),
+            timeout=timeout,
+        )
+
+    async def wait_for_sync(
+        self,
+        started: flows.StartedSync,
+        *,
+        timeout: float = DEFAULT_SYNC_TIMEOUT_SECONDS,
+        poll: float = DEFAULT_POLL_SECONDS,
+        progress: Progress | None = None,
+    ) -> Job:
+        """Wait for the job of a started sync to end (see CdiClient.wait_for_sync)."""
+        started = _on_origin(started, self.generated.get_async_httpx_client().base_url)
+        return await self._run(
+            flows.wait_for_sync(
+                started,
+                timeout=timeout,
+                poll=poll,
                 retry=self.retry,
                 clock=self._clock,
                 progress=progress,

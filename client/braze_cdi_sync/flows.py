@@ -64,7 +64,7 @@ from braze_cdi_client.contract_facts import (
     TRIGGER_INTEGRATION_SYNC_RATE_WINDOW_SECONDS,
 )
 
-from braze_cdi_sync.jobs import Integration, Job
+from braze_cdi_sync.jobs import Integration, Job, parse_time
 from braze_cdi_sync.outcomes import (
     BrazeApiError,
     Outcome,
@@ -125,7 +125,7 @@ class Send:
     """
 
     request: dict[str, Any]
-    label: str
+    label: str = field(compare=False)
     operation: str = ""
 
 
@@ -583,6 +583,79 @@ class Listed:
     tail: Send
     pages: int
 
+    def as_dict(self) -> dict[str, Any]:
+        """Plain values (JSON-ready) that `from_dict` reads back; the running job is left out
+        (a note a trigger was accepted after has none).
+        """
+        return {
+            "keys": sorted(self.keys),
+            "newest": self.newest.isoformat() if self.newest else None,
+            "mode": self.mode,
+            "tail": str(self.tail.request["url"]),
+            "pages": self.pages,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Listed:  # noqa: ANN401 - read from outside, checked here
+        """A note from `as_dict`'s values; ValueError naming the first that is not one."""
+        if not isinstance(data, dict):
+            raise ValueError(f"a note is a mapping, not {type(data).__name__}")
+        keys, newest, mode = data.get("keys"), data.get("newest"), data.get("mode")
+        tail, pages = data.get("tail"), data.get("pages")
+        if not isinstance(keys, list) or not all(isinstance(key, str) for key in keys):
+            raise ValueError("a note's keys are a list of strings")
+        if mode not in ("head", "tail", "whole"):
+            raise ValueError(f"a note's mode is head, tail or whole, not {mode!r}")
+        if not isinstance(tail, str) or not tail:
+            raise ValueError("a note's tail is the URL of its last page")
+        if not isinstance(pages, int) or isinstance(pages, bool) or pages < 1:
+            raise ValueError(f"a note's pages are a count of 1 or more, not {pages!r}")
+        moment = parse_time(newest) if newest is not None else None
+        if newest is not None and moment is None:
+            raise ValueError(f"a note's newest start time is ISO 8601, not {newest!r}")
+        label = f"GET {tail.split('?')[0]} (noted)"
+        return cls(
+            keys=frozenset(keys),
+            running=None,
+            newest=moment,
+            mode=mode,
+            tail=Send({"method": "get", "url": tail}, label, STATUS),
+            pages=pages,
+        )
+
+
+@dataclass(frozen=True)
+class StartedSync:
+    """A trigger the server accepted (202), with what a wait for its job needs: the job status
+    as noted just before it, and when the 202 came (the client's clock). Plain values survive a
+    restart (`as_dict`, `from_dict`), so another process can wait for the job (an Airflow
+    trigger, a retried task): it never triggers again.
+    """
+
+    integration_id: str
+    before: Listed
+    accepted_at: float
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready values."""
+        return {
+            "integration_id": self.integration_id,
+            "before": self.before.as_dict(),
+            "accepted_at": self.accepted_at,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> StartedSync:  # noqa: ANN401 - read from outside
+        """A started sync from `as_dict`'s values; ValueError naming what is wrong."""
+        if not isinstance(data, dict):
+            raise ValueError(f"a started sync is a mapping, not {type(data).__name__}")
+        integration_id, accepted_at = data.get("integration_id"), data.get("accepted_at")
+        if not isinstance(integration_id, str) or not integration_id:
+            raise ValueError("a started sync names its integration_id")
+        if not isinstance(accepted_at, int | float) or isinstance(accepted_at, bool):
+            raise ValueError("a started sync's accepted_at is a time in epoch seconds")
+        return cls(integration_id, Listed.from_dict(data.get("before")), float(accepted_at))
+
 
 def note(integration_id: str, *, retry: Retry, clock: Callable[[], float]) -> Flow[Listed]:
     """What the job status lists now, read at a cost that does not grow with the history.
@@ -839,6 +912,43 @@ def sync_and_wait(
 def _sync_and_wait(waiting: Waiting, *, if_running: IfRunning) -> Flow[Job]:
     before = yield from start(waiting, if_running=if_running)
     return (yield from follow(waiting, before))
+
+
+def start_sync(
+    integration_id: str,
+    *,
+    timeout: float,
+    if_running: IfRunning,
+    retry: Retry,
+    clock: Callable[[], float],
+    progress: Progress | None = None,
+) -> Flow[StartedSync]:
+    """Trigger until a sync of ours starts (the first half of `sync_and_wait`, within `timeout`),
+    and return what a wait for its job needs.
+    """
+    waiting = Waiting(integration_id, timeout, 0.0, retry, clock, progress or Progress())
+    before = yield from _within(waiting, start(waiting, if_running=if_running))
+    accepted = waiting.progress.accepted_at
+    return StartedSync(integration_id, before, accepted if accepted is not None else clock())
+
+
+def wait_for_sync(
+    started: StartedSync,
+    *,
+    timeout: float,
+    poll: float,
+    retry: Retry,
+    clock: Callable[[], float],
+    progress: Progress | None = None,
+) -> Flow[Job]:
+    """Wait for the job of a started sync to end (the second half of `sync_and_wait`); it never
+    triggers.
+    """
+    progress = progress or Progress()
+    progress.trigger_sent = progress.trigger_accepted = True
+    progress.accepted_at = started.accepted_at
+    waiting = Waiting(started.integration_id, timeout, poll, retry, clock, progress)
+    return (yield from _within(waiting, follow(waiting, started.before)))
 
 
 def follow(waiting: Waiting, before: Listed) -> Flow[Job]:

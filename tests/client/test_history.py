@@ -19,7 +19,7 @@ from braze_cdi_client.contract_facts import (
     LIST_JOB_SYNC_STATUS_RATE_WINDOW_SECONDS,
     OVER_RATE_LIMIT_MESSAGE,
 )
-from braze_cdi_sync import AsyncCdiClient, CdiClient, flows
+from braze_cdi_sync import AsyncCdiClient, CdiClient, StartedSync, flows
 from braze_cdi_sync.cli import OUT_OF_REACH, TIMEOUT
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -229,3 +229,66 @@ def test_a_wait_that_ends_before_its_trigger_says_none_was_sent() -> None:
     assert said.endswith("nothing was started on Braze")
     assert "still runs" not in said
     assert json.loads(result.stdout)["trigger_accepted"] is False
+
+
+def test_a_started_sync_survives_json_and_another_client_waits_for_it_without_triggering() -> None:
+    clock = FakeTime()
+    with history(1_000, clock=clock, sync_seconds=30) as (url, counting):
+        with CdiClient(url, DEMO_KEY, sleep=clock.sleep, clock=clock) as first:
+            started = first.start_sync(INTEGRATION)
+        stored = json.dumps(started.as_dict())  # as an Airflow XCom or a task's state keeps it
+        assert counting.server.syncs_started == 1
+        assert counting.reads == [""]  # the note: one page
+
+        async def sleep(seconds: float) -> None:
+            clock.sleep(seconds)
+
+        async def resume() -> str:
+            async with AsyncCdiClient(url, DEMO_KEY, sleep=sleep, clock=clock) as second:
+                restored = StartedSync.from_dict(json.loads(stored))
+                return (await second.wait_for_sync(restored, poll=5)).status
+
+        assert asyncio.run(resume()) == "success"
+        assert counting.server.syncs_started == 1  # the wait never triggered
+    assert StartedSync.from_dict(json.loads(stored)).as_dict() == started.as_dict()
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ({"integration_id": ""}, "integration_id"),
+        ({"accepted_at": "noon"}, "accepted_at"),
+        ({"before": {"keys": "x"}}, "keys"),
+        ({"before": {"keys": [], "mode": "sideways"}}, "mode"),
+    ],
+)
+def test_a_started_sync_that_is_not_one_is_refused_naming_what(
+    change: dict[str, Any], named: str
+) -> None:
+    good = {
+        "integration_id": INTEGRATION,
+        "accepted_at": 1.0,
+        "before": {"keys": [], "newest": None, "mode": "head", "tail": "/x", "pages": 1},
+    }
+    with pytest.raises(ValueError, match=named):
+        StartedSync.from_dict({**good, **change})
+
+
+def test_a_started_sync_whose_noted_page_is_on_another_host_is_not_read() -> None:
+    started = StartedSync.from_dict(
+        {
+            "integration_id": INTEGRATION,
+            "accepted_at": 1.0,
+            "before": {
+                "keys": [],
+                "newest": None,
+                "mode": "tail",
+                "tail": "http://127.0.0.2:9/cdi/integrations/x/job_sync_status?cursor=1",
+                "pages": 2,
+            },
+        }
+    )
+    with history(10) as (url, counting), CdiClient(url, DEMO_KEY) as braze:
+        with pytest.raises(ValueError, match="not on the client's host"):
+            braze.wait_for_sync(started, timeout=5)
+        assert counting.reads == []
