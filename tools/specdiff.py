@@ -31,6 +31,8 @@ import greenery
 import yaml
 from greenery import Fsm
 
+from contract import JobFacts
+
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 LEVELS = ("breaking", "warning", "info")
 UNCLASSIFIED = "unclassified"
@@ -535,7 +537,24 @@ class Differ:
             skip={"paths", "security"},
         )
         self.paths(_object(old.get("paths")), _object(new.get("paths")))
+        self.first_ended_status()
         return self.changes
+
+    def first_ended_status(self) -> None:
+        """The one order the project reads from the contract: the first status of `JobStatus`
+        that is not running, with which the reference server ends a sync its fixtures say nothing
+        of (`contract.jobs.ended[0]`, reference/fixtures.py). An enum's order means nothing else.
+        """
+        before, after = _first_ended(self.old_document), _first_ended(self.new_document)
+        if before is None or after is None or before == after:
+            return
+        found = self.uses.get("components/schemas/JobStatus", set())
+        scope = Scope(
+            frozenset(use.side for use in found),
+            tuple(sorted(found, key=lambda use: (use.operation, use.part))),
+        )
+        where = ("components", "schemas", "JobStatus", "enum")
+        self.emit("first-ended-status-changed", where, scope, before, after)
 
     def info(
         self, old: dict[str, Any], new: dict[str, Any], path: tuple[str, ...], scope: Scope
@@ -1064,6 +1083,16 @@ def _rate_limit_rule(old: Any, new: Any) -> str:
     if limit_new < limit_old or window_new > window_old:  # type: ignore[operator]
         return "rate-limit-lowered"
     return "rate-limit-raised"
+
+
+def _first_ended(document: dict[str, Any]) -> str | None:
+    """The first ended job status, as the contract model orders them; None without one."""
+    status = _object(_object(_object(document.get("components")).get("schemas")).get("JobStatus"))
+    statuses, running = status.get("enum"), status.get("x-braze-running")
+    if not isinstance(statuses, list) or not isinstance(running, list):
+        return None
+    jobs = JobFacts(tuple(map(str, statuses)), frozenset(map(str, running)), page_size=1)
+    return jobs.ended[0] if jobs.ended else None
 
 
 class BrokenDocument(ValueError):
