@@ -62,16 +62,24 @@ Handler = Callable[[Any, Any, tuple[str, ...]], None]
 
 @dataclass(frozen=True)
 class Rule:
-    """A named verdict on one kind of change, with its reason and its counterpart in oasdiff."""
+    """A named verdict on one kind of change, with its reason and its counterpart in oasdiff (a
+    contract rule) or griffe (a client rule).
+    """
 
     name: str
     level: str
     why: str
-    oasdiff: str
+    oasdiff: str = ""
     differs: str = ""
     # contract: judged by the differ on the two documents; client: by the review on the
-    # generated client.
+    # generated client (tools/clientdiff.py).
     part: str = "contract"
+    griffe: str = ""
+
+    @property
+    def counterpart(self) -> str:
+        """What the other tool calls it: oasdiff for the contract, griffe for the client."""
+        return self.griffe if self.part == "client" else self.oasdiff
 
 
 @dataclass(frozen=True)
@@ -116,12 +124,18 @@ def _text(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
 
 
-def _shown_pair(old: Any, new: Any, limit: int = 60, context: int = 16) -> tuple[str, str]:
-    """Both values, each at most about `limit` characters: a long one is cut around the first
+def _shown_pair(old: Any, new: Any) -> tuple[str, str]:
+    """Both values as JSON, a long one cut around where the two differ."""
+    return differing_windows(_text(old), _text(new))
+
+
+def differing_windows(
+    before: str, after: str, limit: int = 60, context: int = 16
+) -> tuple[str, str]:
+    """Both texts, each at most about `limit` characters: a long one is cut around the first
     character where the two differ (with `context` characters before it), so two different values
     never read the same.
     """
-    before, after = _text(old), _text(new)
     if len(before) <= limit and len(after) <= limit:
         return before, after
     common = 0
@@ -149,9 +163,10 @@ def load_rules(path: Path = RULES_FILE) -> list[Rule]:
             name=str(entry["name"]),
             level=str(entry["level"]),
             why=str(entry["why"]),
-            oasdiff=str(entry["oasdiff"]),
+            oasdiff=str(entry.get("oasdiff", "")),
             differs=str(entry.get("differs", "")),
             part=str(entry.get("part", "contract")),
+            griffe=str(entry.get("griffe", "")),
         )
         for entry in entries
     ]
@@ -1157,13 +1172,29 @@ def acknowledged(old_document: dict[str, Any], new_document: dict[str, Any]) -> 
 
 
 def rule_table() -> list[str]:
-    """The Markdown table of every rule, as the review page of the site shows it."""
-    lines = [
-        "| rule | level | why | oasdiff | where it differs |",
-        "| --- | --- | --- | --- | --- |",
-    ]
-    lines += [
-        f"| `{rule.name}` | {rule.level} | {rule.why} | {rule.oasdiff} | {rule.differs or '—'} |"
-        for rule in RULE_LIST
-    ]
-    return lines
+    """The Markdown tables of every rule, as the review page of the site shows them: the
+    contract's rules beside oasdiff's, then the generated client's beside griffe's.
+    """
+    lines: list[str] = []
+    for part, tool, intro in (
+        ("contract", "oasdiff", ""),
+        (
+            "client",
+            "griffe",
+            "The generated client's rules (section 3 of the report, tools/clientdiff.py), beside "
+            "the kind of breakage griffe 2.4 reports for each:",
+        ),
+    ):
+        lines += [intro, ""] if intro else []
+        lines += [
+            f"| rule | level | why | {tool} | where it differs |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+        lines += [
+            f"| `{rule.name}` | {rule.level} | {rule.why} | {rule.counterpart} | "
+            f"{rule.differs or '—'} |"
+            for rule in RULE_LIST
+            if rule.part == part
+        ]
+        lines.append("")
+    return lines[:-1]

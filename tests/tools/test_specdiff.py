@@ -330,7 +330,7 @@ def test_rules_have_unique_names_and_known_levels() -> None:
     names = [rule.name for rule in specdiff.RULE_LIST]
     assert len(names) == len(set(names))
     assert {rule.level for rule in specdiff.RULE_LIST} <= set(specdiff.LEVELS)
-    assert all(rule.why and rule.oasdiff for rule in specdiff.RULE_LIST)
+    assert all(rule.why and rule.counterpart for rule in specdiff.RULE_LIST)
 
 
 # The levels of each schema move, on the request side and on the response side: narrowing breaks
