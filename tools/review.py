@@ -4,10 +4,11 @@
 2. every difference between the document at BASE and the working tree, one row per change at its
    source, with its level (breaking, warning, info), the rule that decided, the values before and
    after, and the operations and answers it reaches (tools/specdiff.py);
-3. the generated client at BASE and now, as a consumer: every public module, class, function,
-   field, enum member and `contract_facts` constant removed, added or changed, each a row with its
-   level and the contract rows that caused it; the client layer type-checked (mypy --strict)
-   against the regenerated client; and whether `generated/` must be regenerated;
+3. the generated client at BASE and now, as a consumer (tools/clientdiff.py, on griffe): every
+   change to a public name by kind (removed, made required, moved, narrowed, a default or a
+   constant changed, added), each a row with its level and the contract rows that caused it; the
+   client layer type-checked (mypy --strict) against the regenerated client; and whether
+   `generated/` must be regenerated;
 4. the contract as a static HTML page with no scripts, written to build/reference.html.
 
 Exit 1 on lint problems, on an unclassified change, or on a breaking change (of the contract or of
@@ -18,7 +19,7 @@ OpenAPI.
 
 from __future__ import annotations
 
-import ast
+import dataclasses
 import os
 import shutil
 import subprocess
@@ -29,7 +30,7 @@ import venv
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, TypeGuard
+from typing import Any, Protocol
 
 import yaml
 from openapi_spec_validator import validate
@@ -37,7 +38,8 @@ from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
 from commandline import Parser, exit_with
 from contract import DOCUMENT
-from tools import generate, lint_spec, render, specdiff
+from tools import clientdiff, generate, lint_spec, render, specdiff
+from tools.clientdiff import ClientChange
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENT_PATH = "openapi/openapi.yaml"
@@ -78,173 +80,23 @@ def document_at(base: str) -> str:
         raise ReviewError(f"{DOCUMENT_PATH} at {base!r} cannot be read: {error}") from error
 
 
-# The generated client's public surface: a consumer the review judges.
-
-
-def public_api(package: Path) -> dict[str, str]:
-    """Every public name of the generated client, `module.name[.member]` -> what it is.
-
-    Modules' functions (with their parameters and return type), classes, each class's fields
-    (with their types), public methods and enum members, and module constants (with their values:
-    `contract_facts` is made of them).
-    """
-    api: dict[str, str] = {}
-    for path in sorted(package.rglob("*.py")):
-        module = path.relative_to(package).with_suffix("").as_posix().replace("/", ".")
-        api[module] = f"module {module}"
-        for node in ast.parse(path.read_text()).body:
-            if _is_public_function(node):
-                api[f"{module}.{node.name}"] = _signature(node)
-            elif isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
-                bases = ", ".join(ast.unparse(base) for base in node.bases)
-                api[f"{module}.{node.name}"] = f"class {node.name}({bases})"
-                api |= _members(f"{module}.{node.name}", node)
-            elif (constant := _constant(node)) is not None:
-                api[f"{module}.{constant[0]}"] = f"{constant[0]} = {constant[1]}"
-    return api
-
-
-def _is_public_function(node: ast.stmt) -> TypeGuard[ast.FunctionDef | ast.AsyncFunctionDef]:
-    return isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and not node.name.startswith(
-        "_"
-    )
-
-
-def _signature(node: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
-    prefix = "async def" if isinstance(node, ast.AsyncFunctionDef) else "def"
-    returns = f" -> {ast.unparse(node.returns)}" if node.returns else ""
-    return f"{prefix} {node.name}({ast.unparse(node.args)}){returns}"
-
-
-def _constant(node: ast.stmt) -> tuple[str, str] | None:
-    """(name, value) of a public module or class constant (`NAME = value`, `NAME: T = value`)."""
-    if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value:
-        name, value = node.target.id, node.value
-    elif (
-        isinstance(node, ast.Assign)
-        and len(node.targets) == 1
-        and isinstance(node.targets[0], ast.Name)
-    ):
-        name, value = node.targets[0].id, node.value
-    else:
-        return None
-    if name.startswith("_") or name == "__all__" or not name.isupper():
-        return None
-    return name, ast.unparse(value)
-
-
-def _members(prefix: str, node: ast.ClassDef) -> dict[str, str]:
-    """A class's fields (`name: type`), enum members and public methods."""
-    members: dict[str, str] = {}
-    for item in node.body:
-        if _is_public_function(item):
-            members[f"{prefix}.{item.name}"] = _signature(item)
-        elif (constant := _constant(item)) is not None:
-            members[f"{prefix}.{constant[0]}"] = f"{constant[0]} = {constant[1]}"
-        elif isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
-            name = item.target.id
-            if not name.startswith("_"):
-                members[f"{prefix}.{name}"] = f"{name}: {ast.unparse(item.annotation)}"
-    return members
-
-
-@dataclass(frozen=True)
-class ClientChange:
-    """One change to the generated client's public API, with the contract rows that caused it."""
-
-    rule: str
-    name: str
-    old: str | None
-    new: str | None
-    causes: tuple[str, ...] = ()
-
-    @property
-    def level(self) -> str:
-        """breaking or info, from the rule table."""
-        return specdiff.RULES[self.rule].level
+# The generated client, judged as a consumer (tools/clientdiff.py): each row with the contract
+# rows that caused it.
 
 
 def api_changes(
-    old_api: Mapping[str, str],
-    new_api: Mapping[str, str],
+    old_package: Path,
+    new_package: Path,
     contract: list[specdiff.Change],
     operations: Mapping[str, str],
 ) -> list[ClientChange]:
-    """Each removed, added or changed public name, judged, with the contract rows behind it.
-
-    A member of a removed class or module is not listed again: the class's own row says it.
+    """Each removed, added or changed public name of two generated project folders, judged, with
+    the contract rows behind it (`operations` maps each operationId to its operation's label).
     """
-    changes: list[ClientChange] = []
-    gone: list[str] = []
-    for kind, name in _differences(old_api, new_api):
-        if kind == "removed" and any(name.startswith(f"{parent}.") for parent in gone):
-            continue
-        if kind == "added" and any(
-            name.startswith(f"{parent}.") for parent in new_api if parent not in old_api
-        ):
-            continue
-        causes = _causes(name, contract, operations)
-        if kind == "removed":
-            gone.append(name)
-            changes.append(ClientChange("client-api-removed", name, old_api[name], None, causes))
-        elif kind == "added":
-            changes.append(ClientChange("client-api-added", name, None, new_api[name], causes))
-        else:
-            constant = " = " in old_api[name] and " = " in new_api[name]
-            rule = "client-constant-changed" if constant else "client-api-changed"
-            if _only_widened(old_api[name], new_api[name]):
-                rule = "client-api-widened"
-            changes.append(ClientChange(rule, name, old_api[name], new_api[name], causes))
-    return changes
-
-
-def _only_widened(old: str, new: str) -> bool:
-    """Two signatures of a function with the same parameters (names, kinds, defaults) and return
-    type, where each parameter of the new one accepts every type the old one did.
-    """
-    if not (
-        old.removeprefix("async ").startswith("def ")
-        and new.removeprefix("async ").startswith("def ")
-    ):
-        return False
-    before, after = _function(old), _function(new)
-    if before is None or after is None:
-        return False
-    a, b = before.args, after.args
-    parameters_a = [*a.posonlyargs, *a.args, *a.kwonlyargs]
-    parameters_b = [*b.posonlyargs, *b.args, *b.kwonlyargs]
-    same_shape = (
-        [(p.arg, len(a.posonlyargs), len(a.args)) for p in parameters_a]
-        == [(p.arg, len(b.posonlyargs), len(b.args)) for p in parameters_b]
-        and [ast.unparse(d) for d in [*a.defaults, *filter(None, a.kw_defaults)]]
-        == [ast.unparse(d) for d in [*b.defaults, *filter(None, b.kw_defaults)]]
-        and ast.dump(a.vararg or ast.arg("")) == ast.dump(b.vararg or ast.arg(""))
-        and ast.dump(a.kwarg or ast.arg("")) == ast.dump(b.kwarg or ast.arg(""))
-        and _unparsed(before.returns) == _unparsed(after.returns)
-    )
-    return same_shape and all(
-        _union(x.annotation) <= _union(y.annotation)
-        for x, y in zip(parameters_a, parameters_b, strict=True)
-    )
-
-
-def _function(signature: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
-    try:
-        [node] = ast.parse(f"{signature}: ...").body
-    except (SyntaxError, ValueError):
-        return None
-    return node if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) else None
-
-
-def _unparsed(node: ast.expr | None) -> str:
-    return ast.unparse(node) if node is not None else ""
-
-
-def _union(annotation: ast.expr | None) -> set[str]:
-    """The members of a `A | B` annotation."""
-    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
-        return _union(annotation.left) | _union(annotation.right)
-    return {_unparsed(annotation)}
+    return [
+        dataclasses.replace(change, causes=_causes(change.name, contract, operations))
+        for change in clientdiff.compare(old_package, new_package)
+    ]
 
 
 # Where in the contract each part of the generated client comes from, as words a contract row's
@@ -267,7 +119,7 @@ def _causes(
 
     `operations` maps each operationId of either version to the operation's label.
     """
-    parts = name.split(".")
+    parts = name.partition("(")[0].split(".")
     hints: set[str] = set()
     if parts[0] == "models" and len(parts) > 3:
         # A field: the rows at its property first, else those of its schema.
@@ -275,7 +127,9 @@ def _causes(
         own = _places(contract, {f"{schema} > properties > {parts[3]}"})
         return own or _places(contract, {schema})
     if parts[0] == "models" and len(parts) > 1:
-        hints.add(f"schemas > {_camel(parts[1])}")
+        # A model's module (`job_status`) or its name exported by `models` (`JobStatus`).
+        schema = parts[1] if parts[1][:1].isupper() else _camel(parts[1])
+        hints.add(f"schemas > {schema}")
     elif parts[0] == "api" and len(parts) > 2 and parts[2] != "__init__":
         operation_id = _camel(parts[2], upper=False)
         label = operations.get(operation_id)
@@ -409,8 +263,8 @@ def client_change(base_text: str, contract: list[specdiff.Change]) -> ClientRepo
             return ClientReport([row], [], [], [], note=f"The client cannot be generated: {error}")
         old_files, new_files = generate.tree(old), generate.tree(new)
         changes = api_changes(
-            public_api(old / "braze_cdi_client"),
-            public_api(new / "braze_cdi_client"),
+            old,
+            new,
             contract,
             operation_labels(yaml.safe_load(base_text), yaml.safe_load(DOCUMENT.read_text())),
         )
@@ -481,13 +335,17 @@ def review(base: str) -> tuple[str, int]:
     client = client_change(base_text, changes)
     judged: list[Judged] = [*changes, *client.changes]
     if client.type_errors:
+        # Caused by the contract's breaking rows, else by those behind the client's breaking rows.
+        causes = [change.where for change in changes if change.level == "breaking"] or [
+            where for row in client.changes if row.level == "breaking" for where in row.causes
+        ]
         judged.append(
             ClientChange(
                 "client-layer-type-error",
                 "client/braze_cdi_sync",
                 None,
                 "; ".join(client.type_errors[:3]),
-                tuple(change.where for change in changes if change.level == "breaking")[:3],
+                tuple(dict.fromkeys(causes))[:3],
             )
         )
     counts = dict.fromkeys((*specdiff.LEVELS, specdiff.UNCLASSIFIED), 0)
@@ -597,16 +455,18 @@ def client_section(client: ClientReport, rows: list[Judged]) -> list[str]:
             "| level | rule | name | before → after | caused by |",
             "| --- | --- | --- | --- | --- |",
         ]
+        order = {
+            level: index for index, level in enumerate((specdiff.UNCLASSIFIED, *specdiff.LEVELS))
+        }
         shown = sorted(
             (row for row in rows if isinstance(row, ClientChange)),
-            key=lambda row: (row.level != "breaking", row.rule, row.name),
+            key=lambda row: (order[row.level], row.rule, row.name),
         )
         for row in shown:
             level = row.level if row.level == "info" else f"**{row.level}**"
-            values = f"{row.old or '(none)'} → {row.new or '(none)'}"
             cause = ", ".join(f"`{where}`" for where in row.causes) or "—"
             lines.append(
-                f"| {level} | `{row.rule}` | `{row.name}` | {_cell(values)} | {_cell(cause)} |"
+                f"| {level} | `{row.rule}` | `{row.name}` | {_cell(row.values)} | {_cell(cause)} |"
             )
     else:
         lines.append("No change to the generated client's public API.")

@@ -31,6 +31,8 @@ import greenery
 import yaml
 from greenery import Fsm
 
+from contract import JobFacts
+
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 LEVELS = ("breaking", "warning", "info")
 UNCLASSIFIED = "unclassified"
@@ -60,16 +62,24 @@ Handler = Callable[[Any, Any, tuple[str, ...]], None]
 
 @dataclass(frozen=True)
 class Rule:
-    """A named verdict on one kind of change, with its reason and its counterpart in oasdiff."""
+    """A named verdict on one kind of change, with its reason and its counterpart in oasdiff (a
+    contract rule) or griffe (a client rule).
+    """
 
     name: str
     level: str
     why: str
-    oasdiff: str
+    oasdiff: str = ""
     differs: str = ""
     # contract: judged by the differ on the two documents; client: by the review on the
-    # generated client.
+    # generated client (tools/clientdiff.py).
     part: str = "contract"
+    griffe: str = ""
+
+    @property
+    def counterpart(self) -> str:
+        """What the other tool calls it: oasdiff for the contract, griffe for the client."""
+        return self.griffe if self.part == "client" else self.oasdiff
 
 
 @dataclass(frozen=True)
@@ -114,12 +124,18 @@ def _text(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
 
 
-def _shown_pair(old: Any, new: Any, limit: int = 60, context: int = 16) -> tuple[str, str]:
-    """Both values, each at most about `limit` characters: a long one is cut around the first
+def _shown_pair(old: Any, new: Any) -> tuple[str, str]:
+    """Both values as JSON, a long one cut around where the two differ."""
+    return differing_windows(_text(old), _text(new))
+
+
+def differing_windows(
+    before: str, after: str, limit: int = 60, context: int = 16
+) -> tuple[str, str]:
+    """Both texts, each at most about `limit` characters: a long one is cut around the first
     character where the two differ (with `context` characters before it), so two different values
     never read the same.
     """
-    before, after = _text(old), _text(new)
     if len(before) <= limit and len(after) <= limit:
         return before, after
     common = 0
@@ -147,9 +163,10 @@ def load_rules(path: Path = RULES_FILE) -> list[Rule]:
             name=str(entry["name"]),
             level=str(entry["level"]),
             why=str(entry["why"]),
-            oasdiff=str(entry["oasdiff"]),
+            oasdiff=str(entry.get("oasdiff", "")),
             differs=str(entry.get("differs", "")),
             part=str(entry.get("part", "contract")),
+            griffe=str(entry.get("griffe", "")),
         )
         for entry in entries
     ]
@@ -535,7 +552,24 @@ class Differ:
             skip={"paths", "security"},
         )
         self.paths(_object(old.get("paths")), _object(new.get("paths")))
+        self.first_ended_status()
         return self.changes
+
+    def first_ended_status(self) -> None:
+        """The one order the project reads from the contract: the first status of `JobStatus`
+        that is not running, with which the reference server ends a sync its fixtures say nothing
+        of (`contract.jobs.ended[0]`, reference/fixtures.py). An enum's order means nothing else.
+        """
+        before, after = _first_ended(self.old_document), _first_ended(self.new_document)
+        if before is None or after is None or before == after:
+            return
+        found = self.uses.get("components/schemas/JobStatus", set())
+        scope = Scope(
+            frozenset(use.side for use in found),
+            tuple(sorted(found, key=lambda use: (use.operation, use.part))),
+        )
+        where = ("components", "schemas", "JobStatus", "enum")
+        self.emit("first-ended-status-changed", where, scope, before, after)
 
     def info(
         self, old: dict[str, Any], new: dict[str, Any], path: tuple[str, ...], scope: Scope
@@ -1066,6 +1100,16 @@ def _rate_limit_rule(old: Any, new: Any) -> str:
     return "rate-limit-raised"
 
 
+def _first_ended(document: dict[str, Any]) -> str | None:
+    """The first ended job status, as the contract model orders them; None without one."""
+    status = _object(_object(_object(document.get("components")).get("schemas")).get("JobStatus"))
+    statuses, running = status.get("enum"), status.get("x-braze-running")
+    if not isinstance(statuses, list) or not isinstance(running, list):
+        return None
+    jobs = JobFacts(tuple(map(str, statuses)), frozenset(map(str, running)), page_size=1)
+    return jobs.ended[0] if jobs.ended else None
+
+
 class BrokenDocument(ValueError):
     """A version of the contract cannot be compared; the message says why, in one line."""
 
@@ -1128,13 +1172,29 @@ def acknowledged(old_document: dict[str, Any], new_document: dict[str, Any]) -> 
 
 
 def rule_table() -> list[str]:
-    """The Markdown table of every rule, as the review page of the site shows it."""
-    lines = [
-        "| rule | level | why | oasdiff | where it differs |",
-        "| --- | --- | --- | --- | --- |",
-    ]
-    lines += [
-        f"| `{rule.name}` | {rule.level} | {rule.why} | {rule.oasdiff} | {rule.differs or '—'} |"
-        for rule in RULE_LIST
-    ]
-    return lines
+    """The Markdown tables of every rule, as the review page of the site shows them: the
+    contract's rules beside oasdiff's, then the generated client's beside griffe's.
+    """
+    lines: list[str] = []
+    for part, tool, intro in (
+        ("contract", "oasdiff", ""),
+        (
+            "client",
+            "griffe",
+            "The generated client's rules (section 3 of the report, tools/clientdiff.py), beside "
+            "the kind of breakage griffe 2.4 reports for each:",
+        ),
+    ):
+        lines += [intro, ""] if intro else []
+        lines += [
+            f"| rule | level | why | {tool} | where it differs |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+        lines += [
+            f"| `{rule.name}` | {rule.level} | {rule.why} | {rule.counterpart} | "
+            f"{rule.differs or '—'} |"
+            for rule in RULE_LIST
+            if rule.part == part
+        ]
+        lines.append("")
+    return lines[:-1]

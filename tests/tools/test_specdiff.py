@@ -297,6 +297,12 @@ OTHER_CASES = [
         "running-statuses-changed",
         lambda d: component(d, "schemas", "JobStatus")["x-braze-running"].append("partial"),
     ),
+    Case(
+        "first-ended-status-changed",
+        lambda d: component(d, "schemas", "JobStatus").__setitem__(
+            "enum", ["running", "partial", "success", "error", "config_error"]
+        ),
+    ),
 ]
 CASES = SCHEMA_CASES + OTHER_CASES
 
@@ -324,7 +330,7 @@ def test_rules_have_unique_names_and_known_levels() -> None:
     names = [rule.name for rule in specdiff.RULE_LIST]
     assert len(names) == len(set(names))
     assert {rule.level for rule in specdiff.RULE_LIST} <= set(specdiff.LEVELS)
-    assert all(rule.why and rule.oasdiff for rule in specdiff.RULE_LIST)
+    assert all(rule.why and rule.counterpart for rule in specdiff.RULE_LIST)
 
 
 # The levels of each schema move, on the request side and on the response side: narrowing breaks
@@ -616,6 +622,26 @@ def test_major_version_bump_acknowledges(old: str, new: str, acknowledged: bool)
     assert specdiff.acknowledged({"info": {"version": old}}, {"info": {"version": new}}) is (
         acknowledged
     )
+
+
+def test_a_reordered_enum_keeping_the_first_ended_status_is_no_change() -> None:
+    new = copy.deepcopy(BEFORE)
+    statuses = ["success", "partial", "error", "config_error", "running"]
+    component(new, "schemas", "JobStatus")["enum"] = statuses
+    assert specdiff.classify(BEFORE, new) == []
+
+
+def test_a_new_first_ended_status_shows_both_and_the_answers_it_reaches() -> None:
+    new = copy.deepcopy(BEFORE)
+    statuses = ["running", "partial", "success", "error", "config_error"]
+    component(new, "schemas", "JobStatus")["enum"] = statuses
+    [change] = specdiff.classify(BEFORE, new)
+    assert (change.level, change.where, change.values) == (
+        "warning",
+        "components > schemas > JobStatus > enum",
+        '"success" → "partial"',
+    )
+    assert specdiff.reaches(change) == f"{STATUS}: 200"
 
 
 def test_the_review_page_shows_the_rule_file() -> None:
