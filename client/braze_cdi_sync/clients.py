@@ -481,7 +481,7 @@ class CdiClient(_FromEnvironment):
 
     It never spends more than `budget_share` (half, unless given) of an operation's documented
     rate limit in any window of it, over all its calls: the workspace's other pipelines get the
-    rest.
+    rest. `budget_share=None` spends without bound: only for a server that is not Braze.
     """
 
     def __init__(
@@ -494,7 +494,7 @@ class CdiClient(_FromEnvironment):
         clock: Callable[[], float] = time.time,
         retry: Retry | None = None,
         call_timeout: float = DEFAULT_CALL_SECONDS,
-        budget_share: float = flows.BUDGET_SHARE,
+        budget_share: float | None = flows.BUDGET_SHARE,
     ) -> None:
         self.generated = _generated_client(base_url, api_key, timeout)
         self.call_timeout = _seconds(call_timeout, "call_timeout")
@@ -729,7 +729,7 @@ class AsyncCdiClient(_FromEnvironment):
         clock: Callable[[], float] = time.time,
         retry: Retry | None = None,
         call_timeout: float = DEFAULT_CALL_SECONDS,
-        budget_share: float = flows.BUDGET_SHARE,
+        budget_share: float | None = flows.BUDGET_SHARE,
     ) -> None:
         self.generated = _generated_client(base_url, api_key, timeout)
         self.call_timeout = _seconds(call_timeout, "call_timeout")

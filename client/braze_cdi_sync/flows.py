@@ -464,11 +464,12 @@ def job_key(job: Job) -> str:
 class Budget:
     """What one client has spent of each operation's documented rate limit: at most `share` of
     it in any window of the documented length (a sliding window, so in every fixed window of the
-    server's too). Shared by every call of the client, and safe across threads.
+    server's too). Shared by every call of the client, and safe across threads. A share of None
+    spends without bound: only for a server that is not Braze (a test double, a benchmark).
     """
 
-    def __init__(self, share: float = BUDGET_SHARE) -> None:
-        if not 0 < share <= 1:
+    def __init__(self, share: float | None = BUDGET_SHARE) -> None:
+        if share is not None and not 0 < share <= 1:
             raise ValueError(f"the budget share must be more than 0 and at most 1, not {share!r}")
         self.share = share
         self._sent: dict[str, deque[float]] = {}
@@ -477,11 +478,11 @@ class Budget:
     def allowance(self, operation: str) -> int:
         """How many requests of the operation one window may hold."""
         limit, _ = RATE_LIMITS[operation]
-        return max(1, math.floor(limit * self.share))
+        return limit if self.share is None else max(1, math.floor(limit * self.share))
 
     def wait(self, operation: str, now: float) -> float:
         """Seconds until a request of the operation may be sent (0: at once)."""
-        if operation not in RATE_LIMITS:
+        if operation not in RATE_LIMITS or self.share is None:
             return 0.0
         with self._lock:
             sent = self._recent(operation, now)
@@ -491,7 +492,7 @@ class Budget:
 
     def spend(self, operation: str, now: float) -> None:
         """Count a request of the operation sent now."""
-        if operation in RATE_LIMITS:
+        if operation in RATE_LIMITS and self.share is not None:
             with self._lock:
                 self._recent(operation, now).append(now)
 
@@ -505,9 +506,10 @@ class Budget:
     def pace(self, operation: str) -> str:
         """The budget in words: `the job status's budget (50 reads per 60 s, 50% of its limit)`."""
         limit, window = RATE_LIMITS[operation]
+        share = "no bound" if self.share is None else f"{self.share:.0%}"
         return (
             f"{OPERATION_NAMES[operation]}'s budget ({self.allowance(operation)} requests per "
-            f"{window} s, {self.share:.0%} of its documented {limit})"
+            f"{window} s, {share} of its documented {limit})"
         )
 
 

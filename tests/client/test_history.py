@@ -292,3 +292,16 @@ def test_a_started_sync_whose_noted_page_is_on_another_host_is_not_read() -> Non
         with pytest.raises(ValueError, match="not on the client's host"):
             braze.wait_for_sync(started, timeout=5)
         assert counting.reads == []
+
+
+def test_a_budget_of_none_spends_without_bound_and_a_share_past_one_is_refused() -> None:
+    unbounded = flows.Budget(None)
+    for _ in range(500):
+        assert unbounded.wait(flows.STATUS, 0.0) == 0.0
+        unbounded.spend(flows.STATUS, 0.0)
+    half = flows.Budget()
+    for _ in range(50):
+        half.spend(flows.STATUS, 0.0)
+    assert half.wait(flows.STATUS, 1.0) == pytest.approx(59.0)
+    with pytest.raises(ValueError, match="at most 1"):
+        flows.Budget(1.5)
