@@ -7,7 +7,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 VENV_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
-PY_SOURCES := commandline.py contract conformance reference proving_ground tools client examples tests docs
+PY_SOURCES := contract conformance reference proving_ground tools client examples tests docs
+# The project's packages, each a folder with its pyproject.toml beside its import package.
+PACKAGES := generated/braze-cdi-client client contract reference conformance
 PORT ?= 8080
 SERVE_FLAGS ?=
 # Conformance target: BASE_URL empty means the bundled reference server. Keys travel in the
@@ -23,18 +25,18 @@ export REDOCLY_TELEMETRY := off
 export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
 
 .PHONY: help bootstrap lint-spec lint test test-airflow test-all serve conformance mutants generate \
-	bench review docs
+	bench review docs dist
 
 help: ## Show the targets and what they do (colour only on a terminal)
 	@if [ -t 1 ]; then on=$$'\033[36m'; off=$$'\033[0m'; else on=; off=; fi; \
 		grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
 		awk -v on="$$on" -v off="$$off" 'BEGIN {FS = ":.*## "}; {printf "  %s%-12s%s %s\n", on, $$1, off, $$2}'
 
-$(VENV_STAMP): requirements.txt client/pyproject.toml generated/braze-cdi-client/pyproject.toml
+$(VENV_STAMP): requirements.txt $(addsuffix /pyproject.toml,$(PACKAGES))
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation \
-		-e ./generated/braze-cdi-client -e ./client
+		$(addprefix -e ./,$(PACKAGES))
 	@touch $@
 
 $(NODE_STAMP): package-lock.json
@@ -62,11 +64,11 @@ test-airflow: $(VENV_STAMP) ## The Airflow tier: builds .venv-airflow, runs airf
 
 test-all: test mutants test-airflow ## Everything CI runs: the fast tier, the whole kill matrix, the Airflow tier
 
-serve: $(VENV_STAMP) ## Run the reference server on 127.0.0.1:PORT (8080); SERVE_FLAGS="--braze-limits" etc.; Ctrl-C stops
-	$(PY) -m reference --port $(PORT) $(SERVE_FLAGS)
+serve: $(VENV_STAMP) ## Run the installed braze-cdi-reference on 127.0.0.1:PORT (8080); SERVE_FLAGS="--braze-limits" etc.; Ctrl-C stops
+	$(VENV)/bin/braze-cdi-reference --port $(PORT) $(SERVE_FLAGS)
 
-conformance: $(VENV_STAMP) ## Run the suite against the bundled reference server, or BASE_URL= [INTEGRATION_ID=] [BUDGET=] with TOKEN exported; exits 0 or 2 (bin/conformance: 0, 1 or 2)
-	$(PY) -m conformance $(if $(BASE_URL),--base-url $(BASE_URL)) $(if $(INTEGRATION_ID),--integration-id $(INTEGRATION_ID)) $(if $(BUDGET),--budget $(BUDGET)) $(CONFORMANCE_FLAGS)
+conformance: $(VENV_STAMP) ## Run the installed suite against the bundled reference server, or BASE_URL= [INTEGRATION_ID=] [BUDGET=] with TOKEN exported; exits 0 or 2 (bin/conformance: 0, 1 or 2)
+	$(PY) -m proving_ground.judge $(if $(BASE_URL),--base-url $(BASE_URL)) $(if $(INTEGRATION_ID),--integration-id $(INTEGRATION_ID)) $(if $(BUDGET),--budget $(BUDGET)) $(CONFORMANCE_FLAGS)
 
 mutants: $(VENV_STAMP) ## The whole kill matrix (a slow tier): the suite and schemathesis against every server of the proving ground
 	$(PY) -m proving_ground.matrix
@@ -82,3 +84,6 @@ review: bootstrap ## Report lint, every contract change by level, client diff an
 
 docs: $(VENV_STAMP) ## Build the documentation site into build/site (offline) and build/reference.html
 	$(PY) -m tools.docs
+
+dist: $(VENV_STAMP) ## Build every package's wheel and sdist into dist/ (offline, from the pinned build backend)
+	$(PY) -m tools.dist

@@ -6,7 +6,7 @@ Copy this module into your own test suite, or run it from the repository root:
     pytest examples/test_braze_contract.py
 
 `schemathesis.toml` (found from the current directory up) supplies the key, the integration and
-the statuses Braze may answer; `conformance.schemathesis_hooks` adds the project's single-answer
+the statuses Braze may answer; `braze_cdi_conformance.schemathesis_hooks` adds the project's single-answer
 checks to schemathesis' own, so every generated request is judged as `schemathesis run` judges it.
 """
 
@@ -15,10 +15,9 @@ from __future__ import annotations
 import os
 from typing import Any
 
+import braze_cdi_conformance.schemathesis_hooks  # noqa: F401 - registers the project's checks
 import pytest
 import schemathesis
-
-import conformance.schemathesis_hooks  # noqa: F401 - registers the project's checks
 
 schema = schemathesis.openapi.from_path("openapi/openapi.yaml")
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 import sys
 
-from commandline import Parser, exit_with, port
-from contract import load as load_contract
+from braze_cdi_contract import load as load_contract
+from braze_cdi_contract.commandline import Parser, exit_with, port
+from braze_cdi_contract.serving import base_url, bind_loopback, run_until_stopped, uvicorn_server
+from braze_cdi_reference.fixtures import DEMO_INTEGRATIONS, DEMO_KEY, DEMO_LIMITED_KEY
+
 from proving_ground.servers import registry
-from reference.fixtures import DEMO_INTEGRATIONS, DEMO_KEY, DEMO_LIMITED_KEY
-from reference.serving import base_url, bind_loopback, run_until_stopped, uvicorn_server
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -38,12 +38,11 @@ from braze_cdi_client.contract_facts import (
     RUNNING_JOB_STATUSES,
     SYNC_ACCEPTED_MESSAGE,
 )
+from braze_cdi_contract.serving import LOOPBACK, bind_loopback, serve_in_thread
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
-
-from reference.serving import LOOPBACK, bind_loopback, serve_in_thread
 
 # The key every door is given: distinctive, so that it is found wherever it leaks.
 CLIENT_KEY = "proving-ground-client-key-7c1e5b"
@@ -242,20 +241,25 @@ class _Jobs:
         return _routes(status=self.status, trigger=self.trigger)
 
 
-# What comes after a 202's status line, for each odd 202 (the documented body is 22 bytes).
-_ACCEPTED = b'{"message": "success"}'
+# What comes after a 202's status line, for each odd 202.
+_ACCEPTED = json.dumps({"message": OK}).encode()
+_JSON = b"Content-Type: application/json\r\n"
+_HTML = b"<html>Accepted</html>\n"
+
+
+def _length(size: int) -> bytes:
+    return f"Content-Length: {size}\r\n\r\n".encode()
+
+
 ODD_202 = {
-    "202-length-one-short": b"Content-Type: application/json\r\nContent-Length: 21\r\n\r\n"
-    + _ACCEPTED,
-    "202-length-one-long": b"Content-Type: application/json\r\nContent-Length: 23\r\n\r\n"
-    + _ACCEPTED,
-    "202-broken-chunks": b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
-    b"zz\r\n" + _ACCEPTED,
+    "202-length-one-short": _JSON + _length(len(_ACCEPTED) - 1) + _ACCEPTED,
+    "202-length-one-long": _JSON + _length(len(_ACCEPTED) + 1) + _ACCEPTED,
+    "202-broken-chunks": _JSON + b"Transfer-Encoding: chunked\r\n\r\nzz\r\n" + _ACCEPTED,
     # The head whole, then nothing: a head cut before its blank line is no answer to an HTTP
     # client (h11 reads no status from it), so that case is an unclear trigger, not this one.
-    "202-dropped-after-status": b"Content-Type: application/json\r\nContent-Length: 22\r\n\r\n",
-    "202-html": b"Content-Type: text/html\r\nContent-Length: 22\r\n\r\n<html>Accepted</html>\n",
-    "202-no-content-type": b"Content-Length: 22\r\n\r\n" + _ACCEPTED,
+    "202-dropped-after-status": _JSON + _length(len(_ACCEPTED)),
+    "202-html": b"Content-Type: text/html\r\n" + _length(len(_HTML)) + _HTML,
+    "202-no-content-type": _length(len(_ACCEPTED)) + _ACCEPTED,
 }
 
 

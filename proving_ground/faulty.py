@@ -12,6 +12,9 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
 from typing import Any
 
+from braze_cdi_contract import Operation
+from braze_cdi_reference.app import Admitted, Job, Page, RateState, ReferenceServer
+from braze_cdi_reference.fixtures import DEMO_KEY, DEMO_WORKSPACE, ApiKey
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import (
@@ -22,10 +25,7 @@ from starlette.responses import (
     StreamingResponse,
 )
 
-from contract import Operation
 from proving_ground.servers import BundledServer, described
-from reference.app import Admitted, Job, Page, RateState, ReferenceServer
-from reference.fixtures import DEMO_KEY, DEMO_WORKSPACE, ApiKey
 
 # The success answer.
 

@@ -1,6 +1,7 @@
 """`python -m proving_ground.matrix` (`make mutants`): the kill matrix.
 
-Runs the suite the way a user does (`python -m conformance --server NAME`, real HTTP on loopback)
+Runs the suite the way a user does (the installed `braze-cdi-conformance`, through
+`bin/conformance --server NAME`, real HTTP on loopback)
 against every bundled server, and beside it two schemathesis runs against the same servers:
 `schemathesis run` from the repository root with its `schemathesis.toml` (the project's checks,
 TOKEN and INTEGRATION_ID exported as a user has them), and plain `schemathesis run` with default
@@ -23,9 +24,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from commandline import ROOT, SUITE_VARIABLES, Parser, exit_with, positive, server_process
-from contract import DOCUMENT
+from braze_cdi_conformance import SUITE_VARIABLES
+from braze_cdi_contract.commandline import Parser, exit_with, positive, server_process
+
 from proving_ground.servers import BundledServer, registry
+from tools import DOCUMENT, ROOT
 
 SUITE_TIMEOUT_SECONDS = 300
 FAILURE_CODE = re.compile(r"\b(ST\d{3}) [^:\n]+: \d+")
@@ -160,7 +163,9 @@ def _found(found: tuple[str, ...] | None) -> str:
 def judge_with_suite(
     server: BundledServer, *, max_examples: int, seed: int, budget: int | None = None
 ) -> tuple[int, tuple[str, ...], float]:
-    """Run `python -m conformance --server NAME` and read which checks failed from its JUnit XML."""
+    """Run the installed suite against the bundled server (`bin/conformance --server NAME`) and
+    read which checks failed from its JUnit XML.
+    """
     with tempfile.TemporaryDirectory() as folder:
         junit = Path(folder) / "report.xml"
         started = time.perf_counter()
@@ -168,7 +173,7 @@ def judge_with_suite(
             [
                 sys.executable,
                 "-m",
-                "conformance",
+                "proving_ground.judge",
                 "--server",
                 server.name,
                 "--max-examples",

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from contract import Contract
-from reference.app import ReferenceServer
-from reference.fixtures import Fixtures, demo_fixtures
+from braze_cdi_contract import Contract
+from braze_cdi_reference.app import ReferenceServer
+from braze_cdi_reference.fixtures import Fixtures, demo_fixtures
 
 
 @dataclass(frozen=True)

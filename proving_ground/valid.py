@@ -13,15 +13,15 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from braze_cdi_contract import Contract, Operation
+from braze_cdi_reference.app import Admitted, Job, Page, RateState, ReferenceServer
+from braze_cdi_reference.fixtures import DEMO_INTEGRATIONS, OLDEST_FIRST, Fixtures, demo_fixtures
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from contract import Contract, Operation
 from proving_ground.servers import BundledServer, described
-from reference.app import Admitted, Job, Page, RateState, ReferenceServer
-from reference.fixtures import DEMO_INTEGRATIONS, OLDEST_FIRST, Fixtures, demo_fixtures
 
 
 class NeverAnswers400(ReferenceServer):

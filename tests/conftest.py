@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from braze_cdi_contract import Contract
+from braze_cdi_contract import load as load_contract
+from braze_cdi_contract.serving import serve_in_thread
+from braze_cdi_reference.app import ReferenceServer
+from braze_cdi_reference.fixtures import demo_fixtures
 
-from contract import Contract
-from contract import load as load_contract
-from reference.app import ReferenceServer
-from reference.fixtures import demo_fixtures
-from reference.serving import serve_in_thread
 from tests.support import USER_VARIABLES
 
 

@@ -9,7 +9,9 @@ import re
 import subprocess
 import sys
 
-from commandline import ROOT, SUITE_VARIABLES
+from braze_cdi_conformance import SUITE_VARIABLES
+
+from tools import ROOT
 
 # A user's shell may export these for their own server; runs in tests must never depend on them.
 USER_VARIABLES = SUITE_VARIABLES
@@ -54,7 +56,7 @@ def assert_every_fact_of_the_contract(page: str) -> None:
     """Every promise of the contract can be read on an HTML page with its scripts removed:
     each operation with its permission, rate limit and statuses, every message, every server.
     """
-    from contract import DOCUMENT, model  # noqa: PLC0415 - only the pages' tests need it
+    from braze_cdi_contract import DOCUMENT, model  # noqa: PLC0415 - only the pages' tests need it
 
     text, joined = readable_text(page), readable_text(page, between_tags="")
     contract = model.load(DOCUMENT)

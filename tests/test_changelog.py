@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 import tomllib
 
-from commandline import ROOT
-from contract import load as load_contract
+from braze_cdi_contract import load as load_contract
+
+from tools import ROOT
 
 
 def test_the_newest_release_names_the_contract_and_package_versions() -> None:

@@ -23,13 +23,12 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
+from braze_cdi_contract.serving import serve_in_thread
+from braze_cdi_reference.app import ReferenceServer
+from braze_cdi_reference.fixtures import DEMO_INTEGRATIONS, DEMO_KEY, demo_fixtures
 
-from commandline import ROOT
-from reference.app import ReferenceServer
-from reference.fixtures import DEMO_INTEGRATIONS, DEMO_KEY, demo_fixtures
-from reference.serving import serve_in_thread
 from tests.support import assert_every_fact_of_the_contract
-from tools import docs
+from tools import ROOT, docs
 
 # The front door, the site's pages, and the packages' own READMEs.
 PAGES = [
@@ -100,8 +99,8 @@ def _environment(url: str) -> dict[str, str]:
         BRAZE_REST_ENDPOINT=url,
         BRAZE_REST_API_KEY=DEMO_KEY,
         BRAZE_INTEGRATION_ID=DEMO_INTEGRATIONS[0],
-        PYTHONPATH=str(ROOT),
     )
+    environment.pop("PYTHONPATH", None)  # the installed commands, as users have them
     return environment
 
 
@@ -278,7 +277,7 @@ def test_each_wheel_carries_the_license_and_a_real_readme(package: str, tmp_path
 
 
 def test_the_suites_page_names_every_check() -> None:
-    from conformance.checks import CHECKS  # noqa: PLC0415 - the suite's registry
+    from braze_cdi_conformance.checks import CHECKS  # noqa: PLC0415 - the suite's registry
 
     page = (ROOT / "docs" / "suite.md").read_text()
     missing = [check.name for check in CHECKS if f"| `{check.name}` |" not in page]

@@ -29,13 +29,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "client"), str(ROOT / "generated" / "braze-cdi-client")]
 
 from braze_cdi_client.contract_facts import LIST_JOB_SYNC_STATUS_RATE_LIMIT  # noqa: E402
+from braze_cdi_contract import load as load_contract  # noqa: E402
+from braze_cdi_contract.commandline import Parser, Started, StartError, exit_with, server_process  # noqa: E402
+from braze_cdi_contract.serving import REQUEST_SECONDS, raise_file_limit  # noqa: E402
+from braze_cdi_reference.fixtures import DEMO_INTEGRATIONS, DEMO_KEY, DEMO_LIMITED_KEY  # noqa: E402
 from braze_cdi_sync import AsyncCdiClient, CdiClient  # noqa: E402
 from braze_cdi_sync.flows import STATUS, STATUS_INTERVAL_SECONDS, Budget  # noqa: E402
 
-from commandline import Parser, Started, StartError, exit_with, server_process  # noqa: E402
-from contract import load as load_contract  # noqa: E402
-from reference.fixtures import DEMO_INTEGRATIONS, DEMO_KEY, DEMO_LIMITED_KEY  # noqa: E402
-from reference.serving import REQUEST_SECONDS, raise_file_limit  # noqa: E402
 from tools import generate  # noqa: E402
 
 HEADERS = {"Authorization": f"Bearer {DEMO_KEY}"}
@@ -131,7 +131,7 @@ def reference_process(
         *(["--sync-seconds", str(sync_seconds)] if sync_seconds is not None else []),
         *(["--history", str(history)] if history is not None else []),
     ]
-    return server_process("reference", *options)
+    return server_process("braze_cdi_reference", *options)
 
 
 # 1. make generate.
@@ -409,7 +409,15 @@ def bench_suite_bounds(sizes: Sizes) -> list[Line]:
         ]
     lines = []
     for name in names:
-        command = [sys.executable, "-m", "conformance", "--server", name, "--max-examples", "5"]
+        command = [
+            sys.executable,
+            "-m",
+            "braze_cdi_conformance",
+            "--server",
+            name,
+            "--max-examples",
+            "5",
+        ]
         started = time.perf_counter()
         process = subprocess.Popen(  # noqa: S603 - our own module
             command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
@@ -440,7 +448,15 @@ def bench_budget(sizes: Sizes) -> list[Line]:
         with reference_process(quiet=True, braze_limits=True) as started:
             url = started.first_line.split()[-1]
             environment = {**os.environ, "TOKEN": DEMO_KEY, "LIMITED_TOKEN": DEMO_LIMITED_KEY}
-            command = [sys.executable, "-m", "conformance", "--base-url", url, "--seed", "1"]
+            command = [
+                sys.executable,
+                "-m",
+                "braze_cdi_conformance",
+                "--base-url",
+                url,
+                "--seed",
+                "1",
+            ]
             command += ["--integration-id", DEMO_INTEGRATIONS[0], *flags]
             began = time.perf_counter()
             result = subprocess.run(  # noqa: S603 - our own module
@@ -631,7 +647,7 @@ def bench_proxy(sizes: Sizes) -> list[Line]:
     total = sizes.distinct_requests
     with (
         reference_server() as upstream,
-        server_process("conformance", "proxy", "--upstream", upstream) as proxy,
+        server_process("braze_cdi_conformance", "proxy", "--upstream", upstream) as proxy,
     ):
         url = proxy.first_line
         asyncio.run(_gets(url, path, 50, connections=1))  # warm up both

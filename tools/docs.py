@@ -13,8 +13,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from commandline import ROOT, Parser, exit_with
-from tools import render
+from braze_cdi_contract.commandline import Parser, exit_with
+
+from tools import ROOT, render
 
 SOURCE = ROOT / "docs"
 SITE = ROOT / "build" / "site"

@@ -27,10 +27,12 @@ import tempfile
 from importlib.metadata import version
 from pathlib import Path
 
-from commandline import Parser, exit_with
-from contract import DOCUMENT, Contract, ContractError
-from contract import load as load_contract
-from contract.model import MESSAGE_NAMES
+from braze_cdi_contract import Contract, ContractError
+from braze_cdi_contract import load as load_contract
+from braze_cdi_contract.commandline import Parser, exit_with
+from braze_cdi_contract.model import MESSAGE_NAMES
+
+from tools import DOCUMENT
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "openapi" / "generator.yaml"

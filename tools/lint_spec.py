@@ -20,7 +20,7 @@ import yaml
 from openapi_spec_validator import validate
 from openapi_spec_validator.readers import read_from_filename
 
-from contract import DOCUMENT
+from tools import DOCUMENT
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECTRAL_RULESET = ROOT / "openapi" / "spectral.yaml"

@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from braze_cdi_contract.commandline import Parser, exit_with
 from markdown_it import MarkdownIt
 
-from commandline import ROOT, Parser, exit_with
-from contract import DOCUMENT
+from tools import DOCUMENT, ROOT
 from tools.specdiff import operations, parameters, resolve
 
 OUTPUT = ROOT / "build" / "reference.html"

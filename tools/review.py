@@ -33,12 +33,11 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import yaml
+from braze_cdi_contract.commandline import Parser, exit_with
 from openapi_spec_validator import validate
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
-from commandline import Parser, exit_with
-from contract import DOCUMENT
-from tools import clientdiff, generate, lint_spec, render, specdiff
+from tools import DOCUMENT, clientdiff, generate, lint_spec, render, specdiff
 from tools.clientdiff import ClientChange
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -29,9 +29,8 @@ from typing import Any
 
 import greenery
 import yaml
+from braze_cdi_contract import JobFacts
 from greenery import Fsm
-
-from contract import JobFacts
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 LEVELS = ("breaking", "warning", "info")

@@ -1,4 +1,5 @@
-"""`python -m conformance`: hold a server to the Braze CDI contract.
+"""`braze-cdi-conformance` (`python -m braze_cdi_conformance`): hold a server to the Braze CDI
+contract.
 
 Exit codes: 0 conformant; 1 at least one promise broken; 2 could not judge (bad arguments, an
 unreachable server, a rejected key), with a one-line reason.
@@ -7,28 +8,25 @@ unreachable server, a rejected key), with a one-line reason.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-from commandline import (
+from braze_cdi_contract import DOCUMENT, Contract, ContractError
+from braze_cdi_contract import load as load_contract
+from braze_cdi_contract.commandline import (
     Parser,
-    StartError,
     exit_with,
     positive,
     seconds,
-    server_process,
     unwritable,
+    versions,
 )
-from conformance.bounded import add_bound_options
-from conformance.report import render, write_junit
-from conformance.run import CannotJudge, Options, mask_secrets
-from conformance.suite import default_budget, is_loopback, judge, side_effects
-from contract import DOCUMENT, Contract, ContractError
-from contract import load as load_contract
+
+from braze_cdi_conformance.bounded import add_bound_options
+from braze_cdi_conformance.report import render, write_junit
+from braze_cdi_conformance.run import CannotJudge, Options, mask_secrets
+from braze_cdi_conformance.suite import default_budget, is_loopback, judge, side_effects
 
 EXIT_CONFORMANT, EXIT_BROKEN, EXIT_CANNOT_JUDGE = 0, 1, 2
 
@@ -36,26 +34,24 @@ EXIT_CONFORMANT, EXIT_BROKEN, EXIT_CANNOT_JUDGE = 0, 1, 2
 def parser() -> argparse.ArgumentParser:
     """The command line."""
     command = Parser(
-        prog="python -m conformance",
+        prog="braze-cdi-conformance",
         description=(
-            "Check a server against the Braze CDI contract (openapi/openapi.yaml). "
+            "Check a server against the Braze CDI contract (the one this package carries). "
             "Keys may also come from the environment variables TOKEN and LIMITED_TOKEN, "
             "which keeps them out of process listings; the server and the integration from "
-            "BASE_URL and INTEGRATION_ID. Runs against a bundled server (--server, or neither "
-            "--base-url nor BASE_URL) read none of these four."
+            "BASE_URL and INTEGRATION_ID."
         ),
-        epilog="Exit codes: 0 conformant, 1 a promise broken, 2 could not judge. "
-        "`python -m conformance proxy --upstream URL` judges the traffic of your own pipelines "
-        "instead (see its --help).",
+        epilog="Exit codes: 0 conformant, 1 a promise broken, 2 could not judge, 130 "
+        "interrupted. `braze-cdi-conformance proxy --upstream URL` judges the traffic of your "
+        "own pipelines instead (see its --help).",
     )
-    target = command.add_mutually_exclusive_group()
-    target.add_argument(
-        "--base-url", help="the server to check, e.g. https://rest.iad-01.braze.com"
+    command.add_argument(
+        "--version",
+        action="version",
+        version=versions("braze-cdi-conformance", load_contract().version),
     )
-    target.add_argument(
-        "--server",
-        help="start a bundled server of the proving ground on loopback, as its own process, and "
-        "check it (default: reference); its demo key, ID and limited key are used",
+    command.add_argument(
+        "--base-url", help="the server to check, e.g. https://rest.iad-01.braze.com (env BASE_URL)"
     )
     command.add_argument("--token", help="REST API key with the trigger's permission (env TOKEN)")
     command.add_argument(
@@ -70,6 +66,13 @@ def parser() -> argparse.ArgumentParser:
         help="the permissions LIMITED_TOKEN has, comma-separated (env LIMITED_PERMISSIONS; "
         "'' for none): the permission check then expects 403 from exactly the operations that "
         "ask for another",
+    )
+    command.add_argument(
+        "--trust-limited-token",
+        action="store_true",
+        help="LIMITED_TOKEN is known to lack the trigger's permission (and what "
+        "LIMITED_PERMISSIONS leaves out): a server that lets it through is judged for it, and "
+        "no request is spent checking the key before the run",
     )
     command.add_argument(
         "--job-wait",
@@ -110,52 +113,28 @@ def parser() -> argparse.ArgumentParser:
     return command
 
 
-@contextmanager
-def _target(arguments: argparse.Namespace, contract: Contract) -> Iterator[Options]:
-    """The server to judge and what to judge it with; a bundled server runs until the block ends.
-
-    A bundled server announces its URL and demo keys; the environment's TOKEN, LIMITED_TOKEN and
-    INTEGRATION_ID (meant for the user's own server) are not read for it.
-    """
-    common = {
-        "seed": arguments.seed,
-        "max_examples": arguments.max_examples,
-        "burst": arguments.burst,
-        "busy_wait_seconds": arguments.busy_wait,
-        "answer_seconds": arguments.answer_deadline,
-        "max_answer_bytes": arguments.max_answer_bytes,
-        "run_seconds": arguments.run_deadline,
-        "job_wait_seconds": arguments.job_wait,
-    }
-    if arguments.base_url:
-        budget = arguments.budget
-        if budget is None and not is_loopback(arguments.base_url):
-            budget = default_budget(contract)
-        yield Options(
-            budget=budget,
-            base_url=arguments.base_url,
-            token=arguments.token or os.environ.get("TOKEN") or "",
-            limited_token=arguments.limited_token or os.environ.get("LIMITED_TOKEN") or None,
-            integration_id=arguments.integration_id or os.environ.get("INTEGRATION_ID") or None,
-            limited_permissions=_limited_permissions(arguments, contract),
-            **common,
-        )
-        return
-    with server_process("proving_ground", arguments.server or "reference") as started:
-        served = json.loads(started.first_line)
-        yield Options(
-            base_url=served["base_url"],
-            token=arguments.token or served["token"],
-            limited_token=arguments.limited_token or served["limited_token"],
-            integration_id=arguments.integration_id or served["integration_id"],
-            limited_token_lacks_permission=not arguments.limited_token
-            and served["limited_token_lacks_permission"],
-            limited_permissions=arguments.limited_permissions
-            if arguments.limited_token
-            else frozenset(served["limited_token_permissions"]),
-            budget=arguments.budget,
-            **common,
-        )
+def _options(arguments: argparse.Namespace, contract: Contract) -> Options:
+    """The server to judge and what to judge it with, from the flags and the environment."""
+    budget = arguments.budget
+    if budget is None and not is_loopback(arguments.base_url):
+        budget = default_budget(contract)
+    return Options(
+        budget=budget,
+        base_url=arguments.base_url,
+        token=arguments.token or os.environ.get("TOKEN") or "",
+        limited_token=arguments.limited_token or os.environ.get("LIMITED_TOKEN") or None,
+        integration_id=arguments.integration_id or os.environ.get("INTEGRATION_ID") or None,
+        limited_permissions=_limited_permissions(arguments, contract),
+        limited_token_lacks_permission=arguments.trust_limited_token,
+        seed=arguments.seed,
+        max_examples=arguments.max_examples,
+        burst=arguments.burst,
+        busy_wait_seconds=arguments.busy_wait,
+        answer_seconds=arguments.answer_deadline,
+        max_answer_bytes=arguments.max_answer_bytes,
+        run_seconds=arguments.run_deadline,
+        job_wait_seconds=arguments.job_wait,
+    )
 
 
 def permission_list(text: str) -> frozenset[str]:
@@ -178,7 +157,7 @@ def _problem(arguments: argparse.Namespace) -> str | None:
     if arguments.junit_xml and (reason := unwritable(arguments.junit_xml)):
         return reason
     if not arguments.base_url:
-        return None
+        return "no server to judge: pass --base-url or set BASE_URL"
     if not (arguments.token or os.environ.get("TOKEN")):
         return "no key given: pass --token or set TOKEN"
     if not arguments.base_url.startswith(("http://", "https://")):
@@ -199,14 +178,14 @@ def _unknown_permission(arguments: argparse.Namespace, contract: Contract) -> st
 
 
 def _progress(line: str) -> None:
-    print(f"conformance: {line}", file=sys.stderr, flush=True)
+    print(f"braze-cdi-conformance: {line}", file=sys.stderr, flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """The suite, or with `proxy` first, the proxy (`conformance.proxy`)."""
+    """The suite, or with `proxy` first, the proxy (`braze_cdi_conformance.proxy`)."""
     given = sys.argv[1:] if argv is None else argv
     if given[:1] == ["proxy"]:
-        from conformance import proxy  # noqa: PLC0415 - only the proxy needs its server
+        from braze_cdi_conformance import proxy  # noqa: PLC0415 - only the proxy needs its server
 
         return proxy.main(given[1:])
     return run_suite(given)
@@ -215,8 +194,7 @@ def main(argv: list[str] | None = None) -> int:
 def run_suite(argv: list[str]) -> int:
     """Parse the command line, run the suite, print the verdict."""
     arguments = parser().parse_args(argv)
-    if not arguments.server and not arguments.base_url:
-        arguments.base_url = os.environ.get("BASE_URL") or None
+    arguments.base_url = arguments.base_url or os.environ.get("BASE_URL") or None
     try:
         contract = load_contract(arguments.contract)
     except ContractError as error:
@@ -224,20 +202,14 @@ def run_suite(argv: list[str]) -> int:
     problem = _problem(arguments) or _unknown_permission(arguments, contract)
     if problem is not None:
         return _cannot_judge(problem)
-    token = limited = None
+    options = _options(arguments, contract)
+    token, limited = options.token, options.limited_token
     try:
-        with _target(arguments, contract) as options:
-            token, limited = options.token, options.limited_token
-            if not is_loopback(options.base_url):
-                print(side_effects(options, contract), flush=True)
-            result = judge(options, contract, progress=_progress)
+        if not is_loopback(options.base_url):
+            print(side_effects(options, contract), flush=True)
+        result = judge(options, contract, progress=_progress)
     except (CannotJudge, ContractError) as error:
         return _cannot_judge(str(error))
-    except StartError as error:
-        reason = str(error)
-        if "no server named" in reason:
-            reason = f"no bundled server named {arguments.server!r}"
-        return _cannot_judge(reason)
     except Exception as error:  # noqa: BLE001 - a bug of the suite: say so, and never print the key
         reason = f"the suite failed ({type(error).__name__}); run again with --seed to repeat it"
         return _cannot_judge(reason)
@@ -259,9 +231,14 @@ def run_suite(argv: list[str]) -> int:
 
 
 def _cannot_judge(reason: str) -> int:
-    print(f"conformance: could not judge: {reason}", file=sys.stderr)
+    print(f"braze-cdi-conformance: could not judge: {reason}", file=sys.stderr)
     return EXIT_CANNOT_JUDGE
 
 
+def run() -> None:
+    """The console script."""
+    exit_with(main, prog="braze-cdi-conformance")
+
+
 if __name__ == "__main__":
-    exit_with(main, prog="conformance")
+    run()

@@ -18,8 +18,7 @@ from typing import Any
 
 import requests
 import schemathesis
-
-from commandline import positive, seconds
+from braze_cdi_contract.commandline import positive, seconds
 
 CONNECT_SECONDS = 10.0
 DEFAULT_ANSWER_SECONDS = 30.0

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import unquote
 
+from braze_cdi_contract import Operation as ContractOperation
 from schemathesis.core.failures import Failure, FailureGroup
 from schemathesis.core.transport import HttpMethod
 from schemathesis.specs.openapi.checks import (
@@ -27,8 +28,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from conformance import judgements
-from conformance.evidence import (
+from braze_cdi_conformance import judgements
+from braze_cdi_conformance.evidence import (
     MAX_PAGES,
     Evidence,
     cursor_of,
@@ -37,9 +38,8 @@ from conformance.evidence import (
     read_all_pages,
     results,
 )
-from conformance.run import Recorder, Run
-from conformance.transport import Case, Exchange, window_of
-from contract import Operation as ContractOperation
+from braze_cdi_conformance.run import Recorder, Run
+from braze_cdi_conformance.transport import Case, Exchange, window_of
 
 ODD_AUTHENTICATION_ID = "odd id \u00fc!"
 OTHER_METHODS: tuple[HttpMethod, ...] = ("GET", "PUT", "PATCH", "DELETE")

@@ -15,8 +15,8 @@ import time
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
-from conformance.run import CannotJudge, Run
-from conformance.transport import RATE_LIMIT_RETRIES, Exchange, window_of
+from braze_cdi_conformance.run import CannotJudge, Run
+from braze_cdi_conformance.transport import RATE_LIMIT_RETRIES, Exchange, window_of
 
 BUSY_POLL_SECONDS = 5.0
 # Simultaneous triggers when a budget is set: enough for a race, few enough for one window.

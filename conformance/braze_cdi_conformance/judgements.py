@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import schemathesis
-
-from contract import Contract
+from braze_cdi_contract import Contract
 
 CLOCK_SKEW_SECONDS = 5
 # Keys shorter than this are not looked for in answers: they would match by chance.

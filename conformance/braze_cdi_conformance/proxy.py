@@ -1,6 +1,6 @@
 """Passive conformance: a proxy that judges the traffic of real pipelines as it passes.
 
-`python -m conformance proxy --upstream URL` listens on 127.0.0.1, forwards every request to the
+`braze-cdi-conformance proxy --upstream URL` listens on 127.0.0.1, forwards every request to the
 upstream unchanged and every answer back unchanged (status, headers but hop-by-hop ones, body
 byte for byte, streamed), and judges each exchange with the suite's observers (response
 conformance, robustness, rate-limit headers, too many requests, no reflected key) and with the
@@ -37,23 +37,23 @@ from urllib.parse import unquote, urlsplit
 import httpx
 import requests
 import schemathesis
+from braze_cdi_contract import Contract, ContractError
+from braze_cdi_contract import load as load_contract
+from braze_cdi_contract.commandline import Parser, port, unwritable
+from braze_cdi_contract.serving import base_url, bind_loopback, run_until_stopped, uvicorn_server
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from commandline import Parser, port, unwritable
-from conformance import checks, judgements
-from conformance.bounded import Bounds, add_bound_options
-from conformance.checks import OBSERVERS, PROBES, Check
-from conformance.evidence import cursor_of, parse_link, results
-from conformance.report import render, write_junit
-from conformance.run import MASK, CheckState, Options, Run
-from conformance.schema import schemathesis_operations, schemathesis_schema
-from conformance.suite import Result
-from conformance.transport import Exchange, Sender
-from contract import Contract, ContractError
-from contract import load as load_contract
-from reference.serving import base_url, bind_loopback, run_until_stopped, uvicorn_server
+from braze_cdi_conformance import checks, judgements
+from braze_cdi_conformance.bounded import Bounds, add_bound_options
+from braze_cdi_conformance.checks import OBSERVERS, PROBES, Check
+from braze_cdi_conformance.evidence import cursor_of, parse_link, results
+from braze_cdi_conformance.report import render, write_junit
+from braze_cdi_conformance.run import MASK, CheckState, Options, Run
+from braze_cdi_conformance.schema import schemathesis_operations, schemathesis_schema
+from braze_cdi_conformance.suite import Result
+from braze_cdi_conformance.transport import Exchange, Sender
 
 EXIT_NOTHING_BROKEN, EXIT_FINDINGS, EXIT_CANNOT_RUN = 0, 1, 2
 # Headers of one connection, not of the message: never passed on (RFC 9110, 7.6.1).
@@ -637,9 +637,9 @@ class _Seen:
 
 
 def parser() -> argparse.ArgumentParser:
-    """`python -m conformance proxy`."""
+    """`braze-cdi-conformance proxy`."""
     command = Parser(
-        prog="python -m conformance proxy",
+        prog="braze-cdi-conformance proxy",
         description="Forward the traffic of real pipelines to --upstream, unchanged, and judge "
         "every exchange against the contract; Ctrl-C or SIGTERM prints the report.",
         epilog="Exit codes: 0 nothing broken, 1 findings, 2 could not run.",
@@ -677,7 +677,7 @@ def main(argv: list[str]) -> int:
     arguments = parser().parse_args(argv)
 
     def cannot_run(reason: str) -> int:
-        print(f"conformance proxy: could not run: {reason}", file=sys.stderr)
+        print(f"braze-cdi-conformance proxy: could not run: {reason}", file=sys.stderr)
         return EXIT_CANNOT_RUN
 
     try:
@@ -693,7 +693,7 @@ def main(argv: list[str]) -> int:
         return cannot_run(f"cannot listen on 127.0.0.1:{arguments.port}: {error.strerror}")
 
     def say(line: str) -> None:
-        print(f"conformance proxy: {line}", file=sys.stderr, flush=True)
+        print(f"braze-cdi-conformance proxy: {line}", file=sys.stderr, flush=True)
 
     bounds = Bounds(
         answer_seconds=arguments.answer_deadline, max_answer_bytes=arguments.max_answer_bytes

@@ -5,8 +5,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from conformance.run import Status
-from conformance.suite import Result
+from braze_cdi_conformance.run import Status
+from braze_cdi_conformance.suite import Result
 
 LABELS = {Status.PASSED: "PASS", Status.FAILED: "FAIL", Status.SKIPPED: "SKIP"}
 

@@ -11,11 +11,11 @@ from enum import Enum
 from typing import cast
 from urllib.parse import quote
 
+from braze_cdi_contract import Contract
 from schemathesis.core.transport import HttpMethod
 
-from conformance.schema import Operation
-from conformance.transport import Case, Exchange, Sender
-from contract import Contract
+from braze_cdi_conformance.schema import Operation
+from braze_cdi_conformance.transport import Case, Exchange, Sender
 
 MASK = "***"
 FINDINGS_SHOWN_PER_CHECK = 3

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import schemathesis
+from braze_cdi_contract import Contract, ContractError
 from schemathesis.config import SchemathesisConfig
 from schemathesis.core.result import Ok
-
-from contract import Contract, ContractError
 
 Operation = schemathesis.APIOperation[Any, Any, Any, Any]
 

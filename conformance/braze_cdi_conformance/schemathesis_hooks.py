@@ -27,11 +27,11 @@ from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import httpx
 import schemathesis
+from braze_cdi_contract import load as load_contract
 from hypothesis import strategies
 
-from conformance import judgements
-from conformance.inputs import ODD_HEADERS, ODD_IDS
-from contract import load as load_contract
+from braze_cdi_conformance import judgements
+from braze_cdi_conformance.inputs import ODD_HEADERS, ODD_IDS
 
 CONTRACT = load_contract()
 Context = schemathesis.CheckContext

@@ -11,12 +11,13 @@ from urllib.parse import urlsplit
 
 import hypothesis
 import hypothesis.errors
+from braze_cdi_contract import Contract, Operation
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings, strategies
 from hypothesis.stateful import run_state_machine_as_test
 from schemathesis import Response
 
-from conformance.bounded import Bounds
-from conformance.checks import (
+from braze_cdi_conformance.bounded import Bounds
+from braze_cdi_conformance.checks import (
     CHECKS,
     OBSERVERS,
     PROBES,
@@ -24,12 +25,11 @@ from conformance.checks import (
     id_of,
     judge_unknown_id,
 )
-from conformance.evidence import gather_evidence, results
-from conformance.inputs import ODD_HEADERS, ODD_IDS
-from conformance.run import CannotJudge, CheckState, Options, Run, Status
-from conformance.schema import Schema, schemathesis_operations, schemathesis_schema
-from conformance.transport import Case, Exchange, Sender
-from contract import Contract, Operation
+from braze_cdi_conformance.evidence import gather_evidence, results
+from braze_cdi_conformance.inputs import ODD_HEADERS, ODD_IDS
+from braze_cdi_conformance.run import CannotJudge, CheckState, Options, Run, Status
+from braze_cdi_conformance.schema import Schema, schemathesis_operations, schemathesis_schema
+from braze_cdi_conformance.transport import Case, Exchange, Sender
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,9 @@ from typing import Any
 
 import requests
 import schemathesis
+from braze_cdi_contract import Contract
 
-from conformance import bounded, judgements
-from contract import Contract
+from braze_cdi_conformance import bounded, judgements
 
 RESET_MARGIN_SECONDS = 0.25
 RATE_LIMIT_RETRIES = 3

@@ -5,7 +5,7 @@ model for paths, methods, statuses, messages, permissions and rate limits; none 
 fact of Braze's again. It reads YAML only, so it loads no HTTP library and no server framework.
 """
 
-from contract.model import (
+from braze_cdi_contract.model import (
     DOCUMENT,
     Contract,
     ContractError,

@@ -13,16 +13,22 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent
-# What the suite reads from the environment for the user's own server (never for a bundled one);
-# the project's own runs (its tests, the kill matrix) remove them.
-SUITE_VARIABLES = ("BASE_URL", "TOKEN", "LIMITED_TOKEN", "LIMITED_PERMISSIONS", "INTEGRATION_ID")
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 HIGHEST_PORT = 65_535
 STARTUP_SECONDS = 20
+
+
+def versions(distribution: str, contract_version: str) -> str:
+    """`NAME VERSION (contract X.Y.Z)`: an installed tool's version and its contract's."""
+    try:
+        own = version(distribution)
+    except PackageNotFoundError:
+        own = "unknown (not installed)"
+    return f"{distribution} {own} (contract {contract_version})"
 
 
 class Parser(argparse.ArgumentParser):
@@ -79,8 +85,9 @@ class Started:
 
 
 @contextmanager
-def server_process(module: str, *arguments: str) -> Iterator[Started]:
-    """Run `python -m MODULE ARGUMENTS...` as its own process until the block ends.
+def server_process(module: str, *arguments: str, cwd: Path | None = None) -> Iterator[Started]:
+    """Run `python -m MODULE ARGUMENTS...` (in `cwd`, if given) as its own process until the
+    block ends.
 
     Yields the first line it prints (a server announces where it listens there) and its process
     ID; stops it with SIGINT afterwards, and kills it if it does not stop within 10 s.
@@ -89,7 +96,7 @@ def server_process(module: str, *arguments: str) -> Iterator[Started]:
     log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - closed in the finally below
     process = subprocess.Popen(  # noqa: S603 - our own module, run with our own interpreter
         [sys.executable, "-m", module, *arguments],
-        cwd=ROOT,
+        cwd=cwd,
         stdout=subprocess.PIPE,
         stderr=log,
         text=True,

@@ -12,12 +12,15 @@ import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from functools import lru_cache
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-DOCUMENT = Path(__file__).resolve().parent.parent / "openapi" / "openapi.yaml"
+# The contract document this package carries (package data; in the repository, a link to the one
+# source, openapi/openapi.yaml). Found beside this module, never by a path of a checkout.
+DOCUMENT = Path(str(files("braze_cdi_contract").joinpath("openapi.yaml")))
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 TRIGGER = "triggerIntegrationSync"
 LIST_INTEGRATIONS = "listIntegrations"

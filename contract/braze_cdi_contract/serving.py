@@ -31,7 +31,7 @@ KEEP_ALIVE_SECONDS = 5
 MAX_CONNECTIONS = 10_000
 ACCEPT_REPORT_SECONDS = 10.0
 
-log = logging.getLogger("reference")
+log = logging.getLogger("braze_cdi_contract.serving")
 
 
 def bind_loopback(port: int = 0) -> socket.socket:

@@ -16,8 +16,8 @@ MARKER = re.compile(r"^<!-- generated: ([a-z-]+) -->$", re.M)
 
 def contract_reference() -> str:
     import yaml  # noqa: PLC0415 - imported when a page asks
+    from braze_cdi_contract import DOCUMENT  # noqa: PLC0415
 
-    from contract import DOCUMENT  # noqa: PLC0415
     from tools.render import reference_markdown  # noqa: PLC0415
 
     text = reference_markdown(yaml.safe_load(DOCUMENT.read_text()))

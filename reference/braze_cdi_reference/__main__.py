@@ -1,4 +1,6 @@
-"""`python -m reference` (`make serve`): run the reference server on loopback."""
+"""`braze-cdi-reference` (`python -m braze_cdi_reference`, `make serve`): run the reference server
+on loopback.
+"""
 
 from __future__ import annotations
 
@@ -8,24 +10,30 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from commandline import Parser, exit_with, port
-from contract import DOCUMENT, Contract, ContractError
-from contract import load as load_contract
-from reference.app import ReferenceServer
-from reference.fixtures import (
+from braze_cdi_contract import DOCUMENT, Contract, ContractError
+from braze_cdi_contract import load as load_contract
+from braze_cdi_contract.commandline import Parser, exit_with, port, versions
+from braze_cdi_contract.serving import base_url, bind_loopback, run_until_stopped, uvicorn_server
+
+from braze_cdi_reference.app import ReferenceServer
+from braze_cdi_reference.fixtures import (
     JOB_ORDERS,
     FixtureError,
     Fixtures,
     demo_fixtures,
     load_fixtures,
 )
-from reference.serving import base_url, bind_loopback, run_until_stopped, uvicorn_server
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = Parser(
-        prog="python -m reference",
+        prog="braze-cdi-reference",
         description="Serve the reference implementation of the CDI operations on 127.0.0.1.",
+    )
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=versions("braze-cdi-reference", load_contract().version),
     )
     parser.add_argument("--port", type=port, default=8080, help="port on 127.0.0.1 (0: any free)")
     parser.add_argument(
@@ -104,11 +112,11 @@ def main(argv: list[str] | None = None) -> int:
         fixtures = fixtures_from(arguments, contract)
         sock = bind_loopback(arguments.port)
     except (ContractError, FixtureError) as error:
-        print(f"serve: {error}", file=sys.stderr)
+        print(f"braze-cdi-reference: {error}", file=sys.stderr)
         return 2
     except OSError as error:
         print(
-            f"serve: cannot listen on 127.0.0.1:{arguments.port}: {error.strerror}.",
+            f"braze-cdi-reference: cannot listen on 127.0.0.1:{arguments.port}: {error.strerror}.",
             file=sys.stderr,
         )
         return 2
@@ -123,5 +131,10 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def run() -> None:
+    """The console script."""
+    exit_with(main, prog="braze-cdi-reference")
+
+
 if __name__ == "__main__":
-    exit_with(main, prog="serve")
+    run()

@@ -43,6 +43,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, overload
 
+from braze_cdi_contract import Contract, Operation
+from braze_cdi_contract import load as load_contract
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -50,14 +52,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from contract import Contract, Operation
-from contract import load as load_contract
-from reference.fixtures import NEWEST_FIRST, ApiKey, Fixtures, Outcome
+from braze_cdi_reference.fixtures import NEWEST_FIRST, ApiKey, Fixtures, Outcome
 
 UUID_PATTERN = re.compile(
     r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE
 )
-log = logging.getLogger("reference")
+log = logging.getLogger("braze_cdi_reference")
 
 
 @dataclass(frozen=True)

@@ -32,8 +32,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
-from contract import Contract
-from contract import load as load_contract
+from braze_cdi_contract import Contract
+from braze_cdi_contract import load as load_contract
 
 T = TypeVar("T")
 

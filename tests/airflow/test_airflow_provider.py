@@ -20,14 +20,14 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from braze_cdi_conformance.bounded import Bounds
+from braze_cdi_conformance.proxy import Proxy
+from braze_cdi_contract import load as load_contract
+from braze_cdi_contract.serving import serve_in_thread
+from braze_cdi_reference.app import ReferenceServer
+from braze_cdi_reference.fixtures import DEMO_INTEGRATIONS, DEMO_KEY, demo_fixtures
 
-from commandline import ROOT
-from conformance.bounded import Bounds
-from conformance.proxy import Proxy
-from contract import load as load_contract
-from reference.app import ReferenceServer
-from reference.fixtures import DEMO_INTEGRATIONS, DEMO_KEY, demo_fixtures
-from reference.serving import serve_in_thread
+from tools import ROOT
 
 HERE = Path(__file__).resolve().parent
 REQUIREMENTS = HERE / "requirements.txt"

@@ -12,6 +12,8 @@ import time
 from collections.abc import AsyncIterator
 
 import pytest
+from braze_cdi_contract.serving import serve_in_thread
+from braze_cdi_reference.fixtures import DEMO_INTEGRATIONS, DEMO_KEY
 from braze_cdi_sync import (
     AsyncCdiClient,
     CdiClient,
@@ -25,8 +27,6 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from reference.fixtures import DEMO_INTEGRATIONS, DEMO_KEY
-from reference.serving import serve_in_thread
 from tests.client.test_command_line import braze_cdi
 
 ONE_TRY = Retry(attempts=1, base_seconds=0.0, max_seconds=0.0, jitter=lambda: 0.0)

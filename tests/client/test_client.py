@@ -9,6 +9,16 @@ import httpx
 import pytest
 from braze_cdi_client import AuthenticatedClient
 from braze_cdi_client.api.cloud_data_ingestion import trigger_integration_sync
+from braze_cdi_contract import load as load_contract
+from braze_cdi_contract.serving import serve_in_thread
+from braze_cdi_reference.app import ReferenceServer
+from braze_cdi_reference.fixtures import (
+    DEMO_INTEGRATIONS,
+    DEMO_KEY,
+    DEMO_LIMITED_KEY,
+    Fixtures,
+    demo_fixtures,
+)
 from braze_cdi_sync import (
     DEFAULT_TIMEOUT,
     IN_PROGRESS_MESSAGE,
@@ -27,17 +37,6 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-
-from contract import load as load_contract
-from reference.app import ReferenceServer
-from reference.fixtures import (
-    DEMO_INTEGRATIONS,
-    DEMO_KEY,
-    DEMO_LIMITED_KEY,
-    Fixtures,
-    demo_fixtures,
-)
-from reference.serving import serve_in_thread
 
 INTEGRATION, OTHER = DEMO_INTEGRATIONS
 UNKNOWN = "11111111-2222-4333-8444-555555555555"

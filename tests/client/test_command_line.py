@@ -12,20 +12,20 @@ from pathlib import Path
 
 import pytest
 import yaml
-from braze_cdi_sync import cli
-from braze_cdi_sync.clients import ENDPOINT_VARIABLE, KEY_VARIABLE
-
-from commandline import ROOT
-from contract import load as load_contract
-from reference.app import ReferenceServer
-from reference.fixtures import (
+from braze_cdi_contract import load as load_contract
+from braze_cdi_contract.serving import serve_in_thread
+from braze_cdi_reference.app import ReferenceServer
+from braze_cdi_reference.fixtures import (
     DEMO_INTEGRATIONS,
     DEMO_KEY,
     DEMO_LIMITED_KEY,
     Outcome,
     demo_fixtures,
 )
-from reference.serving import serve_in_thread
+from braze_cdi_sync import cli
+from braze_cdi_sync.clients import ENDPOINT_VARIABLE, KEY_VARIABLE
+
+from tools import ROOT
 
 INTEGRATION, PARTIAL = DEMO_INTEGRATIONS
 SCRIPT = Path(sys.executable).parent / "braze-cdi"

@@ -19,6 +19,15 @@ from braze_cdi_client.contract_facts import (
     LIST_JOB_SYNC_STATUS_RATE_WINDOW_SECONDS,
     OVER_RATE_LIMIT_MESSAGE,
 )
+from braze_cdi_contract.serving import serve_in_thread
+from braze_cdi_reference.app import ReferenceServer
+from braze_cdi_reference.fixtures import (
+    DEMO_INTEGRATIONS,
+    DEMO_KEY,
+    NEWEST_FIRST,
+    OLDEST_FIRST,
+    demo_fixtures,
+)
 from braze_cdi_sync import AsyncCdiClient, CdiClient, StartedSync, flows
 from braze_cdi_sync.cli import OUT_OF_REACH, TIMEOUT
 from starlette.applications import Starlette
@@ -26,15 +35,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from reference.app import ReferenceServer
-from reference.fixtures import (
-    DEMO_INTEGRATIONS,
-    DEMO_KEY,
-    NEWEST_FIRST,
-    OLDEST_FIRST,
-    demo_fixtures,
-)
-from reference.serving import serve_in_thread
 from tests.client.test_client import FakeTime
 from tests.client.test_command_line import braze_cdi
 

@@ -9,15 +9,14 @@ import logging
 import httpx
 import pytest
 from braze_cdi_client.contract_facts import SERVERS
+from braze_cdi_contract.serving import serve_in_thread
+from braze_cdi_reference.fixtures import DEMO_INTEGRATIONS, DEMO_KEY
 from braze_cdi_sync import AsyncCdiClient, CdiClient, Job, __version__
 from braze_cdi_sync.clients import ENDPOINT_VARIABLE, KEY_VARIABLE
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-
-from reference.fixtures import DEMO_INTEGRATIONS, DEMO_KEY
-from reference.serving import serve_in_thread
 
 
 def test_from_env_takes_an_instance_name_and_the_key(monkeypatch: pytest.MonkeyPatch) -> None:

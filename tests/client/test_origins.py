@@ -11,13 +11,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from braze_cdi_contract.serving import serve_in_thread
+from braze_cdi_reference.app import Page, ReferenceServer
+from braze_cdi_reference.fixtures import DEMO_INTEGRATIONS, DEMO_KEY, demo_fixtures
 from braze_cdi_sync import AsyncCdiClient, BrazeApiError, CdiClient
 from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
-from reference.app import Page, ReferenceServer
-from reference.fixtures import DEMO_INTEGRATIONS, DEMO_KEY, demo_fixtures
-from reference.serving import serve_in_thread
 from tests.client.test_command_line import braze_cdi
 
 

@@ -14,14 +14,14 @@ from braze_cdi_client.contract_facts import (
     TRIGGER_INTEGRATION_SYNC_RATE_LIMIT,
     TRIGGER_INTEGRATION_SYNC_RATE_WINDOW_SECONDS,
 )
+from braze_cdi_contract.serving import serve_in_thread
+from braze_cdi_reference.fixtures import DEMO_INTEGRATIONS, DEMO_KEY
 from braze_cdi_sync import CdiClient, Retry, WaitTimedOut
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from reference.fixtures import DEMO_INTEGRATIONS, DEMO_KEY
-from reference.serving import serve_in_thread
 from tests.client.test_client import FakeTime
 
 INTEGRATION = DEMO_INTEGRATIONS[0]

@@ -7,14 +7,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from braze_cdi_contract.serving import serve_in_thread
+from braze_cdi_reference.fixtures import DEMO_INTEGRATIONS, DEMO_KEY
 from braze_cdi_sync import BrazeApiError, CdiClient, Retry
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from reference.fixtures import DEMO_INTEGRATIONS, DEMO_KEY
-from reference.serving import serve_in_thread
 from tests.client.test_command_line import braze_cdi
 
 INTEGRATION = DEMO_INTEGRATIONS[0]

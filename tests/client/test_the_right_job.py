@@ -15,11 +15,9 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from braze_cdi_sync import CdiClient, HistoryOutOfReach, Job, Retry, WaitTimedOut, flows
-
-from proving_ground.valid import JobsOldestFirst
-from reference.app import Page, ReferenceServer
-from reference.fixtures import (
+from braze_cdi_contract.serving import serve_in_thread
+from braze_cdi_reference.app import Page, ReferenceServer
+from braze_cdi_reference.fixtures import (
     DEMO_INTEGRATIONS,
     DEMO_KEY,
     NEWEST_FIRST,
@@ -28,7 +26,9 @@ from reference.fixtures import (
     Outcome,
     demo_fixtures,
 )
-from reference.serving import serve_in_thread
+from braze_cdi_sync import CdiClient, HistoryOutOfReach, Job, Retry, WaitTimedOut, flows
+
+from proving_ground.valid import JobsOldestFirst
 from tests.client.test_client import FakeTime
 
 INTEGRATION = DEMO_INTEGRATIONS[0]

@@ -15,6 +15,15 @@ from dataclasses import replace
 
 import httpx
 import pytest
+from braze_cdi_contract.serving import bind_loopback, serve_in_thread
+from braze_cdi_reference.app import ReferenceServer
+from braze_cdi_reference.fixtures import (
+    DEMO_INTEGRATIONS,
+    DEMO_KEY,
+    Fixtures,
+    Outcome,
+    demo_fixtures,
+)
 from braze_cdi_sync import (
     AsyncCdiClient,
     BrazeApiError,
@@ -26,9 +35,6 @@ from braze_cdi_sync import (
 )
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from reference.app import ReferenceServer
-from reference.fixtures import DEMO_INTEGRATIONS, DEMO_KEY, Fixtures, Outcome, demo_fixtures
-from reference.serving import bind_loopback, serve_in_thread
 from tests.client.test_client import FakeTime
 
 INTEGRATION, PARTIAL = DEMO_INTEGRATIONS

@@ -12,10 +12,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import requests
+from braze_cdi_conformance import bounded
+from braze_cdi_conformance.schema import schemathesis_operation
+from braze_cdi_contract import load as load_contract
 
-from conformance import bounded
-from conformance.schema import schemathesis_operation
-from contract import load as load_contract
 from proving_ground.client_ground import raw_peer
 
 KEY = "sk-bounded-test-key-0123456789"

@@ -9,15 +9,20 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
+from braze_cdi_conformance.run import Options
+from braze_cdi_conformance.suite import default_budget, side_effects
+from braze_cdi_contract import Contract
+from braze_cdi_contract import load as load_contract
+from braze_cdi_contract.serving import serve_in_thread
+from braze_cdi_reference.app import ReferenceServer
+from braze_cdi_reference.fixtures import (
+    DEMO_INTEGRATIONS,
+    DEMO_KEY,
+    DEMO_LIMITED_KEY,
+    demo_fixtures,
+)
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from conformance.run import Options
-from conformance.suite import default_budget, side_effects
-from contract import Contract
-from contract import load as load_contract
-from reference.app import ReferenceServer
-from reference.fixtures import DEMO_INTEGRATIONS, DEMO_KEY, DEMO_LIMITED_KEY, demo_fixtures
-from reference.serving import serve_in_thread
 from tests.support import run_module
 
 KEYS = {"TOKEN": DEMO_KEY, "LIMITED_TOKEN": DEMO_LIMITED_KEY}
@@ -62,7 +67,7 @@ def braze_limited(request: pytest.FixtureRequest) -> Iterator[tuple[str, Countin
 def test_the_budget_is_never_exceeded(braze_limited: tuple[str, Counting]) -> None:
     url, counting = braze_limited
     result = run_module(
-        *("conformance", "--base-url", url, "--integration-id", DEMO_INTEGRATIONS[0]),
+        *("proving_ground.judge", "--base-url", url, "--integration-id", DEMO_INTEGRATIONS[0]),
         *("--budget", "20", "--seed", "4", "--busy-wait", "0"),
         env=KEYS,
         timeout=200,
@@ -82,7 +87,7 @@ def test_every_probe_fits_one_window_without_a_wait() -> None:
     counting = Counting(ReferenceServer(limited).app)
     with serve_in_thread(counting) as url:
         result = run_module(
-            *("conformance", "--base-url", url, "--integration-id", DEMO_INTEGRATIONS[0]),
+            *("proving_ground.judge", "--base-url", url, "--integration-id", DEMO_INTEGRATIONS[0]),
             *("--budget", "20", "--seed", "4"),
             env=KEYS,
             timeout=120,

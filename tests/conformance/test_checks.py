@@ -8,11 +8,11 @@ import sys
 from dataclasses import fields
 
 import pytest
+from braze_cdi_conformance import run as run_module
+from braze_cdi_conformance.checks import CHECKS, OBSERVERS, PROBES, observer, probe
+from braze_cdi_conformance.evidence import Evidence
 
-from commandline import ROOT
-from conformance import run as run_module
-from conformance.checks import CHECKS, OBSERVERS, PROBES, observer, probe
-from conformance.evidence import Evidence
+from tools import ROOT
 
 
 def test_a_second_check_of_the_same_name_is_refused() -> None:
@@ -46,7 +46,7 @@ def test_probes_get_what_others_learned_as_evidence_not_through_the_run() -> Non
 
 def test_the_suite_imports_no_server_framework() -> None:
     result = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "conformance", "--help"],
+        [sys.executable, "-X", "importtime", "-m", "braze_cdi_conformance", "--help"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -56,12 +56,12 @@ def test_the_suite_imports_no_server_framework() -> None:
     assert result.returncode == 0
     imported = {line.split("|")[-1].strip().split(".")[0] for line in result.stderr.splitlines()}
     assert "schemathesis" in imported  # the measurement sees the suite's own imports
-    assert not imported & {"starlette", "uvicorn", "reference", "proving_ground"}
+    assert not imported & {"starlette", "uvicorn", "braze_cdi_reference", "proving_ground"}
 
 
-def test_the_proxy_imports_no_bundled_servers_application() -> None:
+def test_the_proxy_imports_nothing_of_the_test_double_or_the_proving_ground() -> None:
     result = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", "import conformance.proxy"],
+        [sys.executable, "-X", "importtime", "-c", "import braze_cdi_conformance.proxy"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -70,5 +70,15 @@ def test_the_proxy_imports_no_bundled_servers_application() -> None:
     )
     assert result.returncode == 0, result.stderr[-500:]
     imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines()}
-    assert "reference.serving" in imported  # the measurement sees the proxy's own imports
-    assert not {name for name in imported if name.startswith(("proving_ground", "reference.app"))}
+    assert "braze_cdi_contract.serving" in imported  # the measurement sees the proxy's imports
+    assert not {
+        name for name in imported if name.startswith(("proving_ground", "braze_cdi_reference"))
+    }
+
+
+def test_no_module_of_the_suite_names_the_test_double_or_the_proving_ground() -> None:
+    package = ROOT / "conformance" / "braze_cdi_conformance"
+    for module in package.glob("*.py"):
+        text = module.read_text()
+        assert "braze_cdi_reference" not in text, module.name
+        assert "proving_ground" not in text, module.name

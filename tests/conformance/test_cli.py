@@ -9,20 +9,20 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from commandline import ROOT
-from conformance import __main__ as cli
-from conformance.checks import CHECKS
-from conformance.run import CannotJudge
-from reference.app import ReferenceServer
-from reference.fixtures import (
+from braze_cdi_conformance import __main__ as cli
+from braze_cdi_conformance.checks import CHECKS
+from braze_cdi_conformance.run import CannotJudge
+from braze_cdi_contract.serving import bind_loopback, serve_in_thread
+from braze_cdi_reference.app import ReferenceServer
+from braze_cdi_reference.fixtures import (
     DEMO_INTEGRATIONS,
     ApiKey,
     Fixtures,
     demo_fixtures,
 )
-from reference.serving import bind_loopback, serve_in_thread
+
 from tests.support import run_module
+from tools import ROOT
 
 SECRET = "sk-conformance-secret-7f3a9c"
 
@@ -31,7 +31,14 @@ def conformance(
     *arguments: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     return run_module(
-        "conformance", "--max-examples", "20", "--seed", "5", *arguments, env=env, timeout=120
+        "proving_ground.judge",
+        "--max-examples",
+        "20",
+        "--seed",
+        "5",
+        *arguments,
+        env=env,
+        timeout=120,
     )
 
 
@@ -54,7 +61,7 @@ def test_bundled_reference_run_exits_0() -> None:
 
 def test_help_names_every_option() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "conformance", "--help"],
+        [sys.executable, "-m", "braze_cdi_conformance", "--help"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -152,7 +159,7 @@ def test_internal_error_is_one_line_without_the_key(
     assert cli.main(["--max-examples", "1"]) == 2
     captured = capsys.readouterr()
     assert captured.err == (
-        "conformance: could not judge: the suite failed (RuntimeError); "
+        "braze-cdi-conformance: could not judge: the suite failed (RuntimeError); "
         "run again with --seed to repeat it\n"
     )
     assert SECRET not in captured.out + captured.err

@@ -9,15 +9,11 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
-from starlette.routing import Route
-
-from commandline import server_process
-from contract import load as load_contract
-from reference.app import ReferenceServer
-from reference.fixtures import (
+from braze_cdi_contract import load as load_contract
+from braze_cdi_contract.commandline import server_process
+from braze_cdi_contract.serving import bind_loopback, serve_in_thread
+from braze_cdi_reference.app import ReferenceServer
+from braze_cdi_reference.fixtures import (
     DEMO_INTEGRATIONS,
     DEMO_KEY,
     DEMO_LIMITED_KEY,
@@ -25,7 +21,11 @@ from reference.fixtures import (
     ApiKey,
     demo_fixtures,
 )
-from reference.serving import bind_loopback, serve_in_thread
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Route
+
 from tests.support import run_module
 
 KEYS = {"TOKEN": DEMO_KEY, "LIMITED_TOKEN": DEMO_LIMITED_KEY}
@@ -33,7 +33,7 @@ KEYS = {"TOKEN": DEMO_KEY, "LIMITED_TOKEN": DEMO_LIMITED_KEY}
 
 def suite(url: str, *arguments: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
     result = run_module(
-        *("conformance", "--base-url", url, "--max-examples", "5", "--seed", "2"),
+        *("proving_ground.judge", "--base-url", url, "--max-examples", "5", "--seed", "2"),
         *arguments,
         env=KEYS if env is None else env,
         timeout=120,
@@ -90,7 +90,7 @@ def test_the_order_of_id_and_permission_checks_is_not_read_as_a_misconfigured_ke
         served = json.loads(started.first_line)
         env = {"TOKEN": served["token"], "LIMITED_TOKEN": served["limited_token"]}
         result = run_module(
-            *("conformance", "--base-url", served["base_url"], "--max-examples", "5"),
+            *("proving_ground.judge", "--base-url", served["base_url"], "--max-examples", "5"),
             *("--integration-id", served["integration_id"], "--seed", "2"),
             env=env,
             timeout=120,
@@ -117,7 +117,7 @@ def test_unavailable_server_is_exit_2_at_once() -> None:
     with serve_in_thread(app) as url:
         code, out, err = suite(url)
     assert code == 2, out + err
-    assert err.startswith("conformance: could not judge: the server is unavailable")
+    assert err.startswith("braze-cdi-conformance: could not judge: the server is unavailable")
     assert "503 <html>" in err
     assert err.count("\n") == 1
     assert out == ""
@@ -130,8 +130,10 @@ def test_unwritable_report_path_is_exit_2_before_any_request() -> None:
     closed.close()
     code, _, err = suite(f"http://127.0.0.1:{port}", "--junit-xml", "/nonexistent/dir/r.xml")
     assert code == 2
-    assert err == "conformance: could not judge: cannot write /nonexistent/dir/r.xml: " + (
-        "No such file or directory\n"
+    assert (
+        err
+        == "braze-cdi-conformance: could not judge: cannot write /nonexistent/dir/r.xml: "
+        + ("No such file or directory\n")
     )
 
 
@@ -142,7 +144,7 @@ def test_exported_variables_do_not_reach_runs_against_bundled_servers() -> None:
         "INTEGRATION_ID": "my-real-integration",
         "BASE_URL": "",
     }
-    result = run_module("conformance", "--max-examples", "5", env=exported, timeout=120)
+    result = run_module("proving_ground.judge", "--max-examples", "5", env=exported, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "my-" not in result.stdout + result.stderr
 
@@ -159,7 +161,7 @@ def test_exported_variables_do_not_reach_the_kill_matrix() -> None:
 
 def test_base_url_and_integration_id_come_from_the_environment(reference_url: str) -> None:
     env = {**KEYS, "BASE_URL": reference_url, "INTEGRATION_ID": DEMO_INTEGRATIONS[1]}
-    result = run_module("conformance", "--max-examples", "5", env=env, timeout=120)
+    result = run_module("proving_ground.judge", "--max-examples", "5", env=env, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"Conformance of {reference_url} " in result.stdout
     assert "SKIP" not in result.stdout
@@ -189,4 +191,4 @@ def test_waiting_for_the_rate_limit_prints_progress() -> None:
         code, out, err = suite(url, "--integration-id", DEMO_INTEGRATIONS[0])
     assert code == 0, out + err
     assert "for the rate-limit window to reset" in err
-    assert all(line.startswith("conformance: waiting ") for line in err.splitlines())
+    assert all(line.startswith("braze-cdi-conformance: waiting ") for line in err.splitlines())

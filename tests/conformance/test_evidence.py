@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from conformance.evidence import foreign
+from braze_cdi_conformance.evidence import foreign
 
 BASE = "https://rest.iad-01.braze.com"
 

@@ -20,23 +20,23 @@ from pathlib import Path
 
 import httpx
 import pytest
+from braze_cdi_conformance.bounded import Bounds
+from braze_cdi_conformance.checks import OBSERVERS
+from braze_cdi_conformance.proxy import Proxy
+from braze_cdi_conformance.run import Status
+from braze_cdi_contract import load as load_contract
+from braze_cdi_contract.serving import serve_in_thread
+from braze_cdi_reference.fixtures import DEMO_INTEGRATIONS, DEMO_KEY
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from commandline import ROOT
-from conformance.bounded import Bounds
-from conformance.checks import OBSERVERS
-from conformance.proxy import Proxy
-from conformance.run import Status
-from contract import load as load_contract
 from proving_ground.faulty import FAULTY
 from proving_ground.servers import REFERENCE, BundledServer
 from proving_ground.valid import VALID
-from reference.fixtures import DEMO_INTEGRATIONS, DEMO_KEY
-from reference.serving import serve_in_thread
+from tools import ROOT
 
 CONTRACT = load_contract()
 INTEGRATION = DEMO_INTEGRATIONS[0]
@@ -172,7 +172,7 @@ def test_answers_pass_byte_for_byte_with_their_headers() -> None:
 
 # As users run it.
 
-PROXY = [sys.executable, "-m", "conformance", "proxy"]
+PROXY = [sys.executable, "-m", "braze_cdi_conformance", "proxy"]
 SCRIPT = Path(sys.executable).parent / "braze-cdi"
 
 
@@ -250,7 +250,7 @@ def _cannot_run(*arguments: str) -> str:
     )
     assert result.returncode == 2, result.stderr
     assert len(result.stderr.splitlines()) == 1, result.stderr
-    assert result.stderr.startswith("conformance proxy: could not run: ")
+    assert result.stderr.startswith("braze-cdi-conformance proxy: could not run: ")
     return result.stderr
 
 

@@ -13,20 +13,20 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from braze_cdi_conformance import checks, judgements, schemathesis_hooks
+from braze_cdi_contract.serving import serve_in_thread
+from braze_cdi_reference.app import ReferenceServer
+from braze_cdi_reference.fixtures import DEMO_INTEGRATIONS, DEMO_KEY, demo_fixtures
 from schemathesis.config import ConfigError, SchemathesisConfig
 
-from commandline import ROOT
-from conformance import checks, judgements, schemathesis_hooks
 from proving_ground.faulty import (
     EchoesUnknownKeyOn401,
     MissingKeyAccepted,
     ReflectsKey,
     Success200,
 )
-from reference.app import ReferenceServer
-from reference.fixtures import DEMO_INTEGRATIONS, DEMO_KEY, demo_fixtures
-from reference.serving import serve_in_thread
 from tests.support import USER_VARIABLES
+from tools import ROOT
 
 SECRET = "sk-schemathesis-door-secret-42"
 CONFIG = ROOT / "schemathesis.toml"
@@ -87,7 +87,7 @@ def test_the_config_loads_with_the_pinned_schemathesis(monkeypatch: pytest.Monke
     monkeypatch.setenv("TOKEN", DEMO_KEY)
     config = SchemathesisConfig.from_path(CONFIG)
     project = config.projects.default
-    assert project.hooks == "conformance.schemathesis_hooks"
+    assert project.hooks == "braze_cdi_conformance.schemathesis_hooks"
     assert project.checks.positive_data_acceptance.expected_statuses == ["2xx", "400", "404", "429"]
     assert not project.checks.unsupported_method.enabled
     assert project.output.sanitization.enabled

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import pytest
-
-from conformance.run import CannotJudge, Options, Status
-from conformance.suite import Result, is_loopback, judge, side_effects
-from contract import load as load_contract
-from reference.app import ReferenceServer
-from reference.fixtures import (
+from braze_cdi_conformance.run import CannotJudge, Options, Status
+from braze_cdi_conformance.suite import Result, is_loopback, judge, side_effects
+from braze_cdi_contract import load as load_contract
+from braze_cdi_contract.serving import serve_in_thread
+from braze_cdi_reference.app import ReferenceServer
+from braze_cdi_reference.fixtures import (
     DEMO_INTEGRATIONS,
     DEMO_KEY,
     DEMO_LIMITED_KEY,
     Fixtures,
     demo_fixtures,
 )
-from reference.serving import serve_in_thread
 
 CONTRACT = load_contract()
 

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-from contract import DOCUMENT, Contract, ContractError, from_document, load
+from braze_cdi_contract import DOCUMENT, Contract, ContractError, from_document, load
 
 
 def test_trigger_facts_come_from_the_document(contract: Contract) -> None:

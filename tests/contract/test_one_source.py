@@ -8,12 +8,13 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
+from braze_cdi_contract import DOCUMENT, Contract
+from braze_cdi_contract.commandline import server_process
+from braze_cdi_contract.model import MESSAGE_NAMES
+from braze_cdi_reference.fixtures import DEMO_INTEGRATIONS, DEMO_KEY, DEMO_LIMITED_KEY
 
-from commandline import ROOT, server_process
-from contract import DOCUMENT, Contract
-from contract.model import MESSAGE_NAMES
-from reference.fixtures import DEMO_INTEGRATIONS, DEMO_KEY, DEMO_LIMITED_KEY
 from tests.support import run_module
+from tools import ROOT
 
 HAND_WRITTEN = ("contract", "conformance", "reference", "proving_ground", "tools", "client")
 NEW_MESSAGE = "A sync of this integration is already running"
@@ -21,7 +22,7 @@ NEW_LIMIT = 300
 
 
 def _hand_written_python() -> list[Path]:
-    files = [ROOT / "commandline.py"]
+    files = []
     for folder in HAND_WRITTEN:
         files += sorted((ROOT / folder).rglob("*.py"))
     return files
@@ -86,7 +87,7 @@ def changed_contract(tmp_path: Path) -> Path:
 @pytest.mark.slow
 def test_server_and_suite_follow_a_changed_contract(changed_contract: Path) -> None:
     arguments = ("--port", "0", "--braze-limits", "--quiet", "--contract", str(changed_contract))
-    with server_process("reference", *arguments) as server:
+    with server_process("braze_cdi_reference", *arguments) as server:
         url = server.first_line.split()[-1]
         trigger = f"{url}/cdi/integrations/{DEMO_INTEGRATIONS[0]}/sync"
         headers = {"Authorization": f"Bearer {DEMO_KEY}"}
@@ -99,7 +100,7 @@ def test_server_and_suite_follow_a_changed_contract(changed_contract: Path) -> N
 
         keys = {"TOKEN": DEMO_KEY, "LIMITED_TOKEN": DEMO_LIMITED_KEY}
         suite = (
-            *("conformance", "--base-url", url, "--integration-id", DEMO_INTEGRATIONS[1]),
+            *("proving_ground.judge", "--base-url", url, "--integration-id", DEMO_INTEGRATIONS[1]),
             *("--max-examples", "5", "--seed", "1"),
         )
         follows = run_module(*suite, "--contract", str(changed_contract), env=keys)

@@ -24,7 +24,7 @@ def test_the_suite_names_the_bound_and_reaches_a_verdict(
     server: str, flags: tuple[str, ...], bound: str
 ) -> None:
     result = run_module(
-        "conformance", "--server", server, "--max-examples", "5", *flags, timeout=120
+        "proving_ground.judge", "--server", server, "--max-examples", "5", *flags, timeout=120
     )
     assert result.returncode == 1, result.stdout + result.stderr
     assert "FAIL  robustness" in result.stdout
@@ -34,7 +34,7 @@ def test_the_suite_names_the_bound_and_reaches_a_verdict(
 @pytest.mark.slow
 def test_after_two_broken_deadlines_requests_of_that_kind_are_not_sent() -> None:
     result = run_module(
-        *("conformance", "--server", "stalls-on-odd-ids", "--max-examples", "5"),
+        *("proving_ground.judge", "--server", "stalls-on-odd-ids", "--max-examples", "5"),
         *("--answer-deadline", "2"),
         timeout=120,
     )

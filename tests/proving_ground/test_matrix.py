@@ -6,11 +6,11 @@ The whole matrix (every server, four runs each) is `make mutants`, which CI runs
 from __future__ import annotations
 
 import pytest
+from braze_cdi_conformance.checks import CHECKS
+from braze_cdi_reference.fixtures import DEMO_KEY, DEMO_LIMITED_KEY
 
-from conformance.checks import CHECKS
 from proving_ground.matrix import SAMPLE, SEED, Row, judge, judge_with_suite
 from proving_ground.servers import registry
-from reference.fixtures import DEMO_KEY, DEMO_LIMITED_KEY
 from tests.support import run_module
 
 python_module = run_module
@@ -61,7 +61,9 @@ def test_unknown_server_name_is_a_one_line_error() -> None:
 
 
 def test_failure_report_masks_the_key_and_shows_expected_received_and_curl() -> None:
-    result = python_module("conformance", "--server", "missing-key-accepted", "--max-examples", "5")
+    result = python_module(
+        "proving_ground.judge", "--server", "missing-key-accepted", "--max-examples", "5"
+    )
     assert result.returncode == 1
     assert "FAIL  authentication" in result.stdout
     assert "Expected: 401 Invalid API key" in result.stdout
@@ -72,7 +74,7 @@ def test_failure_report_masks_the_key_and_shows_expected_received_and_curl() -> 
 
 def test_failure_reproduction_masks_a_key_that_was_sent() -> None:
     result = python_module(
-        "conformance", "--server", "permission-not-checked", "--max-examples", "5"
+        "proving_ground.judge", "--server", "permission-not-checked", "--max-examples", "5"
     )
     assert result.returncode == 1
     assert "-H 'Authorization: Bearer ***'" in result.stdout

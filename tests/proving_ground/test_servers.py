@@ -5,12 +5,12 @@ from __future__ import annotations
 import inspect
 
 import pytest
+from braze_cdi_conformance.checks import CHECKS
+from braze_cdi_reference.app import ReferenceServer
 
-from conformance.checks import CHECKS
 from proving_ground.faulty import FAULTY
 from proving_ground.servers import REFERENCE, BundledServer, registry
 from proving_ground.valid import VALID as VARIANTS
-from reference.app import ReferenceServer
 
 SERVERS = registry()
 

@@ -7,22 +7,22 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
-from contract import load as load_contract
-from reference import __main__ as cli
-from reference.fixtures import (
+from braze_cdi_contract import load as load_contract
+from braze_cdi_contract.serving import bind_loopback
+from braze_cdi_reference import __main__ as cli
+from braze_cdi_reference.fixtures import (
     DEMO_INTEGRATIONS,
     DEMO_KEY,
     DEMO_LIMITED_KEY,
     FixtureError,
     load_fixtures,
 )
-from reference.serving import bind_loopback
+
 from tests.support import start_module
 
 
 def test_serve_answers_the_seed_request_then_stops_on_ctrl_c() -> None:
-    process = start_module("reference", "--port", "0")
+    process = start_module("braze_cdi_reference", "--port", "0")
     try:
         assert process.stdout is not None
         banner = [process.stdout.readline() for _ in range(7)]
@@ -64,7 +64,7 @@ def test_busy_port_is_a_one_line_error(capsys: pytest.CaptureFixture[str]) -> No
         assert cli.main(["--port", str(taken.getsockname()[1])]) == 2
     finally:
         taken.close()
-    assert capsys.readouterr().err.startswith("serve: cannot listen on 127.0.0.1:")
+    assert capsys.readouterr().err.startswith("braze-cdi-reference: cannot listen on 127.0.0.1:")
 
 
 def test_braze_limits_switch_gives_20_per_minute() -> None:

@@ -13,10 +13,10 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from braze_cdi_contract import serving
+from braze_cdi_reference.app import ReferenceServer
+from braze_cdi_reference.fixtures import DEMO_INTEGRATIONS, DEMO_KEY, demo_fixtures
 
-from reference import serving
-from reference.app import ReferenceServer
-from reference.fixtures import DEMO_INTEGRATIONS, DEMO_KEY, demo_fixtures
 from tests.support import start_module
 
 TRIGGER = f"/cdi/integrations/{DEMO_INTEGRATIONS[0]}/sync"
@@ -95,7 +95,7 @@ def test_a_crowd_of_idle_connections_does_not_lock_a_new_client_out(quick_guard:
 
 
 def test_sigterm_stops_the_server_with_exit_0_and_its_last_line() -> None:
-    process = start_module("reference", "--port", "0")
+    process = start_module("braze_cdi_reference", "--port", "0")
     assert process.stdout is not None
     process.stdout.readline()  # the first line: it listens
     process.send_signal(signal.SIGTERM)
@@ -115,7 +115,7 @@ def test_failed_accepts_are_logged_once_a_burst_with_a_count(
             "message": "socket.accept() out of system resource",
             "exception": OSError(24, "Too many open files"),
         }
-        with caplog.at_level(logging.WARNING, logger="reference"):
+        with caplog.at_level(logging.WARNING, logger="braze_cdi_contract.serving"):
             for _ in range(50):
                 server._loop_error(loop, context)
     finally:

@@ -7,6 +7,10 @@ from typing import Any
 import httpx
 import pytest
 import schemathesis
+from braze_cdi_contract import DOCUMENT
+from braze_cdi_contract.serving import serve_in_thread
+from braze_cdi_reference.app import ReferenceServer
+from braze_cdi_reference.fixtures import DEMO_INTEGRATIONS, DEMO_KEY, demo_fixtures
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
@@ -16,11 +20,6 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-
-from contract import DOCUMENT
-from reference.app import ReferenceServer
-from reference.fixtures import DEMO_INTEGRATIONS, DEMO_KEY, demo_fixtures
-from reference.serving import serve_in_thread
 
 FULL = {"Authorization": f"Bearer {DEMO_KEY}"}
 

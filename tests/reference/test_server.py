@@ -11,17 +11,16 @@ from datetime import datetime
 
 import httpx
 import pytest
-from starlette.testclient import TestClient
-
-from reference.app import ReferenceServer
-from reference.fixtures import (
+from braze_cdi_contract.serving import serve_in_thread
+from braze_cdi_reference.app import ReferenceServer
+from braze_cdi_reference.fixtures import (
     DEMO_INTEGRATIONS,
     DEMO_KEY,
     DEMO_LIMITED_KEY,
     Fixtures,
     demo_fixtures,
 )
-from reference.serving import serve_in_thread
+from starlette.testclient import TestClient
 
 INTEGRATION = DEMO_INTEGRATIONS[0]
 UNKNOWN_UUID = "11111111-2222-4333-8444-555555555555"
@@ -200,7 +199,7 @@ def test_request_body_is_ignored(client: TestClient) -> None:
 def test_log_names_method_path_status_and_never_the_key(
     client: TestClient, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.INFO, logger="reference"):
+    with caplog.at_level(logging.INFO, logger="braze_cdi_reference"):
         client.post(sync_path(), headers=FULL)
         client.post(sync_path(), headers=LIMITED)
     lines = [record.getMessage() for record in caplog.records]

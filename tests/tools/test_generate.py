@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from commandline import ROOT
-from tools import generate
+from tools import ROOT, generate
 
 PACKAGE_DIR = generate.GENERATED / generate.PACKAGE
 

@@ -3,8 +3,8 @@
 from pathlib import Path
 
 import pytest
+from braze_cdi_contract import DOCUMENT
 
-from contract import DOCUMENT
 from tools import lint_spec
 
 FIXTURES = Path(__file__).parent / "lint"

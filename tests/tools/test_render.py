@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from braze_cdi_contract import DOCUMENT
 
-from contract import DOCUMENT
 from tests.support import assert_every_fact_of_the_contract, readable_text, run_module
 from tools import render
 

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 import yaml
+from braze_cdi_contract import model
 
-from commandline import ROOT
-from contract import model
+from tools import ROOT
 
 CONTRACT = Path("openapi") / "openapi.yaml"
 PATH = "/cdi/integrations/{integration_id}/sync"

@@ -16,10 +16,9 @@ from typing import Any
 
 import pytest
 import yaml
+from braze_cdi_contract import DOCUMENT
 
-from commandline import ROOT
-from contract import DOCUMENT
-from tools import specdiff
+from tools import ROOT, specdiff
 
 Document = dict[str, Any]
 Edit = Callable[[Document], None]

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from commandline import ROOT
+from tools import ROOT
 
 ACTIONLINT = Path(sys.executable).parent / "actionlint"
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
