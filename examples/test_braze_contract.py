@@ -6,8 +6,9 @@ Copy this module into your own test suite, or run it from the repository root:
     pytest examples/test_braze_contract.py
 
 `schemathesis.toml` (found from the current directory up) supplies the key, the integration and
-the statuses Braze may answer; `braze_cdi_conformance.schemathesis_hooks` adds the project's single-answer
-checks to schemathesis' own, so every generated request is judged as `schemathesis run` judges it.
+the statuses Braze may answer; `braze_cdi_conformance.schemathesis_hooks` adds the project's
+single-answer checks to schemathesis' own, so every generated request is judged as `schemathesis
+run` judges it.
 """
 
 from __future__ import annotations

@@ -15,8 +15,8 @@ from braze_cdi_conformance.suite import Result
 from tools import ROOT
 
 SNAPSHOT = ROOT / "tests" / "conformance" / "snapshots" / "report.txt"
-PAGE_COMMAND = ("bin/conformance", "--server", "unknown-key-gets-403", "--max-examples", "25")
-PAGE_COMMAND += ("--seed", "3")
+PAGE_COMMAND: tuple[str, ...] = ("bin/conformance", "--server", "unknown-key-gets-403")
+PAGE_COMMAND += ("--max-examples", "25", "--seed", "3")
 
 
 def _states() -> list[CheckState]:
