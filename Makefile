@@ -24,7 +24,7 @@ export TOKEN LIMITED_TOKEN
 export REDOCLY_TELEMETRY := off
 export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
 
-.PHONY: help bootstrap lint-spec lint test test-airflow test-all serve conformance mutants generate \
+.PHONY: help bootstrap lint-spec lint test test-airflow test-installed test-all serve conformance mutants generate \
 	bench review docs dist
 
 help: ## Show the targets and what they do (colour only on a terminal)
@@ -57,12 +57,15 @@ lint: bootstrap ## Check the project's own Python code: ruff check, ruff format 
 # two cores: many tests wait on servers, rate-limit windows or subprocesses.
 PYTEST_WORKERS ?= 4
 test: lint-spec lint ## The fast tier (under 5 minutes): spec lint, code lint, every test but the tiers below
-	$(PY) -m pytest -m "not airflow" -n $(PYTEST_WORKERS)
+	$(PY) -m pytest -m "not airflow and not installed" -n $(PYTEST_WORKERS)
+
+test-installed: $(VENV_STAMP) ## The installed tier: builds the wheels, installs them in a fresh venv outside the checkout, runs them there
+	$(PY) -m pytest -m installed
 
 test-airflow: $(VENV_STAMP) ## The Airflow tier: builds .venv-airflow, runs airflow-provider-braze against the reference
 	$(PY) -m pytest -m airflow
 
-test-all: test mutants test-airflow ## Everything CI runs: the fast tier, the whole kill matrix, the Airflow tier
+test-all: test mutants test-airflow test-installed ## Everything CI runs: the fast tier, the kill matrix, the Airflow and installed tiers
 
 serve: $(VENV_STAMP) ## Run the installed braze-cdi-reference on 127.0.0.1:PORT (8080); SERVE_FLAGS="--braze-limits" etc.; Ctrl-C stops
 	$(VENV)/bin/braze-cdi-reference --port $(PORT) $(SERVE_FLAGS)

@@ -164,7 +164,7 @@ def bench_generate() -> list[Line]:
 def bench_suite(sizes: Sizes) -> list[Line]:
     """The full suite against the bundled reference; plain schemathesis with as many examples."""
     suite_time, suite = _python(
-        "-m", "conformance", "--max-examples", str(sizes.examples), "--seed", "1"
+        "-m", "proving_ground.judge", "--max-examples", str(sizes.examples), "--seed", "1"
     )
     match = re.search(r"; (\d+) requests, (\d+) generated cases", suite.stdout)
     if match is None:
@@ -412,7 +412,7 @@ def bench_suite_bounds(sizes: Sizes) -> list[Line]:
         command = [
             sys.executable,
             "-m",
-            "braze_cdi_conformance",
+            "proving_ground.judge",
             "--server",
             name,
             "--max-examples",

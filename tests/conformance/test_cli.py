@@ -156,6 +156,7 @@ def test_internal_error_is_one_line_without_the_key(
 
     monkeypatch.setattr(cli, "judge", broken)
     monkeypatch.setenv("TOKEN", SECRET)
+    monkeypatch.setenv("BASE_URL", "http://127.0.0.1:9")
     assert cli.main(["--max-examples", "1"]) == 2
     captured = capsys.readouterr()
     assert captured.err == (
