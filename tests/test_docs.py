@@ -36,16 +36,30 @@ PAGES = [
     *sorted((ROOT / "docs").glob("*.md")),
     ROOT / "client" / "README.md",
     ROOT / "generated" / "braze-cdi-client" / "README.md",
+    ROOT / "contract" / "README.md",
+    ROOT / "reference" / "README.md",
+    ROOT / "conformance" / "README.md",
 ]
 FENCE = re.compile(r"^```([^\n]*)\n(.*?)^```$", re.M | re.S)
 REAL_BRAZE = "# needs real Braze"
 VENV_BIN = Path(sys.executable).parent
 # Commands a block may show that this test does not run, and who does.
+INSTALLED = "tests/installed/test_installed.py installs the wheels so, in a fresh environment"
 RUN_ELSEWHERE = {
     "make test": "CI runs it on a fresh clone (.ci/run; tests/tools/test_workflows.py holds it)",
     "make review BASE=main": "tests/tools/test_review.py runs the review it makes "
     "(python -m tools.review --base) against a clone",
+    "make dist": "tests/installed/test_installed.py builds the same wheels (tools.dist)",
+    "pip install --find-links dist braze-cdi-conformance": INSTALLED,
+    "pip install --find-links dist braze-cdi-reference": INSTALLED,
+    "pip install --find-links dist braze-cdi-sync": INSTALLED,
+    # The packages' own READMEs, for when they are on the package registry.
+    "pip install braze-cdi-contract": INSTALLED,
+    "pip install braze-cdi-reference": INSTALLED,
+    "pip install braze-cdi-conformance braze-cdi-reference": INSTALLED,
 }
+# Lines that start the server this test runs itself.
+SERVES = ("make serve", "braze-cdi-reference --port 8080")
 EXAMPLE_MODULE = ROOT / "examples" / "test_braze_contract.py"
 
 
@@ -136,7 +150,7 @@ def test_the_block_runs_as_printed(block: tuple[str, int, str, str], reference: 
     kept = []
     for command in script.splitlines():
         words = command.split("#", 1)[0].strip()
-        if words in RUN_ELSEWHERE or words.startswith("make serve"):
+        if words in RUN_ELSEWHERE or words.startswith(SERVES):
             continue  # run elsewhere (RUN_ELSEWHERE says where), or the server this test runs
         kept.append(command)
     result = subprocess.run(

@@ -12,6 +12,7 @@ import json
 import os
 import re
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -48,14 +49,38 @@ def wheels(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     return [path for path in built if path.suffix == ".whl"]
 
 
+# The page that says how to install, whose commands this environment is made with.
+GETTING_STARTED = ROOT / "docs" / "getting-started.md"
+
+
+def _printed_installs() -> list[str]:
+    """The install commands the Getting started page prints, as printed."""
+    lines = GETTING_STARTED.read_text().splitlines()
+    found = [line.split("#")[0].strip() for line in lines if line.startswith("pip install ")]
+    assert len(found) == 3, found
+    return found
+
+
 @pytest.fixture(scope="module")
 def installed(wheels: list[Path]) -> Iterator[Path]:
-    """A fresh environment outside the checkout with only the wheels installed: its bin/."""
+    """A fresh environment outside the checkout, made with the page's install commands as
+    printed, from a folder whose `dist/` holds only the wheels: its bin/.
+    """
     with tempfile.TemporaryDirectory(prefix="braze-cdi-installed-") as folder:
         venv = Path(folder) / "venv"
+        (Path(folder) / "dist").mkdir()
+        for wheel in wheels:
+            shutil.copy(wheel, Path(folder) / "dist" / wheel.name)
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
-        install = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet"]
-        subprocess.run([*install, *map(str, wheels)], check=True, timeout=900, cwd=folder)
+        path = f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"
+        for command in _printed_installs():
+            subprocess.run(
+                ["bash", "-c", command],
+                cwd=folder,
+                env={**_environment(), "PATH": path},
+                check=True,
+                timeout=900,
+            )
         yield venv / "bin"
 
 
