@@ -115,6 +115,13 @@ class Operation:
     rate_limit: RateLimitRule
     statuses: tuple[str, ...]
     code_samples: tuple[str, ...]
+    # Braze's messages each documented status may carry, from its answer's `x-braze-messages`
+    # (a 429 of the trigger: in progress or over the rate limit; of a read: over the rate limit).
+    answer_messages: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def messages_for(self, status: int) -> tuple[str, ...]:
+        """The messages the document lists for an answer of this status (none: not listed)."""
+        return next((listed for code, listed in self.answer_messages if code == str(status)), ())
 
     def documented_request(self) -> DocumentedRequest:
         """The request of the operation's first curl code sample."""
@@ -261,7 +268,25 @@ def _examples_show(
                 )
 
 
-def _operation(path: str, method: str, raw: Mapping[str, Any]) -> Operation:
+def _answer_messages(
+    document: Mapping[str, Any], responses: Mapping[str, Any]
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(status, messages) for each answer of an operation that lists `x-braze-messages`."""
+    found: list[tuple[str, tuple[str, ...]]] = []
+    for status, given in responses.items():
+        reference = given.get("$ref", "") if isinstance(given, Mapping) else ""
+        answer = given
+        if reference.startswith("#/components/responses/"):
+            answer = _dig(document, "components", "responses", reference.rsplit("/", 1)[1])
+        listed = answer.get("x-braze-messages") if isinstance(answer, Mapping) else None
+        if isinstance(listed, Mapping):
+            found.append((str(status), tuple(str(message) for message in listed.values())))
+    return tuple(found)
+
+
+def _operation(
+    document: Mapping[str, Any], path: str, method: str, raw: Mapping[str, Any]
+) -> Operation:
     operation_id = str(raw.get("operationId", f"{method} {path}"))
     try:
         limits = raw["x-braze-rate-limit"]
@@ -279,6 +304,7 @@ def _operation(path: str, method: str, raw: Mapping[str, Any]) -> Operation:
             code_samples=tuple(
                 str(sample["source"]) for sample in raw.get("x-codeSamples", ()) or ()
             ),
+            answer_messages=_answer_messages(document, raw["responses"]),
         )
     except (KeyError, TypeError, ValueError) as error:
         raise ContractError(f"the operation {operation_id!r} lacks {error}") from error
@@ -290,7 +316,7 @@ def from_document(document: Mapping[str, Any], *, source: Path = DOCUMENT) -> Co
     for path, item in _dig(document, "paths").items():
         for method in HTTP_METHODS:
             if isinstance(item, Mapping) and method in item:
-                operation = _operation(str(path), method, item[method])
+                operation = _operation(document, str(path), method, item[method])
                 operations[operation.operation_id] = operation
     parameter = _dig(document, "components", "parameters", "IntegrationId")
     examples = parameter.get("examples", {}) if isinstance(parameter, Mapping) else {}
