@@ -1,10 +1,13 @@
 """Lint an OpenAPI document the way reviewers do: three independent linters, zero problems allowed.
 
-Usage: python -m tools.lint_spec [DOCUMENT]   (default: openapi/openapi.yaml)
+Usage: python -m tools.lint_spec [--general] [DOCUMENT]
 
-Runs openapi-spec-validator (structure), Spectral with the project's ruleset (every built-in rule
-plus the project rules) and Redocly's `recommended` rules. Prints one line per linter and every
-problem found; exits 0 only when all three report nothing, not even a warning.
+Without DOCUMENT: the contract (openapi/openapi.yaml) and the test double's control API
+(control.yaml), each with its rules. Runs openapi-spec-validator (structure), Spectral with the
+project's ruleset (every built-in rule plus the project rules that hold the contract to Braze's
+facts; `--general`, and the control API: the built-in rules only) and Redocly's `recommended`
+rules. Prints one line per linter and every problem found; exits 0 only when all three report
+nothing, not even a warning.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from tools import DOCUMENT
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECTRAL_RULESET = ROOT / "openapi" / "spectral.yaml"
+GENERAL_RULESET = ROOT / "openapi" / "spectral-general.yaml"
+CONTROL_DOCUMENT = ROOT / "reference" / "braze_cdi_reference" / "control.yaml"
 REDOCLY_CONFIG = ROOT / "openapi" / "redocly.yaml"
 NODE_BIN = ROOT / "node_modules" / ".bin"
 
@@ -135,36 +140,51 @@ def run_redocly(document: Path, *, config: Path = REDOCLY_CONFIG) -> Report:
     return report
 
 
-def lint(document: Path) -> list[Report]:
-    """Run every linter on the document."""
-    return [run_spec_validator(document), run_spectral(document), run_redocly(document)]
+def lint(document: Path, *, ruleset: Path = SPECTRAL_RULESET) -> list[Report]:
+    """Run every linter on the document (Spectral with `ruleset`)."""
+    return [
+        run_spec_validator(document),
+        run_spectral(document, ruleset=ruleset),
+        run_redocly(document),
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
     """Lint the document named on the command line and print a verdict per linter."""
-    arguments = sys.argv[1:] if argv is None else argv
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    general = "--general" in arguments
+    arguments = [argument for argument in arguments if argument != "--general"]
     if len(arguments) > 1 or (arguments and arguments[0].startswith("-")):
-        print("usage: python -m tools.lint_spec [DOCUMENT]", file=sys.stderr)
+        print("usage: python -m tools.lint_spec [--general] [DOCUMENT]", file=sys.stderr)
         return 2
-    document = Path(arguments[0]) if arguments else DOCUMENT
-    if not document.is_file():
-        print(f"lint-spec: {document} is not a file; name an OpenAPI document.", file=sys.stderr)
-        return 2
-    try:
-        reports = lint(document.resolve())
-    except LintError as error:
-        print(f"lint-spec: {error}", file=sys.stderr)
-        return 2
-    total = 0
-    for report in reports:
-        count = len(report.problems)
-        total += count
-        verdict = "clean" if count == 0 else f"{count} problem(s)"
-        print(f"{report.linter}: {verdict}")
-        for problem in report.problems:
-            print(problem)
-    print(f"lint-spec: {'passed' if total == 0 else 'failed'} ({total} problem(s)) on {document}")
-    return 0 if total == 0 else 1
+    ruleset = GENERAL_RULESET if general else SPECTRAL_RULESET
+    documents = (
+        [(Path(arguments[0]), ruleset)]
+        if arguments
+        else [(DOCUMENT, SPECTRAL_RULESET), (CONTROL_DOCUMENT, GENERAL_RULESET)]
+    )
+    failed = False
+    for document, rules in documents:
+        if not document.is_file():
+            print(f"lint-spec: {document} is not a file; name an OpenAPI document.", file=sys.stderr)
+            return 2
+        try:
+            reports = lint(document.resolve(), ruleset=rules)
+        except LintError as error:
+            print(f"lint-spec: {error}", file=sys.stderr)
+            return 2
+        total = 0
+        for report in reports:
+            count = len(report.problems)
+            total += count
+            verdict = "clean" if count == 0 else f"{count} problem(s)"
+            print(f"{report.linter}: {verdict}")
+            for problem in report.problems:
+                print(problem)
+        verdict = "passed" if total == 0 else "failed"
+        print(f"lint-spec: {verdict} ({total} problem(s)) on {document}")
+        failed = failed or total > 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from types import FrameType
 from typing import Any
 
@@ -32,6 +33,10 @@ MAX_CONNECTIONS = 10_000
 ACCEPT_REPORT_SECONDS = 10.0
 
 log = logging.getLogger("braze_cdi_contract.serving")
+# The transport of the connection whose request the application is answering, for the task that
+# answers it: an ASGI application has no other way to it, and a test double's transport faults
+# (close without answering, reset, a cut body, a dripped head) write to it directly.
+CONNECTION: ContextVar[asyncio.Transport | None] = ContextVar("connection", default=None)
 
 
 def bind_loopback(port: int = 0) -> socket.socket:
@@ -84,6 +89,15 @@ class GuardedProtocol(H11Protocol):
             self._arm()  # the application is answering: its own time, not the client's
         elif not self.transport.is_closing():
             self.transport.close()
+
+    def data_received(self, data: bytes) -> None:
+        # The task that answers a request is made while the data is handled, and keeps the
+        # context it was made in: the application finds its connection in CONNECTION.
+        token = CONNECTION.set(self.transport)
+        try:
+            super().data_received(data)
+        finally:
+            CONNECTION.reset(token)
 
     def on_response_complete(self) -> None:
         super().on_response_complete()

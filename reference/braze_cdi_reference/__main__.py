@@ -15,7 +15,7 @@ from braze_cdi_contract import load as load_contract
 from braze_cdi_contract.commandline import Parser, exit_with, port, versions
 from braze_cdi_contract.serving import base_url, bind_loopback, run_until_stopped, uvicorn_server
 
-from braze_cdi_reference.app import ReferenceServer
+from braze_cdi_reference.app import CONTROL_PREFIX, ReferenceServer
 from braze_cdi_reference.fixtures import (
     JOB_ORDERS,
     FixtureError,
@@ -52,6 +52,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--rate-window", type=int, help="rate-limit window in seconds")
     parser.add_argument("--quiet", action="store_true", help="log warnings only, not every request")
     parser.add_argument(
+        "--control",
+        action="store_true",
+        help="serve the control API too, under /_control (scripts, injected answers and faults, "
+        "the clock, the request journal; see control.yaml)",
+    )
+    parser.add_argument(
         "--braze-limits",
         action="store_true",
         help="each operation's documented limit from the contract (trigger 20, list 50, "
@@ -79,7 +85,7 @@ def fixtures_from(arguments: argparse.Namespace, contract: Contract) -> Fixtures
     return fixtures.with_braze_limits(contract) if arguments.braze_limits else fixtures
 
 
-def describe(fixtures: Fixtures, url: str, contract: Contract) -> str:
+def describe(fixtures: Fixtures, url: str, contract: Contract, *, control: bool = False) -> str:
     """What `make serve` prints: where it listens and what it knows."""
     lines = [
         f"Reference server for the CDI operations at {url}",
@@ -101,6 +107,8 @@ def describe(fixtures: Fixtures, url: str, contract: Contract) -> str:
     lines.append(
         f"Syncs run {fixtures.sync_seconds:g} s. Rate limits per workspace: {limits}. Ctrl-C stops."
     )
+    if control:
+        lines.append(f"Control API (scripts, faults, clock, journal) at {url}{CONTROL_PREFIX}")
     return "\n".join(lines)
 
 
@@ -123,9 +131,14 @@ def main(argv: list[str] | None = None) -> int:
     level = logging.WARNING if arguments.quiet else logging.INFO
     logging.basicConfig(level=level, format="%(asctime)s %(message)s")
     url = base_url(sock)
-    server = uvicorn_server(ReferenceServer(fixtures, contract=contract).app)
+    double = ReferenceServer(fixtures, contract=contract, control=arguments.control)
+    server = uvicorn_server(double.app)
     run_until_stopped(
-        server, sock, announce=lambda: print(describe(fixtures, url, contract), flush=True)
+        server,
+        sock,
+        announce=lambda: print(
+            describe(fixtures, url, contract, control=arguments.control), flush=True
+        ),
     )
     print("Reference server stopped.", flush=True)
     return 0

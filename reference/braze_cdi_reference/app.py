@@ -32,15 +32,19 @@ Each step is a method, so that a faulty server can be this server with exactly o
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
+import itertools
 import json
 import logging
 import re
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from http import HTTPStatus
 from typing import Any, overload
 
 from braze_cdi_contract import Contract, Operation
@@ -53,6 +57,20 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from braze_cdi_reference.fixtures import NEWEST_FIRST, ApiKey, Fixtures, Outcome
+from braze_cdi_reference.script import (
+    BODY_BYTES,
+    Injection,
+    Journal,
+    NextSync,
+    Recorded,
+    ScheduledSync,
+    ScriptError,
+    VirtualClock,
+    checked_injection,
+    head_bytes,
+    masked,
+    write_fault,
+)
 
 UUID_PATTERN = re.compile(
     r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE
@@ -94,6 +112,8 @@ class Job:
     started: float
     ends: float
     outcome: Outcome
+    # When it shows in the job status (at once unless a script says later; inf: never).
+    listed: float = float("-inf")
 
 
 # How long each job of the seeded history ran.
@@ -122,9 +142,11 @@ class JobStore:
             return Job(index + 1, begun, begun + HISTORY_JOB_SECONDS, self.outcome)
         return self.started[index - self.seeded]
 
-    def add(self, started: float, ends: float, outcome: Outcome) -> Job:
-        """Record a sync that starts now."""
-        job = Job(len(self) + 1, started, ends, outcome)
+    def add(
+        self, started: float, ends: float, outcome: Outcome, *, listed: float = float("-inf")
+    ) -> Job:
+        """Record a sync that starts at `started`, listed from `listed` on."""
+        job = Job(len(self) + 1, started, ends, outcome, listed)
         self.started.append(job)
         return job
 
@@ -135,6 +157,39 @@ class JobStore:
     def __iter__(self) -> Iterator[Job]:
         return (self.job(index) for index in range(len(self)))
 
+    def shown(self, now: float) -> ShownJobs:
+        """The jobs the job status lists at `now` (a job listed later is left out until then)."""
+        return ShownJobs(self, [job for job in self.started if job.listed <= now])
+
+
+class ShownJobs:
+    """The jobs of a store the job status lists at one moment, in the order they started."""
+
+    def __init__(self, store: JobStore, started: list[Job]) -> None:
+        self.store = store
+        self.started = started
+
+    def __len__(self) -> int:
+        return self.store.seeded + len(self.started)
+
+    def job(self, index: int) -> Job:
+        """The listed job at `index` (0: the first to start)."""
+        if index < self.store.seeded:
+            return self.store.job(index)
+        return self.started[index - self.store.seeded]
+
+    def index(self, sequence: int) -> int | None:
+        """The index of the listed job with this sequence number, or None."""
+        if 1 <= sequence <= self.store.seeded:
+            return sequence - 1
+        found = (at for at, job in enumerate(self.started) if job.sequence == sequence)
+        at = next(found, None)
+        return None if at is None else self.store.seeded + at
+
+    def last(self) -> Job | None:
+        """The listed job that started last."""
+        return self.job(len(self) - 1) if len(self) else None
+
 
 class JobListing(Sequence[tuple[str, dict[str, Any]]]):
     """An integration's jobs as the job status lists them, as (key, item) pairs: each item is
@@ -142,7 +197,7 @@ class JobListing(Sequence[tuple[str, dict[str, Any]]]):
     """
 
     def __init__(
-        self, store: JobStore, view: Callable[[Job], dict[str, Any]], *, newest_first: bool
+        self, store: ShownJobs, view: Callable[[Job], dict[str, Any]], *, newest_first: bool
     ) -> None:
         self.store = store
         self.view = view
@@ -172,9 +227,8 @@ class JobListing(Sequence[tuple[str, dict[str, Any]]]):
 
     def position(self, key: str) -> int | None:
         """Where the job with this key is listed, or None if there is none."""
-        if not key.isdigit() or not 1 <= int(key) <= len(self.store):
-            return None
-        return self._index(int(key) - 1)
+        index = self.store.index(int(key)) if key.isdigit() else None
+        return None if index is None else self._index(index)
 
 
 def position(items: Sequence[tuple[str, dict[str, Any]]], key: str) -> int | None:
@@ -203,43 +257,76 @@ def iso(moment: float) -> str:
 
 
 class ReferenceServer:
-    """The reference implementation; `app` is its ASGI application."""
+    """The reference implementation; `app` is its ASGI application.
+
+    A test scripts it (see `braze_cdi_reference.script`): the next syncs of an integration
+    (`next_sync`), syncs the schedule starts (`schedule_sync`), its history (`set_history`),
+    answers in place of its own and transport faults (`inject`), its time (`clock`, a
+    VirtualClock unless another clock is given), and reads what it was sent (`journal`);
+    `reset()` brings it back to its fixtures. With `control`, the same is offered over HTTP under
+    CONTROL_PREFIX (`braze_cdi_reference.control`, described by control.yaml).
+    """
 
     def __init__(
         self,
         fixtures: Fixtures,
         *,
         contract: Contract | None = None,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] | None = None,
+        control: bool = False,
     ) -> None:
         self.contract = contract or load_contract()
         self.messages = self.contract.messages
-        self.fixtures = fixtures
-        self.clock = clock
+        self.fixtures = self.started_with = fixtures
+        self.clock: Callable[[], float] = clock or VirtualClock()
+        self.journal = Journal()
+        self._numbers = itertools.count(1)
+        self._clear()
+        routes = self._routes()
+        if control:
+            from braze_cdi_reference.control import control_routes  # noqa: PLC0415
+
+            routes += control_routes(self)
+        self.app: ASGIApp = _RequestLog(_Journaling(self, self._build_app(routes)))
+
+    def _clear(self) -> None:
+        """Every state back to the fixtures: jobs, windows, scripts (not the clock)."""
         self.syncs_started = 0
         self._windows: dict[tuple[str, str], _Window] = {}
         self._jobs: dict[str, JobStore] = {}
+        self._next: dict[str, deque[NextSync]] = {}
+        self._scheduled: dict[str, list[ScheduledSync]] = {}
+        self._injections: list[Injection] = []
         self._seed_history()
-        self.app: ASGIApp = _RequestLog(self._build_app())
 
-    def _build_app(self) -> Starlette:
+    def reset(self) -> None:
+        """Back to the fixtures it started with: the jobs and their histories, the rate-limit
+        windows, every script and injection, the journal, and real time.
+        """
+        self.fixtures = self.started_with
+        if isinstance(self.clock, VirtualClock):
+            self.clock.reset()
+        self.journal.clear()
+        self._clear()
+
+    def _routes(self) -> list[Route]:
         contract = self.contract
-        return Starlette(
-            routes=[
-                Route(contract.trigger.path, self.trigger, methods=self.trigger_methods()),
-                Route(
-                    contract.list_integrations.path,
-                    self.list_integrations,
-                    methods=[contract.list_integrations.method],
-                ),
-                Route(
-                    contract.job_sync_status.path,
-                    self.job_sync_status,
-                    methods=[contract.job_sync_status.method],
-                ),
-            ],
-            exception_handlers={HTTPException: self._http_error},
-        )
+        return [
+            Route(contract.trigger.path, self.trigger, methods=self.trigger_methods()),
+            Route(
+                contract.list_integrations.path,
+                self.list_integrations,
+                methods=[contract.list_integrations.method],
+            ),
+            Route(
+                contract.job_sync_status.path,
+                self.job_sync_status,
+                methods=[contract.job_sync_status.method],
+            ),
+        ]
+
+    def _build_app(self, routes: list[Route]) -> Starlette:
+        return Starlette(routes=routes, exception_handlers={HTTPException: self._http_error})
 
     def _seed_history(self) -> None:
         """Each integration starts with `history` ended jobs, `history_every_seconds` apart
@@ -273,9 +360,160 @@ class ReferenceServer:
         message = self.messages.invalid_url if error.status_code == 404 else error.detail
         return self.error_response(error.status_code, message, extra_headers=error.headers)
 
+    # Scripts: what a test makes the double do.
+
+    def _known(self, integration_id: str) -> str:
+        identifier = integration_id.lower()
+        if identifier not in self.fixtures.integrations:
+            raise ScriptError(f"no integration {integration_id!r} in the fixtures")
+        return identifier
+
+    def next_sync(self, integration_id: str, sync: NextSync) -> None:
+        """The next sync a trigger of the integration starts goes as `sync` says (queued behind
+        the syncs scripted before it).
+        """
+        identifier = self._known(integration_id)
+        self._next.setdefault(identifier, deque()).append(sync.checked(self.contract))
+
+    def schedule_sync(self, integration_id: str, at: float, sync: NextSync) -> None:
+        """The schedule starts a sync of the integration at `at` (the double's clock), or once a
+        sync running then has ended; it goes as `sync` says.
+        """
+        identifier = self._known(integration_id)
+        if isinstance(at, bool) or not isinstance(at, int | float) or at != at:  # noqa: PLR0124
+            raise ScriptError(f"a scheduled sync's time is epoch seconds, not {at!r}")
+        scheduled = ScheduledSync(float(at), sync.checked(self.contract))
+        self._scheduled.setdefault(identifier, []).append(scheduled)
+        self._scheduled[identifier].sort(key=lambda item: item.at)
+
+    def set_history(
+        self,
+        integration_id: str,
+        *,
+        length: int,
+        every_seconds: float = 3600.0,
+        status: str | None = None,
+        rows_synced: int = 1000,
+        rows_failed_with_errors: int = 0,
+    ) -> None:
+        """The integration's history becomes `length` ended jobs, `every_seconds` apart (the last
+        that long ago), each ended as `status` (the fixtures' outcome where not given).
+        """
+        identifier = self._known(integration_id)
+        ending = NextSync(
+            status or self.fixtures.outcome_for(identifier).status,
+            rows_synced=rows_synced,
+            rows_failed_with_errors=rows_failed_with_errors,
+        ).checked(self.contract)
+        if isinstance(length, bool) or not isinstance(length, int) or length < 0:
+            raise ScriptError(f"a history's length is a whole number, 0 or more, not {length!r}")
+        if isinstance(every_seconds, bool) or not isinstance(every_seconds, int | float):
+            raise ScriptError(f"every_seconds is a number of seconds, not {every_seconds!r}")
+        if not 0 < every_seconds < float("inf"):
+            raise ScriptError(f"every_seconds is more than 0, not {every_seconds!r}")
+        outcome = Outcome(ending.status, ending.rows_synced, ending.rows_failed_with_errors)
+        self._jobs[identifier] = JobStore(
+            seeded=length, every=every_seconds, last=self.clock() - every_seconds, outcome=outcome
+        )
+
+    def inject(self, injection: Injection) -> Injection:
+        """Answer the next requests the injection matches as it says (checked against the
+        contract); the injection as kept, with its number.
+        """
+        if injection.integration_id is not None:
+            self._known(injection.integration_id)
+        kept = checked_injection(injection, self.contract)
+        kept.number = next(self._numbers)
+        self._injections.append(kept)
+        return kept
+
+    def injections(self) -> list[Injection]:
+        """The injections still to be given, oldest first."""
+        return list(self._injections)
+
+    def clear_injections(self) -> None:
+        """No more injected answers."""
+        self._injections.clear()
+
+    def _take(self, operation_id: str, integration_id: str | None) -> Injection | None:
+        """The first injection for this request, counted as given."""
+        for injection in self._injections:
+            if injection.matches(operation_id, integration_id):
+                if injection.times is not None:
+                    injection.times -= 1
+                    if injection.times == 0:
+                        self._injections.remove(injection)
+                return injection
+        return None
+
+    def catch_up(self, integration_id: str | None = None) -> None:
+        """Start the scheduled syncs whose time has come (of one integration, or of all)."""
+        now = self.clock()
+        names = [integration_id.lower()] if integration_id else list(self._scheduled)
+        for identifier in names:
+            waiting = self._scheduled.get(identifier, [])
+            while waiting:
+                at = waiting[0].at
+                running = [job.ends for job in self.jobs_of(identifier).started if job.ends > at]
+                begins = max([at, *running])
+                if begins > now:
+                    break
+                self._start(identifier, begins, waiting.pop(0).sync)
+
+    async def _answer(
+        self,
+        request: Request,
+        operation: Operation,
+        own: Callable[[Request], Awaitable[Response]],
+    ) -> Response:
+        """The answer to a request of an operation: an injected one where a script says so (a
+        delay, a status, a transport fault cutting either answer), else the double's own.
+        """
+        integration_id = request.path_params.get("integration_id")
+        self.catch_up(integration_id)
+        injection = self._take(operation.operation_id, integration_id)
+        if injection is None:
+            return await own(request)
+        if injection.delay:
+            await asyncio.sleep(injection.delay)
+        if injection.status is None:
+            response = await own(request)
+        else:
+            response = self._injected(request, operation, injection)
+        if injection.fault is None:
+            return response
+        request.state.fault = injection.fault
+        keep = request.scope.get(RECORD)
+        if keep is not None:
+            keep()  # kept before the fault, so a client that meets it finds it kept
+        head = head_bytes(response.status_code, _reason(response.status_code), response.raw_headers)
+        if not await write_fault(injection.fault, head, bytes(response.body)):
+            return self.error_response(
+                500, f"the fault {injection.fault!r} needs the double served over a socket"
+            )
+        return response  # the connection is gone: nothing of it reaches the client
+
+    def _injected(self, request: Request, operation: Operation, injection: Injection) -> Response:
+        """An injected status with its message, and the rate-limit headers of an authenticated
+        request (for 429, a window that resets `reset_in` seconds ahead).
+        """
+        assert injection.status is not None
+        assert injection.message is not None
+        key = self.authenticate(request)
+        state = None if key is None else self.count_request(key.workspace, operation)
+        if injection.status == 429 and injection.reset_in is not None:
+            limit = state.limit if state else operation.rate_limit.limit
+            reset = int(self.clock() + injection.reset_in)
+            state = RateState(limit=limit, remaining=0, reset=reset, over=True)
+        return self.error_response(injection.status, injection.message, state=state)
+
     # The operation, step by step.
 
     async def trigger(self, request: Request) -> Response:
+        """Answer one trigger: an injected answer, else the first rule that applies."""
+        return await self._answer(request, self.contract.trigger, self.trigger_as_documented)
+
+    async def trigger_as_documented(self, request: Request) -> Response:
         """Answer one trigger by the first rule that applies (see the module docstring)."""
         messages = self.messages
         admitted = self.admit(request, self.contract.trigger)
@@ -354,18 +592,37 @@ class ReferenceServer:
         return any(job.ends > now for job in self.jobs_of(integration_id).started)
 
     def mark_running(self, integration_id: str) -> None:
-        """Record that a sync of the integration starts now and runs for the configured time."""
+        """Record that a sync of the integration starts now: as the next scripted sync says, else
+        for the configured time with the configured outcome.
+        """
         identifier = integration_id.lower()
         now = self.clock()
-        outcome = self.fixtures.outcome_for(identifier)
-        self.jobs_of(identifier).add(now, now + self.fixtures.sync_seconds, outcome)
+        queued = self._next.get(identifier)
+        scripted = queued.popleft() if queued else None
+        seconds = self._start(identifier, now, scripted)
         self.syncs_started += 1
-        log.info("sync of %s started; runs %.1f s", identifier, self.fixtures.sync_seconds)
+        log.info("sync of %s started; runs %.1f s", identifier, seconds)
+
+    def _start(self, identifier: str, at: float, scripted: NextSync | None) -> float:
+        """Add a job that starts at `at`, as scripted (or as configured); how long it runs."""
+        if scripted is None:
+            seconds = self.fixtures.sync_seconds
+            self.jobs_of(identifier).add(at, at + seconds, self.fixtures.outcome_for(identifier))
+            return seconds
+        seconds = self.fixtures.sync_seconds if scripted.seconds is None else scripted.seconds
+        outcome = Outcome(scripted.status, scripted.rows_synced, scripted.rows_failed_with_errors)
+        after = scripted.listed_after
+        listed = float("inf") if after is None else at + after
+        self.jobs_of(identifier).add(at, at + seconds, outcome, listed=listed)
+        return seconds
 
     # The two reads.
 
     async def list_integrations(self, request: Request) -> Response:
-        """Answer one page of the workspace's integrations."""
+        """Answer one page of the workspace's integrations (or an injected answer)."""
+        return await self._answer(request, self.contract.list_integrations, self._integrations)
+
+    async def _integrations(self, request: Request) -> Response:
         admitted = self.admit(request, self.contract.list_integrations)
         if isinstance(admitted, Response):
             return admitted
@@ -381,7 +638,12 @@ class ReferenceServer:
         return self.page_response(page, request, state)
 
     async def job_sync_status(self, request: Request) -> Response:
-        """Answer one page of an integration's jobs, newest first (or as configured)."""
+        """Answer one page of an integration's jobs, newest first (or as configured), or an
+        injected answer.
+        """
+        return await self._answer(request, self.contract.job_sync_status, self._job_status)
+
+    async def _job_status(self, request: Request) -> Response:
         admitted = self.admit(request, self.contract.job_sync_status)
         if isinstance(admitted, Response):
             return admitted
@@ -390,7 +652,7 @@ class ReferenceServer:
         identifier = integration_id.lower()
         now = self.clock()
         items = JobListing(
-            self.jobs_of(identifier),
+            self.jobs_of(identifier).shown(now),
             lambda job: self.job_view(job, now),
             newest_first=self.fixtures.job_order == NEWEST_FIRST,
         )
@@ -404,9 +666,9 @@ class ReferenceServer:
         return self.page_response(page, request, state)
 
     def integration_view(self, identifier: str) -> dict[str, Any]:
-        """An integration as the list shows it."""
-        last = self.jobs_of(identifier).last()
+        """An integration as the list shows it (its last job as the job status lists it)."""
         now = self.clock()
+        last = self.jobs_of(identifier).shown(now).last()
         view: dict[str, Any] = {
             "integration_id": identifier,
             "app_group_id": self.fixtures.integrations[identifier],
@@ -536,6 +798,106 @@ class ReferenceServer:
     def render_error(self, status: int, message: str, *, headers: dict[str, str]) -> Response:
         """How an error looks on the wire: JSON {"message": ...}."""
         return JSONResponse({"message": message}, status_code=status, headers=headers)
+
+
+# The control API's place: a path prefix the contract does not use.
+CONTROL_PREFIX = "/_control"
+# Where a request's scope holds the journal's recorder (a fault is kept before it is made).
+RECORD = "braze_cdi_reference.record"
+
+
+class _Journaling:
+    """Keeps each request of the contract's paths in the server's journal: what was sent (the
+    key masked everywhere) and how it was answered (a status, or a transport fault).
+    """
+
+    def __init__(self, server: ReferenceServer, app: ASGIApp) -> None:
+        self.server = server
+        self.app = app
+        self.patterns = [
+            (re.compile("^" + re.sub(r"\{[^}]+\}", "(?P<id>[^/]+)", op.path) + "$"), op)
+            for op in server.contract.operations.values()
+        ]
+
+    def _operation(self, path: str) -> tuple[str | None, str | None]:
+        for pattern, operation in self.patterns:
+            match = pattern.match(path)
+            if match:
+                return operation.operation_id, match.groupdict().get("id")
+        return None, None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(CONTROL_PREFIX):
+            await self.app(scope, receive, send)
+            return
+        server = self.server
+        at, number = server.clock(), server.journal.number()
+        body = bytearray()
+        recorded = False
+
+        def record(status: int | None) -> None:
+            # Kept before the answer leaves, so a client that has its answer finds it kept.
+            nonlocal recorded
+            recorded = True
+            keys = list(server.fixtures.keys)
+            headers = tuple(
+                (
+                    name.decode("latin-1"),
+                    _masked_header(name.decode("latin-1"), value.decode("latin-1"), keys),
+                )
+                for name, value in scope.get("headers", [])
+            )
+            operation_id, integration_id = self._operation(scope["path"])
+            fault = scope.get("state", {}).get("fault")
+            server.journal.add(
+                Recorded(
+                    number=number,
+                    at=at,
+                    method=scope["method"],
+                    path=scope["path"],
+                    query=masked(scope.get("query_string", b"").decode("latin-1"), keys),
+                    headers=headers,
+                    body=masked(body.decode("utf-8", "replace"), keys),
+                    status=None if fault else status,
+                    fault=fault,
+                    operation_id=operation_id,
+                    integration_id=integration_id,
+                )
+            )
+
+        async def receive_and_keep() -> Message:
+            message = await receive()
+            if message["type"] == "http.request" and len(body) < BODY_BYTES:
+                body.extend(message.get("body", b"")[: BODY_BYTES - len(body)])
+            return message
+
+        async def send_and_record(message: Message) -> None:
+            if message["type"] == "http.response.start" and not recorded:
+                record(message["status"])
+            await send(message)
+
+        scope[RECORD] = lambda: None if recorded else record(None)
+        try:
+            await self.app(scope, receive_and_keep, send_and_record)
+        finally:
+            if not recorded:  # no answer was given
+                record(None)
+
+
+def _reason(status: int) -> str:
+    """The reason phrase of a status, or none for one HTTP does not name."""
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def _masked_header(name: str, value: str, keys: list[str]) -> str:
+    """A header's value as the journal keeps it: Authorization with its scheme only."""
+    if name.lower() == "authorization":
+        scheme = value.split(" ", 1)[0] if " " in value else ""
+        return f"{scheme} ***".strip()
+    return masked(value, keys)
 
 
 class _RequestLog:
