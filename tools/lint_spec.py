@@ -166,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     failed = False
     for document, rules in documents:
         if not document.is_file():
-            print(f"lint-spec: {document} is not a file; name an OpenAPI document.", file=sys.stderr)
+            print(f"lint-spec: {document} is not a file; name an OpenAPI document", file=sys.stderr)
             return 2
         try:
             reports = lint(document.resolve(), ruleset=rules)
