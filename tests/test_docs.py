@@ -42,6 +42,8 @@ PAGES = [
 ]
 FENCE = re.compile(r"^```([^\n]*)\n(.*?)^```$", re.M | re.S)
 REAL_BRAZE = "# needs real Braze"
+# A python block that is a test file: `# test_NAME.py: ...` on its first line.
+TEST_FILE = "# test_"
 VENV_BIN = Path(sys.executable).parent
 # Commands a block may show that this test does not run, and who does.
 INSTALLED = "tests/installed/test_installed.py installs the wheels so, in a fresh environment"
@@ -53,6 +55,8 @@ RUN_ELSEWHERE = {
     "pip install --find-links dist braze-cdi-conformance": INSTALLED,
     "pip install --find-links dist braze-cdi-reference": INSTALLED,
     "pip install --find-links dist braze-cdi-sync": INSTALLED,
+    "pip install --find-links dist braze-cdi-reference braze-cdi-sync": "tests/installed/"
+    "test_installed.py installs them so, in a fresh environment, and runs the page's test file",
     # The packages' own READMEs, for when they are on the package registry.
     "pip install braze-cdi-contract": INSTALLED,
     "pip install braze-cdi-reference": INSTALLED,
@@ -97,7 +101,7 @@ def _identifier(block: tuple[str, int, str, str]) -> str:
 
 @pytest.fixture(scope="module")
 def reference() -> Iterator[str]:
-    server = ReferenceServer(demo_fixtures())
+    server = ReferenceServer(demo_fixtures(), control=True)
     with serve_in_thread(server.app) as url:
         yield url
 
@@ -125,7 +129,9 @@ def _commands(body: str) -> list[str]:
 
 
 @pytest.mark.parametrize("block", RUNNABLE, ids=_identifier)
-def test_the_block_runs_as_printed(block: tuple[str, int, str, str], reference: str) -> None:
+def test_the_block_runs_as_printed(
+    block: tuple[str, int, str, str], reference: str, tmp_path: Path
+) -> None:
     page, line, language, body = block
     if body.startswith(REAL_BRAZE):
         pytest.skip(f"{page}:{line} needs real Braze")
@@ -133,16 +139,21 @@ def test_the_block_runs_as_printed(block: tuple[str, int, str, str], reference: 
     if language == "python":
         if body.strip() == EXAMPLE_MODULE.read_text().split('"""', 2)[2].strip():
             pytest.skip("examples/test_braze_contract.py, which test_schemathesis_door.py runs")
+        command = [sys.executable, "-c", body]
+        if body.startswith(TEST_FILE):  # a test file, run as its page says: with pytest
+            name = body.split(":", 1)[0].removeprefix("# ").strip()
+            (tmp_path / name).write_text(body)
+            command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", name]
         result = subprocess.run(
-            [sys.executable, "-c", body],
+            command,
             capture_output=True,
             text=True,
             env=environment,
-            cwd=ROOT,
+            cwd=tmp_path if body.startswith(TEST_FILE) else ROOT,
             timeout=180,
             check=False,
         )
-        assert result.returncode == 0, result.stderr[-2000:]
+        assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
         return
     port = reference.rsplit(":", 1)[1]
     script = body.replace("127.0.0.1:8080", f"127.0.0.1:{port}")

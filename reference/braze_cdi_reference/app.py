@@ -840,13 +840,11 @@ class _Journaling:
             nonlocal recorded
             recorded = True
             keys = list(server.fixtures.keys)
-            headers = tuple(
-                (
-                    name.decode("latin-1"),
-                    _masked_header(name.decode("latin-1"), value.decode("latin-1"), keys),
-                )
-                for name, value in scope.get("headers", [])
-            )
+            headers: dict[str, str] = {}
+            for raw_name, raw_value in scope.get("headers", []):
+                name = raw_name.decode("latin-1").lower()
+                value = _masked_header(name, raw_value.decode("latin-1"), keys)
+                headers[name] = f"{headers[name]}, {value}" if name in headers else value
             operation_id, integration_id = self._operation(scope["path"])
             fault = scope.get("state", {}).get("fault")
             server.journal.add(

@@ -243,7 +243,7 @@ class Recorded:
     method: str
     path: str
     query: str
-    headers: tuple[tuple[str, str], ...]
+    headers: Mapping[str, str]
     body: str
     status: int | None
     fault: str | None

@@ -279,3 +279,65 @@ def test_the_proxy_passes_a_wait_through_and_finds_nothing(installed: Path, tmp_
     assert waited.stdout.startswith(f"sync of {INTEGRATION} ended: success")
     assert proxy.returncode == 0, report + errors
     assert DEMO_KEY not in report + errors + waited.stdout + waited.stderr
+
+
+TUTORIAL = ROOT / "docs" / "test-your-pipeline.md"
+
+
+@pytest.fixture(scope="module")
+def double_only(wheels: list[Path]) -> Iterator[Path]:
+    """A fresh environment with the test double and the client, installed as the tutorial
+    prints it, and pytest: its bin/.
+    """
+    printed = next(
+        line.split("#")[0].strip()
+        for line in TUTORIAL.read_text().splitlines()
+        if line.startswith("pip install ")
+    )
+    with tempfile.TemporaryDirectory(prefix="braze-cdi-double-") as folder:
+        venv = Path(folder) / "venv"
+        (Path(folder) / "dist").mkdir()
+        for wheel in wheels:
+            shutil.copy(wheel, Path(folder) / "dist" / wheel.name)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+        path = f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"
+        for command in (printed, "pip install --quiet pytest"):
+            subprocess.run(
+                ["bash", "-c", command],
+                cwd=folder,
+                env={**_environment(), "PATH": path},
+                check=True,
+                timeout=900,
+            )
+        yield venv / "bin"
+
+
+def test_the_test_double_alone_installs_neither_schemathesis_nor_hypothesis(
+    double_only: Path, tmp_path: Path
+) -> None:
+    result = _run(double_only, "python", "-m", "pip", "list", "--format=json", cwd=tmp_path)
+    names = {item["name"].lower() for item in json.loads(result.stdout)}
+    assert {"braze-cdi-reference", "braze-cdi-sync", "pytest"} <= names
+    assert not names & {"schemathesis", "hypothesis", "braze-cdi-conformance"}
+
+
+def test_the_tutorials_test_file_passes_with_the_installed_fixture(
+    double_only: Path, tmp_path: Path
+) -> None:
+    text = TUTORIAL.read_text()
+    body = text.split("```python\n# test_pipeline.py", 1)[1].split("```", 1)[0]
+    (tmp_path / "test_pipeline.py").write_text("# test_pipeline.py" + body)
+    began = time.monotonic()
+    pytest_run = [str(double_only / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    result = subprocess.run(
+        [*pytest_run, "test_pipeline.py"],
+        cwd=tmp_path,
+        env={**_environment(), "PATH": f"{double_only}{os.pathsep}{os.environ.get('PATH', '')}"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "5 passed" in result.stdout
+    assert time.monotonic() - began < 120
