@@ -159,11 +159,11 @@ def test_the_block_runs_as_printed(
     script = body.replace("127.0.0.1:8080", f"127.0.0.1:{port}")
     script = re.sub(r"\b8081\b", str(free_port()), script)
     kept = []
-    for command in script.splitlines():
-        words = command.split("#", 1)[0].strip()
+    for printed in script.splitlines():
+        words = printed.split("#", 1)[0].strip()
         if words in RUN_ELSEWHERE or words.startswith(SERVES):
             continue  # run elsewhere (RUN_ELSEWHERE says where), or the server this test runs
-        kept.append(command)
+        kept.append(printed)
     result = subprocess.run(
         ["bash", "-euo", "pipefail", "-c", "\n".join(kept)],
         capture_output=True,
