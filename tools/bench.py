@@ -545,6 +545,48 @@ def _braze_cdi_wait(url: str) -> tuple[float, int, float]:
     return seconds, reads, peak_kib / 1024
 
 
+def bench_double(sizes: Sizes) -> list[Line]:
+    """The test double's scripting: its reset, and what its control API costs a request."""
+    from braze_cdi_contract.serving import serve_in_thread  # noqa: PLC0415
+    from braze_cdi_reference.app import CONTROL_PREFIX, ReferenceServer  # noqa: PLC0415
+    from braze_cdi_reference.fixtures import demo_fixtures  # noqa: PLC0415
+    from braze_cdi_reference.script import Injection, NextSync  # noqa: PLC0415
+
+    server = ReferenceServer(demo_fixtures(), control=True)
+    resets = []
+    for _ in range(sizes.blocks * 20):
+        server.set_history(DEMO_INTEGRATIONS[0], length=35_000)
+        server.next_sync(DEMO_INTEGRATIONS[0], NextSync("error", seconds=7200))
+        server.inject(Injection("listIntegrations", status=503, times=None))
+        began = time.perf_counter()
+        server.reset()
+        resets.append(time.perf_counter() - began)
+    calls = max(20, sizes.client_calls // 5)
+    with serve_in_thread(server.app) as url, httpx.Client(base_url=url, headers=HEADERS) as http:
+        http.get("/cdi/integrations")
+        plain = _per_call(lambda: http.get("/cdi/integrations"), calls)
+        clock = _per_call(lambda: http.get(f"{CONTROL_PREFIX}/clock"), calls)
+        scripted = _per_call(
+            lambda: http.post(
+                f"{CONTROL_PREFIX}/injections",
+                json={"operation_id": "listIntegrations", "delay": 0.0, "status": 503},
+            ),
+            calls,
+        )
+    return [
+        Line(
+            "test double: reset() with a 35,000-job history, a queued sync and an injection",
+            f"{statistics.median(resets) * 1000:.3f} ms median of {len(resets)}",
+            "target: under 10 ms",
+        ),
+        Line(
+            "test double: control API, one request (GET clock; POST an injection)",
+            f"{clock * 1000:.2f} ms; {scripted * 1000:.2f} ms",
+            f"a page of integrations: {plain * 1000:.2f} ms",
+        ),
+    ]
+
+
 def bench_history(sizes: Sizes) -> list[Line]:
     """What a wait and a page cost against 10, 1,000 and 35,000 past jobs (newest first)."""
     histories = HISTORIES[:2] if sizes == SMOKE else HISTORIES
@@ -729,6 +771,7 @@ def main(argv: list[str] | None = None) -> int:
             *bench_budget(sizes),
             *bench_wait(sizes),
             *bench_history(sizes),
+            *bench_double(sizes),
             *bench_client_ground(sizes),
             *bench_proxy(sizes),
         ]

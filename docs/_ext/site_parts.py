@@ -62,12 +62,53 @@ def kill_matrix() -> str:
     return "\n".join([head, "| --- | --- | --- |", *rows])
 
 
+def _schema_rows(schema: dict[str, Any], components: dict[str, Any]) -> list[str]:
+    """A table row per property of an object schema (its `$ref` followed)."""
+    if "$ref" in schema:
+        schema = components["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    required = set(schema.get("required", []))
+    rows = []
+    for name, given in schema.get("properties", {}).items():
+        kind = given.get("type", "object" if "$ref" in given else "")
+        kind = " or ".join(kind) if isinstance(kind, list) else kind
+        if "enum" in given:
+            kind += ": " + ", ".join(f"`{value}`" for value in given["enum"] if value is not None)
+        mark = "yes" if name in required else ""
+        rows.append(f"| `{name}` | {kind} | {mark} | {given.get('description', '')} |")
+    return rows
+
+
+def control_api() -> str:
+    import yaml  # noqa: PLC0415 - imported when a page asks
+    from braze_cdi_reference.control import DOCUMENT  # noqa: PLC0415
+
+    document = yaml.safe_load(DOCUMENT.read_text())
+    components = document["components"]
+    parts: list[str] = []
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if method == "parameters":
+                continue
+            parts += [f"### {method.upper()} `{path}`", "", operation["summary"] + ".", ""]
+            parts += [" ".join(operation["description"].split()), ""]
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            if body:
+                parts += ["| field | type | required | meaning |", "| --- | --- | --- | --- |"]
+                parts += [*_schema_rows(body["schema"], components), ""]
+            answers = ", ".join(
+                f"`{status}`" for status in operation["responses"] if status != "404"
+            )
+            parts += [f"Answers: {answers}; `404` where the control API is off.", ""]
+    return "\n".join(parts)
+
+
 WRITERS: dict[str, Callable[[], str]] = {
     "contract-reference": contract_reference,
     "review-rules": review_rules,
     "exit-codes": exit_codes,
     "client-ground": client_ground,
     "kill-matrix": kill_matrix,
+    "control-api": control_api,
 }
 
 

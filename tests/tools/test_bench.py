@@ -20,6 +20,8 @@ def test_smoke_run_prints_every_measurement() -> None:
         "| reference server memory over 1,000 requests, each a new ID, half new keys |",
         "| conformance suite vs gzip-bomb-success (a proving-ground server) |",
         "| suite vs reference with Braze's limit (20 per 60 s), --budget 20 |",
+        "| test double: reset() with a 35,000-job history, a queued sync and an injection |",
+        "| braze-cdi sync --wait against 1,000 past jobs (newest first; 2 s sync, poll 1.2 s) |",
     ):
         assert row in result.stdout
     assert "one 202 per integration: exactly" in result.stdout
