@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from braze_cdi_contract.serving import serve_in_thread
-from braze_cdi_reference.app import Page, ReferenceServer
+from braze_cdi_reference.app import ReferenceServer
 from braze_cdi_reference.fixtures import (
     DEMO_INTEGRATIONS,
     DEMO_KEY,
@@ -26,6 +26,7 @@ from braze_cdi_reference.fixtures import (
     Outcome,
     demo_fixtures,
 )
+from braze_cdi_reference.pytest_plugin import BrazeCdiServer
 from braze_cdi_sync import CdiClient, HistoryOutOfReach, Job, Retry, WaitTimedOut, flows
 
 from proving_ground.valid import JobsOldestFirst
@@ -35,20 +36,6 @@ INTEGRATION = DEMO_INTEGRATIONS[0]
 NO_JITTER = Retry(attempts=4, base_seconds=1.0, max_seconds=8.0, jitter=lambda: 1.0)
 SUCCESS = Outcome("success", 1000, 0)
 FAILURE = Outcome("error", 0, 1000)
-
-
-class ListsLate(ReferenceServer):
-    """Lists a job only 20 s after it started (its sync runs 10 s): it shows already ended."""
-
-    def page(self, items: Any, cursor: str | None, *, scope: str) -> Page | None:
-        if scope.startswith("jobs:"):
-            now = self.clock()
-            items = [(key, view) for key, view in items if int(key) <= self.listed_up_to(now)]
-        return super().page(items, cursor, scope=scope)
-
-    def listed_up_to(self, now: float) -> int:
-        jobs = self.jobs_of(INTEGRATION)
-        return max((job.sequence for job in jobs if job.started <= now - 20), default=0)
 
 
 class StartsNothingAfterTheFirst(ReferenceServer):
@@ -79,17 +66,34 @@ def client(
         yield braze
 
 
-def test_a_failing_job_listed_late_is_not_taken_for_the_success_before_it() -> None:
-    clock = FakeTime()
-    server = ListsLate(fixtures(), clock=clock)
-    with client(server, clock) as braze:
+def _sharing_its_clock(double: BrazeCdiServer) -> CdiClient:
+    """A client of the test double whose sleeps move the double's time on."""
+    return CdiClient(
+        double.url, double.key, sleep=double.sleep, clock=double.clock, retry=NO_JITTER
+    )
+
+
+def test_a_failing_job_listed_late_is_not_taken_for_the_success_before_it(
+    braze_cdi_server: BrazeCdiServer,
+) -> None:
+    # Each job is listed only 20 s after it started (its sync runs 10 s): it shows already ended.
+    braze_cdi_server.next_sync(INTEGRATION, status="success", seconds=10, listed_after=20)
+    braze_cdi_server.next_sync(
+        INTEGRATION,
+        status="error",
+        seconds=10,
+        listed_after=20,
+        rows_synced=0,
+        rows_failed_with_errors=1000,
+    )
+    with _sharing_its_clock(braze_cdi_server) as braze:
         first = braze.sync_and_wait(INTEGRATION, poll=5)
-        server.fixtures = replace(server.fixtures, outcomes={INTEGRATION: FAILURE})
-        clock.sleep(5)  # the next trigger comes 5 s after the first job was listed
+        braze_cdi_server.sleep(5)  # the next trigger comes 5 s after the first job was listed
         second = braze.sync_and_wait(INTEGRATION, poll=5)
     assert first.status == "success"
     assert (second.status, second.rows_failed) == ("error", 1000)
     assert second.started_at != first.started_at
+    braze_cdi_server.assert_triggered(INTEGRATION, times=2)
 
 
 def test_a_202_that_starts_nothing_is_never_a_success() -> None:
@@ -116,23 +120,18 @@ def test_client_and_server_clocks_apart_do_not_matter(skew: float) -> None:
     assert job.status == "success"
 
 
-def test_a_scheduled_sync_that_starts_during_the_wait_is_not_ours() -> None:
-    clock = FakeTime()
-    server = ReferenceServer(fixtures(FAILURE), clock=clock)
-    scheduled: list[float] = []
-
-    def sleep(seconds: float) -> None:
-        clock.sleep(seconds)
-        ours_ended = server.syncs_started == 1 and not server.is_running(INTEGRATION)
-        if ours_ended and not scheduled:  # the schedule fires as soon as ours has ended
-            server.fixtures = replace(server.fixtures, outcomes={INTEGRATION: SUCCESS})
-            server.mark_running(INTEGRATION)
-            scheduled.append(clock.now)
-
-    with client(server, clock, sleep=sleep) as braze:
+def test_a_scheduled_sync_that_starts_during_the_wait_is_not_ours(
+    braze_cdi_server: BrazeCdiServer,
+) -> None:
+    braze_cdi_server.next_sync(INTEGRATION, status="error", seconds=10)
+    # The schedule fires at once; the trigger's sync starts first, so it waits for ours.
+    braze_cdi_server.schedule_sync(INTEGRATION, after=1, status="success", seconds=10)
+    with _sharing_its_clock(braze_cdi_server) as braze:
         job = braze.sync_and_wait(INTEGRATION, poll=12)
-    assert scheduled  # the scheduled sync ran, and was listed beside ours
+    listed = [entry.status for entry in braze_cdi_server.requests("listJobSyncStatus")]
     assert job.status == "error"
+    assert listed  # polled while the scheduled sync ran beside ours
+    braze_cdi_server.assert_triggered(INTEGRATION, times=1)
 
 
 @pytest.mark.parametrize("history", [1, 10, 120])
