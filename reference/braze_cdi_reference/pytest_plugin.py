@@ -54,18 +54,20 @@ class BrazeCdiServer:
         self,
         integration_id: str,
         *,
-        status: str = "success",
+        status: str | None = None,
         seconds: float | None = None,
         rows_synced: int = 1000,
         rows_failed_with_errors: int = 0,
         listed_after: float | None = 0.0,
     ) -> None:
-        """The next sync a trigger of the integration starts ends `status` after `seconds`,
-        with its rows; its job shows `listed_after` seconds after it started (None: never).
+        """The next sync a trigger of the integration starts ends `status` (the contract's first
+        ended status, `success`, where not given) after `seconds`, with its rows; its job shows
+        `listed_after` seconds after it started (None: never).
         """
+        ending = status or self.server.contract.jobs.ended[0]
         self.server.next_sync(
             integration_id,
-            NextSync(status, seconds, rows_synced, rows_failed_with_errors, listed_after),
+            NextSync(ending, seconds, rows_synced, rows_failed_with_errors, listed_after),
         )
 
     def schedule_sync(
@@ -73,15 +75,16 @@ class BrazeCdiServer:
         integration_id: str,
         *,
         after: float = 0.0,
-        status: str = "success",
+        status: str | None = None,
         seconds: float | None = None,
         rows_synced: int = 1000,
         rows_failed_with_errors: int = 0,
     ) -> None:
         """The schedule starts a sync of the integration `after` seconds from now (the double's
-        clock), or once a sync running then has ended.
+        clock), or once a sync running then has ended; it ends `status` (as `next_sync`).
         """
-        sync = NextSync(status, seconds, rows_synced, rows_failed_with_errors)
+        ending = status or self.server.contract.jobs.ended[0]
+        sync = NextSync(ending, seconds, rows_synced, rows_failed_with_errors)
         self.server.schedule_sync(integration_id, self.clock() + after, sync)
 
     def set_history(self, integration_id: str, **history: Any) -> None:  # noqa: ANN401
