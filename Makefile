@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 VENV_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
-PY_SOURCES := commandline.py contract conformance reference proving_ground tools client examples tests docs
+PY_SOURCES := commandline.py contract conformance reference proving_ground tools client airflow-provider examples tests docs
 PORT ?= 8080
 SERVE_FLAGS ?=
 # Conformance target: BASE_URL empty means the bundled reference server. Keys travel in the
