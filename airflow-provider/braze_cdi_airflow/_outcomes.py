@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from braze_cdi_sync import Job
 
 from braze_cdi_airflow.exceptions import (
+    BrazeCdiException,
     BrazeCdiSyncConfigError,
     BrazeCdiSyncError,
     BrazeCdiSyncFailed,
@@ -16,10 +18,26 @@ from braze_cdi_airflow.exceptions import (
     JobDict,
 )
 
+T = TypeVar("T")
 NO_CANCEL = (
     "Braze has no endpoint to cancel a sync, so it still runs there; follow it with "
     "BrazeCdiSyncSensor or `braze-cdi status {integration_id}`"
 )
+
+
+# The XCom key of the job a failed task saw (a task that fails has no return value).
+FAILED_JOB_XCOM = "braze_cdi_job"
+
+
+def keeping_job(context: Mapping[str, Any], run: Callable[[], T]) -> T:
+    """`run()`, pushing the job of a BrazeCdiException it raises as the XCom FAILED_JOB_XCOM."""
+    try:
+        return run()
+    except BrazeCdiException as failure:
+        ti = context.get("ti")
+        if failure.job is not None and ti is not None:
+            ti.xcom_push(key=FAILED_JOB_XCOM, value=failure.job)
+        raise
 
 
 def job_from_dict(data: JobDict) -> Job:

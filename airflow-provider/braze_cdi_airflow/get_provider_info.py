@@ -8,6 +8,16 @@ from braze_cdi_airflow import __version__
 
 PACKAGE_NAME = "airflow-provider-braze-cdi"
 CONNECTION_TYPE = "braze_cdi"
+# The connection form: host and password, relabelled; the other fields hidden. Airflow 3.2 and
+# later read it from here; earlier versions from the hook's get_ui_field_behaviour().
+CONNECTION_FORM: dict[str, Any] = {
+    "hidden-fields": ["schema", "login", "port", "extra"],
+    "relabeling": {"host": "Instance or REST endpoint", "password": "REST API key"},
+    "placeholders": {
+        "host": "US-03, or https://rest.iad-03.braze.com",
+        "password": "a key with cdi.integration_sync and cdi.integration_job_status",
+    },
+}
 
 
 def get_provider_info() -> dict[str, Any]:
@@ -33,6 +43,7 @@ def get_provider_info() -> dict[str, Any]:
                 "connection-type": CONNECTION_TYPE,
                 "hook-class-name": "braze_cdi_airflow.hooks.braze_cdi.BrazeCdiHook",
                 "hook-name": "Braze CDI",
+                "ui-field-behaviour": CONNECTION_FORM,
             }
         ],
         "hooks": [

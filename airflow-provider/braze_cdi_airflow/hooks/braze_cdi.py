@@ -14,7 +14,7 @@ from braze_cdi_sync import AsyncCdiClient, CdiClient, resolve_host
 
 from braze_cdi_airflow._compat import BaseHook, aget_connection
 from braze_cdi_airflow.exceptions import BrazeCdiException
-from braze_cdi_airflow.get_provider_info import CONNECTION_TYPE
+from braze_cdi_airflow.get_provider_info import CONNECTION_FORM, CONNECTION_TYPE
 
 DEFAULT_CONN_ID = "braze_cdi_default"
 
@@ -66,15 +66,8 @@ class BrazeCdiHook(BaseHook):  # type: ignore[misc]
 
     @classmethod
     def get_ui_field_behaviour(cls) -> dict[str, Any]:
-        """The connection form: host and password, relabelled; the other fields hidden."""
-        return {
-            "hidden_fields": ["schema", "login", "port", "extra"],
-            "relabeling": {"host": "Instance or REST endpoint", "password": "REST API key"},
-            "placeholders": {
-                "host": "US-03, or https://rest.iad-03.braze.com",
-                "password": "a key with cdi.integration_sync and cdi.integration_job_status",
-            },
-        }
+        """The connection form, for Airflow before 3.2 (later ones read the provider info)."""
+        return {name.replace("-", "_"): value for name, value in CONNECTION_FORM.items()}
 
     def get_conn(self) -> CdiClient:
         """A blocking client for the connection (close it, or use it in a `with` block)."""

@@ -126,6 +126,9 @@ class BrazeCdiSyncOperator(BaseOperator):  # type: ignore[misc]
 
     def execute(self, context: Mapping[str, Any]) -> JobDict | None:
         """Reattach to the task's sync where a retry finds one, else trigger; then wait."""
+        return _outcomes.keeping_job(context, lambda: self._execute(context))
+
+    def _execute(self, context: Mapping[str, Any]) -> JobDict | None:
         deadline = time.time() + self.timeout
         with self.hook.get_conn() as client:
             found = self._reattach(client, context, deadline)
@@ -200,7 +203,6 @@ class BrazeCdiSyncOperator(BaseOperator):  # type: ignore[misc]
                     braze_cdi_conn_id=self.braze_cdi_conn_id,
                 ),
                 method_name="execute_after_running",
-                kwargs={"deadline": deadline},
             )
         except WaitTimedOut as timed_out:
             raise self._timed_out(
@@ -298,7 +300,6 @@ class BrazeCdiSyncOperator(BaseOperator):  # type: ignore[misc]
                     braze_cdi_conn_id=self.braze_cdi_conn_id,
                 ),
                 method_name="execute_complete",
-                kwargs={"deadline": deadline},
             )
         try:
             ended = client.wait_for_running(
@@ -312,31 +313,32 @@ class BrazeCdiSyncOperator(BaseOperator):  # type: ignore[misc]
 
     # After a deferral.
 
-    def execute_complete(
-        self,
-        context: Mapping[str, Any],
-        event: Mapping[str, Any],
-        deadline: float | None = None,
-    ) -> JobDict | None:
+    def execute_complete(self, context: Mapping[str, Any], event: Mapping[str, Any]) -> Any:  # noqa: ANN401
         """The triggerer's event: the ended job's XCom, or the outcome's exception. A retry's
-        running sync that had ended before its wait began is looked for again (`deadline`).
+        running sync that had ended before its wait began is looked for again.
         """
+        return _outcomes.keeping_job(context, lambda: self._complete(context, event))
+
+    def _complete(self, context: Mapping[str, Any], event: Mapping[str, Any]) -> JobDict | None:
         job = self._from_event(event)
         if job is not None:
             return self._judged(job, context)
-        if deadline is None:
-            raise BrazeCdiException(f"no job of {self.integration_id} was found to report")
+        deadline = float(event.get("deadline") or time.time() + self.timeout)
         with self.hook.get_conn() as client:
             found = self._reattach(client, context, deadline)
             if isinstance(found, Job):
                 return self._judged(found, context)
             return self._started_then_wait(client, context, deadline, found)
 
-    def execute_after_running(
-        self, context: Mapping[str, Any], event: Mapping[str, Any], deadline: float
-    ) -> JobDict | None:
+    def execute_after_running(self, context: Mapping[str, Any], event: Mapping[str, Any]) -> Any:  # noqa: ANN401
         """The running sync ended: trigger now (within the first deadline), then wait."""
+        return _outcomes.keeping_job(context, lambda: self._after_running(context, event))
+
+    def _after_running(
+        self, context: Mapping[str, Any], event: Mapping[str, Any]
+    ) -> JobDict | None:
         self._from_event(event, trigger_accepted=False)
+        deadline = float(event.get("deadline") or time.time() + self.timeout)
         with self.hook.get_conn() as client:
             return self._started_then_wait(client, context, deadline, None)
 

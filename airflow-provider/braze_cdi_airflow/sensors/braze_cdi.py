@@ -66,6 +66,9 @@ class BrazeCdiSyncSensor(BaseSensorOperator):  # type: ignore[misc]
 
     def poke(self, context: Mapping[str, Any]) -> bool | Any:  # noqa: ANN401 - PokeReturnValue
         """Whether the integration's most recent job has ended (with it as the XCom)."""
+        return _outcomes.keeping_job(context, self._poke)
+
+    def _poke(self) -> bool | Any:  # noqa: ANN401 - PokeReturnValue
         job = self._newest()
         if job is not None and job.running:
             self.log.info("a sync of %s runs (%s)", self.integration_id, _outcomes.described(job))
@@ -80,7 +83,7 @@ class BrazeCdiSyncSensor(BaseSensorOperator):  # type: ignore[misc]
             return super().execute(context)
         job = self._newest()
         if job is None or not job.running:
-            return self._ended(job)
+            return _outcomes.keeping_job(context, lambda: self._ended(job))
         self.defer(
             trigger=BrazeCdiRunningSyncTrigger(
                 integration_id=self.integration_id,
@@ -94,6 +97,9 @@ class BrazeCdiSyncSensor(BaseSensorOperator):  # type: ignore[misc]
 
     def execute_complete(self, context: Mapping[str, Any], event: Mapping[str, Any]) -> Any:  # noqa: ANN401
         """The triggerer's event: the ended job's XCom, or the outcome's exception."""
+        return _outcomes.keeping_job(context, lambda: self._complete(event))
+
+    def _complete(self, event: Mapping[str, Any]) -> Any:  # noqa: ANN401 - the XCom
         job = event.get("job")
         ended = _outcomes.job_from_dict(job) if isinstance(job, dict) else None
         if event.get("status") == "timeout":

@@ -3,7 +3,7 @@
 Each trigger serialises to its class path and plain values only (no key: the connection is read
 again where it runs), which is all a triggerer needs to rebuild it after a restart and go on
 waiting. Neither ever posts a trigger to Braze: they only read the job status. Each yields one
-event, a dict:
+event, a dict, which also carries the wait's `deadline` (so the task that resumes keeps it):
 
 - `{"status": "ended", "job": {...}}`: the job ended (`job` is None when no sync ran);
 - `{"status": "timeout", "message": ..., "job": {...} or None, "trigger_accepted": bool}`;
@@ -30,7 +30,13 @@ def _left(deadline: float) -> float:
     return max(deadline - time.time(), LAST_LOOK_SECONDS)
 
 
-async def _event(wait: Callable[[], Awaitable[Job | None]], progress: Progress) -> dict[str, Any]:
+async def _event(
+    wait: Callable[[], Awaitable[Job | None]], progress: Progress, deadline: float
+) -> dict[str, Any]:
+    return {**(await _outcome(wait, progress)), "deadline": deadline}
+
+
+async def _outcome(wait: Callable[[], Awaitable[Job | None]], progress: Progress) -> dict[str, Any]:
     try:
         job = await wait()
     except WaitTimedOut as timed_out:
@@ -100,7 +106,7 @@ class BrazeCdiSyncTrigger(BaseTrigger):  # type: ignore[misc]
                     progress=progress,
                 )
 
-            event = await _event(wait, progress)
+            event = await _event(wait, progress, self.deadline)
         yield TriggerEvent(event)
 
 
@@ -146,5 +152,5 @@ class BrazeCdiRunningSyncTrigger(BaseTrigger):  # type: ignore[misc]
                     self.integration_id, timeout=_left(self.deadline), poll=self.poll_interval
                 )
 
-            event = await _event(wait, progress)
+            event = await _event(wait, progress, self.deadline)
         yield TriggerEvent(event)
