@@ -46,6 +46,10 @@ RUN_ELSEWHERE = {
     "make test": "CI runs it on a fresh clone (.ci/run; tests/tools/test_workflows.py holds it)",
     "make review BASE=main": "tests/tools/test_review.py runs the review it makes "
     "(python -m tools.review --base) against a clone",
+    "pip install -c constraints.txt ./generated/braze-cdi-client ./client ./airflow-provider": (
+        "tests/airflow/environments.py installs them so beside Airflow's pins (make test-airflow)"
+    ),
+    "airflow providers list": "tests/airflow/test_provider_airflow3.py runs it in .venv-airflow3",
 }
 EXAMPLE_MODULE = ROOT / "examples" / "test_braze_contract.py"
 

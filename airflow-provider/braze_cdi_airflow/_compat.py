@@ -1,7 +1,8 @@
 """Every difference between the Airflow versions the provider supports, in one place.
 
-Airflow 3 exposes the authoring interface as `airflow.sdk`; Airflow 2.10 and 2.11 keep the same
-classes in `airflow.models`, `airflow.hooks` and `airflow.sensors`. The task's resumable state
+Airflow 3 exposes the authoring interface as `airflow.sdk` (3.0 without `BaseHook` and `conf`,
+which came in 3.1); Airflow 2.10 and 2.11 keep the same classes in `airflow.models`,
+`airflow.hooks` and `airflow.sensors`. The task's resumable state
 (`context["task_state_store"]`) exists from Airflow 3.3 on; elsewhere `state_store` is None and
 a retry reattaches by what the job status shows (see `operators.braze_cdi`).
 """
@@ -14,18 +15,26 @@ from typing import Any, Protocol
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 try:  # Airflow 3
-    from airflow.sdk import BaseHook, BaseOperator, BaseSensorOperator, PokeReturnValue, conf
-    from airflow.sdk.exceptions import AirflowException
+    from airflow.sdk import BaseOperator, BaseSensorOperator, PokeReturnValue
 
     AIRFLOW_3 = True
 except ImportError:  # Airflow 2.10, 2.11
-    from airflow.configuration import conf
-    from airflow.exceptions import AirflowException
-    from airflow.hooks.base import BaseHook
     from airflow.models import BaseOperator
     from airflow.sensors.base import BaseSensorOperator, PokeReturnValue
 
     AIRFLOW_3 = False
+try:  # Airflow 3.1 and later
+    from airflow.sdk import BaseHook
+except ImportError:  # Airflow 2, 3.0
+    from airflow.hooks.base import BaseHook
+try:  # Airflow 3.1 and later
+    from airflow.sdk import conf
+except ImportError:
+    from airflow.configuration import conf
+try:  # Airflow 3
+    from airflow.sdk.exceptions import AirflowException
+except ImportError:
+    from airflow.exceptions import AirflowException
 
 __all__ = [
     "AIRFLOW_3",

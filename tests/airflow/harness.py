@@ -285,7 +285,7 @@ def run_restart(out: Path, dag_id: str) -> None:
 
 
 def run_resume(out: Path, dag_id: str) -> None:
-    """The task instance the killed process left `running`, as the scheduler handles a task
+    """The task instance the killed process left behind, as the scheduler handles a task
     whose heartbeat stopped (up for retry), then the rest of the run, as dag.test() runs it
     (without clearing the run, which would discard the task's state).
     """
@@ -293,6 +293,9 @@ def run_resume(out: Path, dag_id: str) -> None:
     from airflow.utils.state import DagRunState, TaskInstanceState
 
     watch_deferrals()
+    if not AIRFLOW_3:
+        # Airflow 2's metadata models refer to the auth manager's users table.
+        import airflow.providers.fab.auth_manager.models  # noqa: F401
     dag = all_dags()[dag_id]
     say(f"=== BEGIN {dag_id}")
     db = session()
@@ -301,8 +304,11 @@ def run_resume(out: Path, dag_id: str) -> None:
         {"d": dag_id},
     ).scalar()
     dr = db.query(DagRun).filter(DagRun.dag_id == dag_id, DagRun.run_id == run).one()
+    # The killed try: `running` on Airflow 3; on Airflow 2, whose dag.test() never commits
+    # the running state, still `scheduled` (a worker would have committed it).
+    lost = {TaskInstanceState.RUNNING, TaskInstanceState.QUEUED, TaskInstanceState.SCHEDULED}
     for ti in dr.get_task_instances(session=db):
-        if ti.state == TaskInstanceState.RUNNING:
+        if ti.state in lost and ti.try_number >= 1:
             ti.state = TaskInstanceState.UP_FOR_RETRY
             ti.end_date = airflow_now()
     db.commit()

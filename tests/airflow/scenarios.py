@@ -32,8 +32,8 @@ class Scenario:
     sync_seconds: float = 3.0
     # The job status lists a job of this integration only this long after it started.
     listed_after: float = 0.0
-    # A sync of the schedule starts at the task's first read and runs this long, unlisted for
-    # `running_unlisted` seconds (so the trigger meets the in-progress 429 itself).
+    # A sync of the schedule starts at the task's first request and runs this long, unlisted
+    # for `running_unlisted` seconds (so the trigger meets the in-progress 429 itself).
     already_running: float = 0.0
     running_unlisted: float = 0.0
     # The first trigger is answered 429 over the rate limit, with a reset this far ahead.
@@ -124,8 +124,19 @@ class ScenarioServer(ReferenceServer):
             if entry.integration_id == integration_id and entry.operation == "status"
         )
 
+    def _schedule_runs(self, integration_id: str) -> None:
+        """The schedule's sync of a scenario that has one starts before the task's first
+        request, whichever that is.
+        """
+        scenario = self.scenario(integration_id)
+        if scenario and scenario.already_running and integration_id not in self.scheduled:
+            now = self.clock()
+            self.scheduled[integration_id] = now
+            self.jobs_of(integration_id).add(now, now + scenario.already_running, scenario.outcome)
+
     async def trigger(self, request: Request) -> Response:
         integration_id = request.path_params["integration_id"].lower()
+        self._schedule_runs(integration_id)
         scenario = self.scenario(integration_id)
         if scenario and scenario.over_limit_once and integration_id not in self._limited:
             self._limited.add(integration_id)
@@ -139,12 +150,7 @@ class ScenarioServer(ReferenceServer):
 
     async def job_sync_status(self, request: Request) -> Response:
         integration_id = request.path_params["integration_id"].lower()
-        scenario = self.scenario(integration_id)
-        if scenario and scenario.already_running and integration_id not in self.scheduled:
-            # The schedule's sync starts just before the task's first look.
-            now = self.clock()
-            self.scheduled[integration_id] = now
-            self.jobs_of(integration_id).add(now, now + scenario.already_running, scenario.outcome)
+        self._schedule_runs(integration_id)
         response = await super().job_sync_status(request)
         self.journal.append(Entry(integration_id, "status", response.status_code, time.time()))
         return response
@@ -286,7 +292,7 @@ OUTCOMES = (
             "listed_late",
             listed_after=20,
             whole_seconds=True,
-            options={**DEFERRED, "timeout": 90},
+            options={**DEFERRED, "timeout": 45},
         ),
         "success",
         None,

@@ -337,6 +337,9 @@ def example(airflow3: Airflow, key: str) -> tuple[ReferenceServer, Run]:
 
 def test_the_documented_example_dag_runs(example: tuple[ReferenceServer, Run]) -> None:
     server, run = example
+    waited = run.task("braze_cdi_example", "wait_for_scheduled_sync")
+    assert waited["state"] == "success"  # no sync ran: the newest job of the history
+    assert waited["xcom"]["return_value"]["job_status"] == "success"
     task = run.task("braze_cdi_example", "sync_braze")
     assert task["state"] == "success"
     assert task["xcom"]["return_value"]["integration_id"] == DEMO_INTEGRATIONS[0]

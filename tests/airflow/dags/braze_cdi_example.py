@@ -9,6 +9,7 @@ import pendulum
 from airflow.providers.standard.operators.empty import EmptyOperator
 from airflow.sdk import DAG
 from braze_cdi_airflow.operators.braze_cdi import BrazeCdiSyncOperator
+from braze_cdi_airflow.sensors.braze_cdi import BrazeCdiSyncSensor
 
 with DAG(
     dag_id="braze_cdi_example",
@@ -18,6 +19,14 @@ with DAG(
     params={"integration_id": "3f2b8c1e-7d4a-4e6b-9c0d-1a2b3c4d5e6f"},
     default_args={"retries": 2},
 ) as dag:
+    # A sync the schedule started may still be reading the tables: let it end first.
+    scheduled = BrazeCdiSyncSensor(
+        task_id="wait_for_scheduled_sync",
+        integration_id="{{ params.integration_id }}",
+        mode="reschedule",  # or "poke", or deferrable=True
+        poke_interval=60,
+        timeout=3600,
+    )
     # Stands for the job that fills the tables the integration reads.
     load_warehouse = EmptyOperator(task_id="load_warehouse")
 
@@ -32,4 +41,4 @@ with DAG(
         fail_on_partial=False,  # partial: success with a warning
     )
 
-    load_warehouse >> sync
+    scheduled >> load_warehouse >> sync
