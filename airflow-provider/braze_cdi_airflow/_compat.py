@@ -1,8 +1,8 @@
 """Every difference between the Airflow versions the provider supports, in one place.
 
-Airflow 3 exposes the authoring interface as `airflow.sdk` (3.0 without `BaseHook` and `conf`,
-which came in 3.1); Airflow 2.10 and 2.11 keep the same classes in `airflow.models`,
-`airflow.hooks` and `airflow.sensors`. The task's resumable state
+Airflow 3 exposes the authoring interface as `airflow.sdk` (`BaseHook` and `conf` since 3.1);
+Airflow 2.10 and 2.11 keep the same classes in `airflow.models`, `airflow.hooks` and
+`airflow.sensors`. The task's resumable state
 (`context["task_state_store"]`) exists from Airflow 3.3 on; elsewhere `state_store` is None and
 a retry reattaches by what the job status shows (see `operators.braze_cdi`).
 """
@@ -25,7 +25,7 @@ except ImportError:  # Airflow 2.10, 2.11
     AIRFLOW_3 = False
 try:  # Airflow 3.1 and later
     from airflow.sdk import BaseHook
-except ImportError:  # Airflow 2, 3.0
+except ImportError:  # Airflow 2
     from airflow.hooks.base import BaseHook
 try:  # Airflow 3.1 and later
     from airflow.sdk import conf

@@ -1,7 +1,8 @@
 """The Airflow tier's virtual environments, each built from a pinned requirements file.
 
 `.venv-airflow` holds Apache Airflow 2.11 with airflow-provider-braze 1.0.4 (the third-party
-provider), `.venv-airflow3` Apache Airflow 3.3.2. Each is built the first time it is needed, and
+provider), `.venv-airflow3` Apache Airflow 3.3.2 (the current 3.x), `.venv-airflow31` Apache
+Airflow 3.1.8 (the oldest 3.x the provider supports). Each is built the first time it is needed, and
 again when its requirements file or a package installed into it changes its pyproject.toml:
 first every pin, exactly (`--no-deps`), then the project's own packages (the generated client,
 `braze-cdi-sync`, the provider) as editable installs with the pins as constraints, so that pip
@@ -80,3 +81,4 @@ class Environment:
 
 AIRFLOW_2 = Environment(ROOT / ".venv-airflow", HERE / "requirements.txt")
 AIRFLOW_3 = Environment(ROOT / ".venv-airflow3", HERE / "requirements-3.txt")
+AIRFLOW_3_1 = Environment(ROOT / ".venv-airflow31", HERE / "requirements-3.1.txt")

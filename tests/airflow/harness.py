@@ -137,7 +137,11 @@ def deferred(ti_id: Any) -> dict[str, Any]:
 
     db = session()
     try:
-        ti = db.get(TaskInstance, ti_id)
+        try:
+            ti = db.get(TaskInstance, ti_id)
+        except Exception:  # noqa: BLE001 - Airflow 3.1 keys task instances by a string
+            db.rollback()
+            ti = db.get(TaskInstance, str(ti_id))
         row = db.get(Trigger, ti.trigger_id) if ti.trigger_id is not None else None
         pool = Pool.get_default_pool(session=db)
         busy = db.execute(
@@ -313,9 +317,11 @@ def run_resume(out: Path, dag_id: str) -> None:
             ti.end_date = airflow_now()
     db.commit()
     if AIRFLOW_3:
-        from airflow.serialization.serialized_objects import DagSerialization
+        # What dag.test() hands the run: the DAG as the scheduler reads it.
+        from airflow.serialization import serialized_objects as serialized
 
-        dr.dag = DagSerialization.deserialize_dag(DagSerialization.serialize_dag(dag))
+        made = getattr(serialized, "DagSerialization", None) or serialized.SerializedDAG  # 3.1
+        dr.dag = made.deserialize_dag(made.serialize_dag(dag))
     else:
         dr.dag = dag
     while dr.state == DagRunState.RUNNING:

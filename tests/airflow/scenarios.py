@@ -1,5 +1,8 @@
 """The scenarios the Airflow tier runs as DAGs, and the reference server that plays them.
 
+The Airflow tier's one door to the reference server (`reference.*`, soon an installable package
+of its own): the other modules of tests/airflow import it from here.
+
 Each scenario has an integration of its own on one `ScenarioServer`: how its syncs end and how
 long they run, how late its jobs are listed, a sync of the schedule already running when its
 task first reads the job status, or a trigger over the rate limit. The server journals every
@@ -18,7 +21,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from reference.app import Page, RateState, ReferenceServer
-from reference.fixtures import ApiKey, Outcome, demo_fixtures
+from reference.fixtures import DEMO_INTEGRATIONS, ApiKey, Outcome, demo_fixtures
+from reference.serving import serve_in_thread
+
+__all__ = ["DEMO_INTEGRATIONS", "ReferenceServer", "demo_server", "serve_in_thread"]
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,13 @@ def braze_options(options: dict[str, Any]) -> dict[str, Any]:
     kept = {"poll_interval": options.get("poll_interval", 2)}
     kept["timeout"] = int(options.get("timeout", 60))
     return kept
+
+
+def demo_server(key: str) -> ReferenceServer:
+    """The reference server with its demo fixtures, whose one key is `key`."""
+    base = demo_fixtures()
+    everything = base.keys["demo-key-full-access"].permissions
+    return ReferenceServer(replace(base, keys={key: ApiKey("demo", everything)}))
 
 
 def new_key() -> str:

@@ -19,10 +19,16 @@ from typing import Any
 import pytest
 
 from commandline import ROOT
-from reference.serving import serve_in_thread
 from tests.airflow.environments import AIRFLOW_2
 from tests.airflow.runner import Airflow, Run, connection, leaks
-from tests.airflow.scenarios import OUTCOMES, RETRY, Scenario, ScenarioServer, new_key
+from tests.airflow.scenarios import (
+    OUTCOMES,
+    RETRY,
+    Scenario,
+    ScenarioServer,
+    new_key,
+    serve_in_thread,
+)
 
 pytestmark = [pytest.mark.airflow, pytest.mark.timeout(1800)]
 PAGE = ROOT / "docs" / "airflow.md"

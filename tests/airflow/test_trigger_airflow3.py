@@ -11,10 +11,9 @@ from typing import Any
 
 import pytest
 
-from reference.serving import serve_in_thread
 from tests.airflow.environments import AIRFLOW_3
 from tests.airflow.runner import Airflow, connection, leaks
-from tests.airflow.scenarios import Scenario, ScenarioServer, new_key
+from tests.airflow.scenarios import Scenario, ScenarioServer, new_key, serve_in_thread
 
 pytestmark = [pytest.mark.airflow, pytest.mark.timeout(900)]
 UNIT = Scenario("trigger_unit", sync_seconds=4)
