@@ -57,7 +57,7 @@ PYTEST_WORKERS ?= 4
 test: lint-spec lint ## The fast tier (under 5 minutes): spec lint, code lint, every test but the tiers below
 	$(PY) -m pytest -m "not airflow" -n $(PYTEST_WORKERS)
 
-test-airflow: $(VENV_STAMP) ## The Airflow tier: builds .venv-airflow, runs airflow-provider-braze against the reference
+test-airflow: $(VENV_STAMP) ## The Airflow tier: builds .venv-airflow3 (Airflow 3.3), .venv-airflow31 (3.1), .venv-airflow (2.11); runs the kit's provider and airflow-provider-braze against the reference
 	$(PY) -m pytest -m airflow
 
 test-all: test mutants test-airflow ## Everything CI runs: the fast tier, the whole kill matrix, the Airflow tier
