@@ -46,6 +46,8 @@ class Scenario:
     over_limit_once: float = 0.0
     # The job status writes this integration's times to the whole second (as Braze may).
     whole_seconds: bool = False
+    # The key's workspace has no such integration: 404 `Integration not found`.
+    unknown: bool = False
     options: dict[str, Any] = field(default_factory=dict)
     retries: int = 0
 
@@ -109,7 +111,7 @@ class ScenarioServer(ReferenceServer):
         fixtures = replace(
             base,
             keys={key: ApiKey("demo", everything)},
-            integrations=dict.fromkeys(self.scenarios, "demo"),
+            integrations={i: "demo" for i, s in self.scenarios.items() if not s.unknown},
             outcomes={identifier: s.outcome for identifier, s in self.scenarios.items()},
             history=3,
         )
@@ -318,6 +320,13 @@ OUTCOMES = (
         None,
         "success",
         "the first trigger over the rate limit (reset 3 s later)",
+    ),
+    Expected(
+        Scenario("not_found", unknown=True, options=BLOCKING),
+        "failed",
+        "BrazeCdiApiError",
+        None,
+        "an integration the key's workspace does not have (404)",
     ),
     Expected(
         Scenario(
