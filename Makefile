@@ -7,8 +7,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 VENV_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
-PY_SOURCES := contract conformance reference proving_ground tools client examples tests docs
-# The project's packages, each a folder with its pyproject.toml beside its import package.
+PY_SOURCES := contract conformance reference proving_ground tools client airflow-provider examples tests docs
+# The project's packages installed in .venv, each a folder with its pyproject.toml beside its import
+# package (airflow-provider/, which needs Airflow, lives in the Airflow tier's environments).
 PACKAGES := generated/braze-cdi-client client contract reference conformance
 PORT ?= 8080
 SERVE_FLAGS ?=
@@ -62,7 +63,7 @@ test: lint-spec lint ## The fast tier (under 5 minutes): spec lint, code lint, e
 test-installed: $(VENV_STAMP) ## The installed tier: builds the wheels, installs them in a fresh venv outside the checkout, runs them there
 	$(PY) -m pytest -m installed
 
-test-airflow: $(VENV_STAMP) ## The Airflow tier: builds .venv-airflow, runs airflow-provider-braze against the reference
+test-airflow: $(VENV_STAMP) ## The Airflow tier: builds .venv-airflow3 (Airflow 3.3), .venv-airflow31 (3.1), .venv-airflow (2.11); runs the kit's provider and airflow-provider-braze against the reference
 	$(PY) -m pytest -m airflow
 
 test-all: test mutants test-airflow test-installed ## Everything CI runs: the fast tier, the kill matrix, the Airflow and installed tiers

@@ -65,6 +65,10 @@ RUN_ELSEWHERE = {
     "pip install braze-cdi-contract": INSTALLED,
     "pip install braze-cdi-reference": INSTALLED,
     "pip install braze-cdi-conformance braze-cdi-reference": INSTALLED,
+    "pip install -c constraints.txt ./generated/braze-cdi-client ./client ./airflow-provider": (
+        "tests/airflow/environments.py installs them so beside Airflow's pins (make test-airflow)"
+    ),
+    "airflow providers list": "tests/airflow/test_provider_airflow3.py runs it in .venv-airflow3",
 }
 # Lines that start the server this test runs itself.
 SERVES = ("make serve", "braze-cdi-reference --port 8080")

@@ -2,20 +2,17 @@
 
 `BrazeRunCDIJobOperator` (airflow-provider-braze 1.0.4, on Apache Airflow 2.11) posts the trigger,
 then polls `job_sync_status` until the job ends and returns it. It runs in its own virtual
-environment, `.venv-airflow`, built from tests/airflow/requirements.txt the first time (about 80 s
-of installing on this project's machines; later runs reuse it, and a changed requirements file
-rebuilds it). The reference server runs here, on loopback, with the demo fixtures, behind the
-passive conformance proxy (`python -m conformance proxy`), which must find nothing.
+environment, `.venv-airflow`, built from tests/airflow/requirements.txt the first time (see
+`environments.py`; later runs reuse it). The reference server runs here, on loopback, with the
+demo fixtures, behind the passive conformance proxy (`braze-cdi-conformance proxy`), which must
+find nothing.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import shutil
 import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -27,40 +24,10 @@ from braze_cdi_contract.serving import serve_in_thread
 from braze_cdi_reference.app import ReferenceServer
 from braze_cdi_reference.fixtures import DEMO_INTEGRATIONS, DEMO_KEY, demo_fixtures
 
-from tools import ROOT
+from tests.airflow.environments import AIRFLOW_2
 
 HERE = Path(__file__).resolve().parent
-REQUIREMENTS = HERE / "requirements.txt"
-VENV = ROOT / ".venv-airflow"
-STAMP = VENV / ".installed"
 INTEGRATION, PARTIAL = DEMO_INTEGRATIONS
-
-
-def airflow_python() -> Path:
-    """The Python of .venv-airflow, built (or rebuilt) when its requirements changed."""
-    wanted = hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()
-    python = VENV / "bin" / "python"
-    if STAMP.exists() and STAMP.read_text().strip() == wanted and python.exists():
-        return python
-    shutil.rmtree(VENV, ignore_errors=True)
-    subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True, timeout=120)
-    subprocess.run(
-        [
-            str(python),
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "--no-deps",
-            "-r",
-            str(REQUIREMENTS),
-        ],
-        check=True,
-        timeout=900,
-    )
-    STAMP.write_text(wanted + "\n")
-    return python
 
 
 def run_operator(python: Path, url: str, integration_id: str, home: Path) -> dict[str, object]:
@@ -89,7 +56,7 @@ def run_operator(python: Path, url: str, integration_id: str, home: Path) -> dic
 @pytest.mark.airflow
 @pytest.mark.timeout(1200)
 def test_the_airflow_provider_triggers_and_waits_for_the_end(tmp_path: Path) -> None:
-    python = airflow_python()
+    python = AIRFLOW_2.build()
     server = ReferenceServer(replace(demo_fixtures(), sync_seconds=2.0))
     findings: list[str] = []
     with serve_in_thread(server.app) as upstream:
