@@ -24,6 +24,7 @@ PACKAGES = (
     "client",
     "reference",
     "conformance",
+    "airflow-provider",
 )
 BUILT = "built: "
 HOOKS = (

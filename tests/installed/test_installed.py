@@ -39,6 +39,7 @@ DISTRIBUTIONS = (
     "braze-cdi-sync",
     "braze-cdi-reference",
     "braze-cdi-conformance",
+    "airflow-provider-braze-cdi",  # built here, installed and run by the Airflow tier
 )
 
 
