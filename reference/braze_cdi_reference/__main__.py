@@ -25,6 +25,14 @@ from braze_cdi_reference.fixtures import (
 )
 
 
+# What each exit status means (the docs' exit-status page is written from this).
+EXIT_STATUSES = {
+    0: "stopped by Ctrl-C or SIGTERM, after serving",
+    2: "bad arguments, a fixture file it cannot use, or a port it cannot listen on (one line)",
+    130: "interrupted before it served",
+}
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="braze-cdi-reference",
