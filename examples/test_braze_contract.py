@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-import braze_cdi_conformance.schemathesis_hooks  # noqa: F401 - registers the project's checks
+import braze_cdi_conformance.schemathesis_hooks  # noqa: F401 - registers the checks
 import pytest
 import schemathesis
 
@@ -30,5 +30,5 @@ def base_url() -> str:
 
 
 @schema.parametrize()
-def test_the_server_keeps_the_contract(case: schemathesis.Case[Any], base_url: str) -> None:
+def test_the_contract_is_kept(case: schemathesis.Case[Any], base_url: str) -> None:
     case.call_and_validate(base_url=base_url)

@@ -221,10 +221,14 @@ def test_the_readme_is_a_front_door() -> None:
     assert all((ROOT / link).exists() for link in linked), linked
 
 
+# The repository the test's build links (a name of this project, on a host that cannot exist).
+REPOSITORY = "https://forge.invalid/braze-cdi-contract-kit"
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     where = tmp_path_factory.mktemp("site")
-    result = docs.build(where)
+    result = docs.build(where, {**os.environ, "REPOSITORY_URL": REPOSITORY})
     assert result.returncode == 0, result.stderr[-3000:]
     return where
 
@@ -264,7 +268,7 @@ def test_the_generated_parts_are_filled_in(site: Path) -> None:
     assert "running-statuses-changed" in review
     reference = (site / "contract-reference.html").read_text()
     assert "cdi.integration_sync" in reference
-    client = (site / "client.html").read_text()
+    client = (site / "client-ground.html").read_text()
     assert "gzip-bomb" in client  # the client's proving ground, from its registry
     api = (site / "api.html").read_text()
     assert "sync_and_wait" in api
@@ -308,10 +312,141 @@ def test_each_wheel_carries_the_license_and_a_real_readme(package: str, tmp_path
 def test_the_suites_page_names_every_check() -> None:
     from braze_cdi_conformance.checks import CHECKS  # noqa: PLC0415 - the suite's registry
 
-    page = (ROOT / "docs" / "suite.md").read_text()
+    page = (ROOT / "docs" / "checks.md").read_text()
     missing = [check.name for check in CHECKS if f"| `{check.name}` |" not in page]
     assert missing == []
 
 
 def test_the_sites_contract_reference_holds_every_fact_without_scripts(site: Path) -> None:
     assert_every_fact_of_the_contract((site / "contract-reference.html").read_text())
+
+
+# Pages written from sources (the generated reference, the changelog); every other page is
+# written by hand and held to the bounds of a readable page.
+GENERATED_PAGES = {"contract-reference", "review-rules", "api", "cli", "changelog"}
+# The most words a paragraph (or a table cell) of the site may hold.
+PARAGRAPH_WORDS = 80
+# The widest line of a shell or python block: at 1280 px, longer lines are cut in the first screen
+# (92 characters show there).
+CODE_LINE = 90
+
+
+def _text(fragment: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", fragment))
+
+
+def _built_pages(site: Path) -> dict[str, str]:
+    return {page.stem: page.read_text() for page in site.glob("*.html")}
+
+
+def _article(page: str) -> str:
+    return page.split('<article role="main"', 1)[1].split("</article>", 1)[0]
+
+
+def test_no_option_is_printed_with_a_dash(site: Path) -> None:
+    # Smart quotes would print "--timeout" as "\u2013timeout": what a reader copies must run.
+    dashed = {
+        name: sorted(set(re.findall(r"[\u2013\u2014][a-z][a-z-]+", _text(_article(page)))))
+        for name, page in _built_pages(site).items()
+        if '<article role="main"' in page
+    }
+    assert {name: found for name, found in dashed.items() if found} == {}
+
+
+def test_every_public_name_of_the_client_is_on_the_api_page(site: Path) -> None:
+    import inspect  # noqa: PLC0415
+
+    import braze_cdi_sync  # noqa: PLC0415
+
+    page = (site / "api.html").read_text()
+    text = " ".join(_text(page).split())
+    missing, undescribed = [], []
+    for name in braze_cdi_sync.__all__:
+        if f'id="braze_cdi_sync.{name}"' not in page:
+            missing.append(name)
+            continue
+        value = getattr(braze_cdi_sync, name)
+        if inspect.isclass(value) or inspect.isfunction(value):
+            first = " ".join((inspect.getdoc(value) or "").split("\n\n")[0].split())
+            if not first or first[:60] not in text:
+                undescribed.append(name)
+    for method in ("from_env", "start_sync", "wait_for_sync", "recent_jobs"):
+        if f'id="braze_cdi_sync.CdiClient.{method}"' not in page:
+            missing.append(f"CdiClient.{method}")
+    assert (missing, undescribed) == ([], [])
+    assert "&lt;built-in function" not in page
+    assert "<built-in function" not in page
+    assert "Bases: _" not in text  # a private base says nothing to a reader
+
+
+def test_every_paragraph_is_short(site: Path) -> None:
+    long = []
+    for name, page in _built_pages(site).items():
+        if name in {"changelog", "genindex", "search"} or '<article role="main"' not in page:
+            continue
+        for paragraph in re.findall(r"<p>(.*?)</p>", _article(page), re.S):
+            words = len(_text(paragraph).split())
+            if words > PARAGRAPH_WORDS:
+                long.append(f"{name}: {words} words: {_text(paragraph)[:60]}")
+    assert long == []
+
+
+def test_every_block_a_reader_copies_fits_the_page() -> None:
+    wide = [
+        f"{page}:{line}: {len(text)} characters"
+        for page, line, language, body in BLOCKS
+        if page.startswith(("docs/", "README")) and language in {"shell", "python"}
+        for text in body.splitlines()
+        if len(text) > CODE_LINE
+    ]
+    assert wide == []
+
+
+def test_a_generated_part_says_on_the_forge_what_the_site_shows() -> None:
+    # On the forge, where the README links the pages, a marker alone would be a blank.
+    bare = []
+    for page in sorted((ROOT / "docs").glob("*.md")):
+        lines = [*page.read_text().splitlines(), ""]
+        bare += [
+            f"{page.name}:{number + 1}"
+            for number, line in enumerate(lines[:-1])
+            if line.startswith("<!-- generated:") and not lines[number + 1].startswith("> ")
+        ]
+    assert bare == []
+
+
+def test_the_benchmarks_prose_states_no_figure() -> None:
+    # Figures live in the tables, pasted from one run; prose that quotes them drifts.
+    prose = [
+        line
+        for line in _outside_blocks((ROOT / "docs" / "benchmarks.md").read_text())
+        if not line.startswith("|")
+    ]
+    figures = [
+        line
+        for line in prose
+        if re.search(r"\b\d+(\.\d+)?\s?(ms|s|MiB|MB|x|%|requests|reads)\b", line)
+    ]
+    assert figures == []
+
+
+def _outside_blocks(text: str) -> list[str]:
+    return FENCE.sub("", text).splitlines()
+
+
+def test_the_site_names_its_release_and_links_its_repository(site: Path) -> None:
+    from braze_cdi_contract import load as load_contract  # noqa: PLC0415
+
+    newest = re.search(r"^## (\d{4}-\d{2}-\d{2}: .+)$", (ROOT / "CHANGELOG.md").read_text(), re.M)
+    assert newest is not None
+    index = (site / "index.html").read_text()
+    assert f"Release {html.escape(newest[1], quote=False)}" in index
+    assert f"contract {load_contract().version}" in newest[1]
+    assert f'href="{REPOSITORY}"' in index
+
+
+def test_long_paths_break_at_slashes(site: Path) -> None:
+    reference = (site / "contract-reference.html").read_text()
+    heading = re.search(r"<h2[^>]*>.*?job_sync_status.*?</h2>", reference, re.S)
+    assert heading is not None
+    assert "/<wbr>job_sync_status" in heading[0]

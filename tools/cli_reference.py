@@ -59,11 +59,16 @@ def _default(action: argparse.Action) -> str:
     return f"`{action.default}`"
 
 
-def _options(parser: argparse.ArgumentParser) -> list[str]:
-    """A table row per option or argument of a parser (what --help hides, left out)."""
+def _options(parser: argparse.ArgumentParser, shown: frozenset[str] = frozenset()) -> list[str]:
+    """A table row per option or argument of a parser: what --help hides, `--help` itself and
+    the options already `shown` for the command above it are left out."""
     rows = []
     for action in parser._actions:
-        if action.help == argparse.SUPPRESS or isinstance(action, argparse._SubParsersAction):
+        if (
+            action.help == argparse.SUPPRESS
+            or isinstance(action, (argparse._SubParsersAction, argparse._HelpAction))
+            or action.dest in shown
+        ):
             continue
         names = ", ".join(f"`{name}`" for name in action.option_strings) or f"`{action.dest}`"
         if action.option_strings and action.nargs != 0:
@@ -72,6 +77,8 @@ def _options(parser: argparse.ArgumentParser) -> list[str]:
             names += " (" + ", ".join(f"`{choice}`" for choice in action.choices) + ")"
         help_text = (action.help or "") % {"default": action.default, "prog": parser.prog}
         rows.append(f"| {names} | {_default(action)} | {_cell(help_text)} |")
+    if not rows:
+        return []
     return ["| option | default | what it does |", "| --- | --- | --- |", *rows]
 
 
@@ -82,6 +89,14 @@ def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.Argument
     return {}
 
 
+def _summaries(parser: argparse.ArgumentParser) -> dict[str, str]:
+    """What `--help` says of each subcommand."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return {choice.dest: choice.help or "" for choice in action._choices_actions}
+    return {}
+
+
 def reference_markdown() -> str:
     """The command reference: per command its synopsis, its options and its exit statuses."""
     parts: list[str] = []
@@ -89,17 +104,31 @@ def reference_markdown() -> str:
         parser = command.parser()
         usage = " ".join(parser.format_usage().removeprefix("usage: ").split())
         parts += [f"## `{command.name}`", "", f"From the package `{command.package}`.", ""]
+        if parser.description:
+            parts += [" ".join(parser.description.split()), ""]
         parts += ["```text", usage, "```", "", *_options(parser), ""]
+        shown = frozenset(action.dest for action in parser._actions)
+        summaries = _summaries(parser)
         for name, sub in _subcommands(parser).items():
             sub_usage = " ".join(sub.format_usage().removeprefix("usage: ").split())
-            parts += [f"### `{command.name} {name}`", "", "```text", sub_usage, "```", ""]
-            parts += [*_options(sub), ""]
-        parts += [f"Exit statuses: see [every command's](exit-statuses.md#{_anchor(command.name)})."]
-        parts.append("")
+            parts += [f"### `{command.name} {name}`", ""]
+            summary = sub.description or summaries.get(name, "")
+            if summary:
+                parts += [" ".join(summary.split()).capitalize().rstrip(".") + ".", ""]
+            parts += ["```text", sub_usage, "```", ""]
+            options = _options(sub, shown)
+            parts += [*options, ""] if options else []
+            if shown & {action.dest for action in sub._actions} - {"help"}:
+                parts += [f"It takes the options of `{command.name}` above too.", ""]
+        parts += [
+            f"Exit statuses: [`{command.name}`](exit-statuses.md#{_anchor(command.name)}).",
+            "",
+        ]
     return "\n".join(parts)
 
 
 def _anchor(name: str) -> str:
+    """The heading's anchor as MyST writes it for `## `NAME``."""
     return name.replace(" ", "-")
 
 

@@ -21,8 +21,11 @@ SOURCE = ROOT / "docs"
 SITE = ROOT / "build" / "site"
 
 
-def build(site: Path = SITE) -> subprocess.CompletedProcess[str]:
-    """Run Sphinx: every warning an error, a fresh build each time."""
+def build(
+    site: Path = SITE, environment: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run Sphinx: every warning an error, a fresh build each time (in `environment`, if given:
+    REPOSITORY_URL names the repository the site links)."""
     return subprocess.run(  # noqa: S603 - Sphinx, from this interpreter
         [
             sys.executable,
@@ -43,6 +46,7 @@ def build(site: Path = SITE) -> subprocess.CompletedProcess[str]:
         text=True,
         check=False,
         cwd=ROOT,
+        env=environment,
     )
 
 

@@ -1171,29 +1171,25 @@ def acknowledged(old_document: dict[str, Any], new_document: dict[str, Any]) -> 
 
 
 def rule_table() -> list[str]:
-    """The Markdown tables of every rule, as the review page of the site shows them: the
-    contract's rules beside oasdiff's, then the generated client's beside griffe's.
+    """The rules as the site's review-rules page shows them: the contract's rules, then the
+    generated client's, each part in sections by level, a row per rule. The other tool's
+    counterpart and where this project judges differently sit under the rule's reason, only where
+    there is something to say.
     """
     lines: list[str] = []
-    for part, tool, intro in (
-        ("contract", "oasdiff", ""),
-        (
-            "client",
-            "griffe",
-            "The generated client's rules (section 3 of the report, tools/clientdiff.py), beside "
-            "the kind of breakage griffe 2.4 reports for each:",
-        ),
+    for part, tool, title in (
+        ("contract", "oasdiff", "The contract's rules"),
+        ("client", "griffe", "The generated client's rules"),
     ):
-        lines += [intro, ""] if intro else []
-        lines += [
-            f"| rule | level | why | {tool} | where it differs |",
-            "| --- | --- | --- | --- | --- |",
-        ]
-        lines += [
-            f"| `{rule.name}` | {rule.level} | {rule.why} | {rule.counterpart} | "
-            f"{rule.differs or '—'} |"
-            for rule in RULE_LIST
-            if rule.part == part
-        ]
-        lines.append("")
+        lines += [f"## {title}", ""]
+        for level in ("breaking", "warning", "info"):
+            rules = [rule for rule in RULE_LIST if rule.part == part and rule.level == level]
+            if not rules:
+                continue
+            lines += [f"### {level.capitalize()} ({part})", "", f"| rule | why | {tool} |"]
+            lines.append("| --- | --- | --- |")
+            for rule in rules:
+                why = rule.why + (f" *Here:* {rule.differs}" if rule.differs else "")
+                lines.append(f"| `{rule.name}` | {why} | {rule.counterpart} |")
+            lines.append("")
     return lines[:-1]

@@ -157,7 +157,11 @@ def parser() -> argparse.ArgumentParser:
     status = commands.add_parser(
         "status", parents=[shared], help="list an integration's most recent sync jobs, newest first"
     )
-    status.add_argument("integration_id", type=_integration_id)
+    status.add_argument(
+        "integration_id",
+        type=_integration_id,
+        help="the integration's ID (braze-cdi list shows them)",
+    )
     how_many = status.add_mutually_exclusive_group()
     how_many.add_argument(
         "--limit",
@@ -175,7 +179,11 @@ def parser() -> argparse.ArgumentParser:
     sync = commands.add_parser(
         "sync", parents=[shared], help="trigger a sync; with --wait, wait for its end"
     )
-    sync.add_argument("integration_id", type=_integration_id)
+    sync.add_argument(
+        "integration_id",
+        type=_integration_id,
+        help="the integration's ID (braze-cdi list shows them)",
+    )
     sync.add_argument("--wait", action="store_true", help="wait for the job to end")
     _waiting_options(sync)
     sync.add_argument(
@@ -190,7 +198,11 @@ def parser() -> argparse.ArgumentParser:
         parents=[shared],
         help="wait for the sync that runs now (the schedule's, or a bare trigger's) to end",
     )
-    wait.add_argument("integration_id", type=_integration_id)
+    wait.add_argument(
+        "integration_id",
+        type=_integration_id,
+        help="the integration's ID (braze-cdi list shows them)",
+    )
     _waiting_options(wait)
     return command
 

@@ -39,7 +39,7 @@ import requests
 import schemathesis
 from braze_cdi_contract import Contract, ContractError
 from braze_cdi_contract import load as load_contract
-from braze_cdi_contract.commandline import Parser, port, unwritable
+from braze_cdi_contract.commandline import EXIT_INTERRUPTED, Parser, port, unwritable
 from braze_cdi_contract.serving import base_url, bind_loopback, run_until_stopped, uvicorn_server
 from starlette.background import BackgroundTask
 from starlette.requests import Request
@@ -56,6 +56,14 @@ from braze_cdi_conformance.suite import Result
 from braze_cdi_conformance.transport import Exchange, Sender
 
 EXIT_NOTHING_BROKEN, EXIT_FINDINGS, EXIT_CANNOT_RUN = 0, 1, 2
+# What each exit status means (the docs' exit-status page is written from this).
+EXIT_STATUSES = {
+    EXIT_NOTHING_BROKEN: "stopped by Ctrl-C or SIGTERM; the traffic it saw broke no promise",
+    EXIT_FINDINGS: "stopped; the traffic it saw broke a promise (the report names each check)",
+    EXIT_CANNOT_RUN: "could not run: bad arguments, a port it cannot listen on, or an upstream "
+    "it cannot reach (one line)",
+    EXIT_INTERRUPTED: "interrupted before it listened",
+}
 # Headers of one connection, not of the message: never passed on (RFC 9110, 7.6.1).
 HOP_BY_HOP = frozenset(
     {

@@ -1,17 +1,20 @@
 """A Sphinx extension: the parts of pages written from the repository's own sources.
 
-A page holds a marker, `<!-- generated: NAME -->`, on a line of its own; the build puts in its
-place what NAME's writer returns, taken from the contract, the review's rules, the command line
-or the proving grounds, so the site can never disagree with them. docs/ itself is not changed.
+A page holds a marker, `<!-- generated: NAME -->`, on a line of its own, followed by a quoted
+line (`> ...`) that says, to a reader of the page's source on the forge, what the built site shows
+there and where it comes from. The build puts in place of both what NAME's writer returns, taken
+from the contract, the review's rules, the command line or the proving grounds, so the site can
+never disagree with them. docs/ itself is not changed.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-MARKER = re.compile(r"^<!-- generated: ([a-z-]+) -->$", re.M)
+MARKER = re.compile(r"^<!-- generated: ([a-z-]+) -->$(?:\n> .*$)*", re.M)
 
 
 def contract_reference() -> str:
@@ -30,12 +33,16 @@ def review_rules() -> str:
     return "\n".join(rule_table())
 
 
-def exit_codes() -> str:
-    from braze_cdi_sync.cli import EXIT_CODES, INTERRUPTED  # noqa: PLC0415
+def commands() -> str:
+    from tools.cli_reference import reference_markdown  # noqa: PLC0415
 
-    rows = [f"| {code} | {meaning} |" for code, meaning in EXIT_CODES.items()]
-    rows.append(f"| {INTERRUPTED} | interrupted (Ctrl-C) |")
-    return "\n".join(["| exit | meaning |", "| --- | --- |", *rows])
+    return reference_markdown()
+
+
+def exit_statuses() -> str:
+    from tools.cli_reference import exit_statuses_markdown  # noqa: PLC0415
+
+    return exit_statuses_markdown()
 
 
 def client_ground() -> str:
@@ -105,7 +112,8 @@ def control_api() -> str:
 WRITERS: dict[str, Callable[[], str]] = {
     "contract-reference": contract_reference,
     "review-rules": review_rules,
-    "exit-codes": exit_codes,
+    "commands": commands,
+    "exit-statuses": exit_statuses,
     "client-ground": client_ground,
     "kill-matrix": kill_matrix,
     "control-api": control_api,
@@ -121,6 +129,36 @@ def _source_read(app: Any, docname: str, source: list[str]) -> None:  # noqa: AN
     source[0] = fill(source[0])
 
 
+# A heading, or the text of a code span: where a long path may break.
+_BREAKABLE = re.compile(
+    r"(<h[1-6][^>]*>)(.*?)(</h[1-6]>)|(<span class=\"pre\">)([^<]{24,})(</span>)", re.S
+)
+
+
+def _break_at_slashes(match: re.Match[str]) -> str:
+    opening, inner, closing = (match[1], match[2], match[3]) if match[1] else match.group(4, 5, 6)
+    # after each "/" of a text (never inside a tag): a line may break there, and nowhere in a word
+    parts = re.split(r"(<[^>]+>)", inner)
+    parts = [part if part.startswith("<") else part.replace("/", "/<wbr>") for part in parts]
+    return opening + "".join(parts) + closing
+
+
+def break_long_paths(html: str) -> str:
+    """The page with a break opportunity (`<wbr>`) after every "/" of its headings and of its long
+    code spans: `.../{integration_id}/job_sync_status` wraps at a slash, not inside a word. What a
+    reader copies is unchanged (`<wbr>` is no character)."""
+    return _BREAKABLE.sub(_break_at_slashes, html)
+
+
+def _build_finished(app: Any, exception: Exception | None) -> None:  # noqa: ANN401
+    if exception is not None or app.builder.format != "html":
+        return
+    for page in Path(app.outdir).rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        page.write_text(break_long_paths(text), encoding="utf-8")
+
+
 def setup(app: Any) -> dict[str, object]:  # noqa: ANN401 - Sphinx's application
     app.connect("source-read", _source_read)
+    app.connect("build-finished", _build_finished)
     return {"parallel_read_safe": True, "version": "1"}

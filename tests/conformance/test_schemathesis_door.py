@@ -193,4 +193,4 @@ def test_the_pytest_example_says_when_base_url_is_missing() -> None:
 def test_the_suites_page_shows_the_pytest_module_as_it_is() -> None:
     module = (ROOT / "examples" / "test_braze_contract.py").read_text()
     body = module.split('"""', 2)[2].strip()
-    assert f"```python\n{body}\n```" in (ROOT / "docs" / "suite.md").read_text()
+    assert f"```python\n{body}\n```" in (ROOT / "docs" / "in-ci.md").read_text()

@@ -644,7 +644,7 @@ def test_a_new_first_ended_status_shows_both_and_the_answers_it_reaches() -> Non
 
 
 def test_the_review_page_shows_the_rule_file() -> None:
-    page = (ROOT / "docs" / "review.md").read_text()
+    page = (ROOT / "docs" / "review-rules.md").read_text()
     assert "<!-- generated: review-rules -->" in page  # the site writes the table from the file
     sys.path.insert(0, str(ROOT / "docs" / "_ext"))
     try:

@@ -51,6 +51,7 @@ def test_workflow_runs_lint_drift_tests_and_review() -> None:
         "make --no-print-directory mutants",
         "make test-airflow",
         "make test-installed",
+        "make test-browser",
     ):
         assert step in text
 
@@ -58,7 +59,7 @@ def test_workflow_runs_lint_drift_tests_and_review() -> None:
 def test_ci_runs_the_readme_test_command_then_the_slow_tiers() -> None:
     text = (ROOT / ".ci" / "run").read_text()
     tiers = [line.split()[1] for line in text.splitlines() if line.startswith("tier ")]
-    assert tiers == ["test", "mutants", "test-airflow", "test-installed"]
+    assert tiers == ["test", "mutants", "test-airflow", "test-installed", "test-browser"]
     readme = (ROOT / "README.md").read_text()
     assert "make test " in readme
 
