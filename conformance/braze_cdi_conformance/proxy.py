@@ -15,11 +15,19 @@ sync lifecycle as the traffic shows it:
 It sends nothing of its own, so it costs nothing of Braze's budget. Each finding is one line on
 stderr as it happens; SIGINT or SIGTERM prints the report (the suite's format, keys masked) and
 exits 0 (nothing broken), 1 (findings) or 2 (could not run).
+
+Transparent as far as HTTP allows: absolute URLs on the upstream's origin in `Link` and
+`Location` are rewritten to the proxy's origin (as reverse proxies do); a read (GET, idempotent)
+that failed on a reused connection before any answer byte is sent again on a fresh one, and a
+trigger (POST) is only ever sent on a fresh connection, once, so it never meets a pooled
+connection the upstream closed; an answer the proxy makes itself (502, 504) carries
+`X-Conformance-Proxy-Error` and its own report line, and is never judged as the server's.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import socket
 import sys
@@ -40,15 +48,20 @@ import schemathesis
 from braze_cdi_contract import Contract, ContractError
 from braze_cdi_contract import load as load_contract
 from braze_cdi_contract.commandline import Parser, port, unwritable
-from braze_cdi_contract.serving import base_url, bind_loopback, run_until_stopped, uvicorn_server
-from starlette.background import BackgroundTask
+from braze_cdi_contract.serving import (
+    CONNECTION,
+    base_url,
+    bind_loopback,
+    run_until_stopped,
+    uvicorn_server,
+)
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from braze_cdi_conformance import checks, judgements
 from braze_cdi_conformance.bounded import Bounds, add_bound_options
 from braze_cdi_conformance.checks import OBSERVERS, PROBES, Check
-from braze_cdi_conformance.evidence import cursor_of, parse_link, results
+from braze_cdi_conformance.evidence import cursor_of, origin, parse_link, results
 from braze_cdi_conformance.report import render, write_junit
 from braze_cdi_conformance.run import MASK, CheckState, Options, Run
 from braze_cdi_conformance.schema import schemathesis_operations, schemathesis_schema
@@ -78,6 +91,15 @@ MAX_INTEGRATIONS = 10_000
 MAX_KEYS = 100
 UPSTREAM_CHECK_SECONDS = 5.0
 LIFECYCLE = ("sync-lifecycle", "job-status")
+# The header on an answer the proxy made itself (it never comes from the upstream).
+PROXY_ERROR_HEADER = "X-Conformance-Proxy-Error"
+# Methods a failed attempt may send again (RFC 9110, 9.2.2: idempotent, so "a client MAY
+# automatically retry" them); any other goes on a fresh connection, once.
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS"})
+# The answers the proxy made itself, kept for the report (the latest, at most this many).
+MAX_OWN_ANSWERS = 20
+# A URL between angle brackets, as `Link` carries them.
+LINK_TARGET = re.compile(r"<([^<>]*)>")
 
 
 class CannotRun(Exception):
@@ -209,13 +231,22 @@ class Proxy:
             (re.compile("^" + re.sub(r"\{[^/]+\}", "([^/]+)", path) + "$"), path)
             for path in sorted({op.path for op in contract.operations.values()})
         ]
-        self.http = httpx.AsyncClient(
+        # Reads go on pooled connections; triggers, and reads sent again, on a fresh one each.
+        self.http = self._client(keep_alive=100)
+        self.fresh = self._client(keep_alive=0)
+        self.retried = 0
+        self.own_answers: deque[str] = deque(maxlen=MAX_OWN_ANSWERS)
+        self.own_answer_count = 0
+
+    def _client(self, *, keep_alive: int) -> httpx.AsyncClient:
+        client = httpx.AsyncClient(
             base_url=self.upstream,
             follow_redirects=False,
             timeout=httpx.Timeout(None, connect=30.0),
-            limits=httpx.Limits(max_connections=1000, max_keepalive_connections=100),
+            limits=httpx.Limits(max_connections=1000, max_keepalive_connections=keep_alive),
         )
-        self.http.headers.clear()  # nothing added to what the client sent
+        client.headers.clear()  # nothing added to what the client sent
+        return client
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:  # noqa: ANN401
         if scope["type"] == "lifespan":  # at shutdown, close the connections to the upstream
@@ -225,16 +256,25 @@ class Proxy:
                     await send({"type": "lifespan.startup.complete"})
                 elif message["type"] == "lifespan.shutdown":
                     await self.http.aclose()
+                    await self.fresh.aclose()
                     await send({"type": "lifespan.shutdown.complete"})
                     return
         if scope["type"] != "http":
             return
         request = Request(scope, receive)
-        response = await self.forward(request)
-        await response(scope, receive, send)
+        response, seen = await self.forward(request)
+        try:
+            await response(scope, receive, send)
+        finally:
+            # Passed on whole, cut by the upstream, or the proxy's own: judged as it ended.
+            # Otherwise the client went away before the answer was whole: nothing to judge.
+            seen.client_left = not (seen.finished or seen.cut or seen.own)
+            self._settle(seen)
 
-    async def forward(self, request: Request) -> Response:
-        """Send the request on; answer with the upstream's answer, streamed as it comes."""
+    async def forward(self, request: Request) -> tuple[Response, _Seen]:
+        """Send the request on; answer with the upstream's answer, streamed as it comes (and
+        what passed, judged once the answer has gone).
+        """
         body = await request.body()
         dropped = HOP_BY_HOP | _named_in_connection(request.headers.getlist("connection"))
         headers = [(name, value) for name, value in request.headers.items() if name not in dropped]
@@ -242,20 +282,13 @@ class Proxy:
         target = path + (f"?{request.url.query}" if request.url.query else "")
         sent_at = self.clock()
         began = time.monotonic()
-        outgoing = self.http.build_request(request.method, target, headers=headers, content=body)
         tee = _Tee(self.bounds.max_answer_bytes)
         seen = _Seen(request.method, path, request.url.query, headers, sent_at)
         self._begin(seen)
         try:
-            upstream = await self.http.send(outgoing, stream=True)
+            upstream = await self._send(request.method, target, headers, body)
         except httpx.HTTPError as error:
-            seen.error = f"the upstream did not answer ({type(error).__name__})"
-            self.judge(seen)
-            return Response(
-                b'{"message": "the conformance proxy could not reach the upstream"}',
-                502,
-                media_type="application/json",
-            )
+            return self._own_answer(seen, error), seen
         tee.start(upstream.headers.get("content-encoding", ""))
 
         async def relay() -> AsyncIterator[bytes]:
@@ -265,24 +298,98 @@ class Proxy:
                     yield chunk
                 seen.finish(upstream, tee, time.monotonic() - began, self.bounds)
             except httpx.HTTPError as error:
-                seen.error = f"the upstream's answer broke off ({type(error).__name__})"
-                raise
+                # The upstream's answer broke off: the client's is cut too, as it would be
+                # without the proxy (its connection reset, no end of the body passed on).
+                seen.error = f"the upstream's answer broke off ({_error_name(error)})"
+                seen.cut = True
+                _cut_client_connection()
             finally:
                 await upstream.aclose()
 
         hop = HOP_BY_HOP | _named_in_connection(upstream.headers.get_list("connection"))
+        own = f"{request.url.scheme}://{request.url.netloc}"
         passed = [
-            (name, value)
+            (name, self._rewritten(name, value, own))
             for name, value in upstream.headers.multi_items()
             if name.lower() not in hop
         ]
-        relayed = StreamingResponse(
-            relay(), status_code=upstream.status_code, background=BackgroundTask(self.judge, seen)
-        )
+        relayed = StreamingResponse(relay(), status_code=upstream.status_code)
         relayed.raw_headers = [
             (name.encode("latin-1"), value.encode("latin-1")) for name, value in passed
         ]
-        return relayed
+        return relayed, seen
+
+    async def _send(
+        self, method: str, target: str, headers: list[tuple[str, str]], body: bytes
+    ) -> httpx.Response:
+        """The upstream's answer (its head; the body streams). A trigger goes on a fresh
+        connection, once. A read goes on a pooled one, and if that fails before any byte of an
+        answer came (the upstream closed the idle connection as the request went out, say), once
+        more on a fresh connection: reads are idempotent, so sending one again changes nothing.
+        """
+
+        def outgoing(client: httpx.AsyncClient) -> httpx.Request:
+            return client.build_request(method, target, headers=headers, content=body)
+
+        if method.upper() not in IDEMPOTENT:
+            return await self.fresh.send(outgoing(self.fresh), stream=True)
+        try:
+            return await self.http.send(outgoing(self.http), stream=True)
+        except httpx.TransportError:
+            with self.lock:
+                self.retried += 1
+            return await self.fresh.send(outgoing(self.fresh), stream=True)
+
+    def _own_answer(self, seen: _Seen, error: httpx.HTTPError) -> Response:
+        """The proxy's own answer when the upstream gave none: 504 when it could not be reached
+        in time, 502 otherwise, labelled as the proxy's, and reported as the proxy's.
+        """
+        status = 504 if isinstance(error, httpx.TimeoutException) else 502
+        reached = not isinstance(error, httpx.ConnectError | httpx.ConnectTimeout)
+        reason = (
+            f"the upstream closed the connection without answering ({_error_name(error)})"
+            if reached
+            else f"the upstream could not be reached ({_error_name(error)})"
+        )
+        line = f"PROXY {status}: {reason} ({seen.method.upper()} {seen.path})"
+        with self.lock:
+            self.own_answers.append(line)
+            self.own_answer_count += 1
+        self.say(self.run.mask(line))
+        # A connection the upstream took, on which the whole request went out fresh, and which
+        # it closed without an answer, is the server's dropped connection: judged (robustness).
+        seen.error = reason if reached else None
+        seen.own = True
+        return Response(
+            json.dumps({"message": f"the conformance proxy answered: {reason}"}).encode(),
+            status,
+            headers={PROXY_ERROR_HEADER: reason},
+            media_type="application/json",
+        )
+
+    def _rewritten(self, name: str, value: str, own: str) -> str:
+        """A `Link` or `Location` value with URLs on the upstream's origin moved to the proxy's
+        (`own`), path and query kept; anything else as it came.
+        """
+        lowered = name.lower()
+        if lowered == "location":
+            return self._on_own_origin(value, own)
+        if lowered == "link":
+            return LINK_TARGET.sub(lambda m: f"<{self._on_own_origin(m[1], own)}>", value)
+        return value
+
+    def _on_own_origin(self, url: str, own: str) -> str:
+        upstream = urlsplit(self.upstream)
+        if origin(url) is None or origin(url) != origin(self.upstream):
+            return url
+        parts = urlsplit(url)
+        path = parts.path
+        prefix = upstream.path.rstrip("/")
+        if prefix and (path == prefix or path.startswith(prefix + "/")):
+            path = path[len(prefix) :] or "/"
+        query = f"?{parts.query}" if parts.query else ""
+        fragment = f"#{parts.fragment}" if parts.fragment else ""
+        return f"{own}{path}{query}{fragment}"
 
     def _begin(self, seen: _Seen) -> None:
         with self.lock:
@@ -295,6 +402,21 @@ class Proxy:
             alongside.add(seen)
 
     # Judging.
+
+    def _settle(self, seen: _Seen) -> None:
+        """An exchange has passed: judge it, unless the client went away before the answer was
+        whole (nothing the server did) or the answer was the proxy's own with nothing to judge.
+        """
+        if seen.settled:
+            return
+        seen.settled = True
+        if seen.client_left or (seen.own and seen.error is None):
+            with self.lock:
+                self.under_way.get(f"{seen.method.upper()} {seen.window}", set()).discard(seen)
+                self.unjudged -= 1
+                self.settled.notify_all()
+            return
+        self.judge(seen)
 
     def judge(self, seen: _Seen) -> None:
         """Judge one exchange that has passed (its answer is with the client already)."""
@@ -491,18 +613,46 @@ class Proxy:
                 if state.applied == 0 and state.skip_reason is None:
                     state.skip_reason = "no exchange it judges passed through"
                 checks_seen.append((check, state))
+            notes = [f"passive: {self.exchanges} exchange(s) judged, none sent by the proxy"]
+            if self.retried:
+                notes.append(
+                    f"proxy: {self.retried} read(s) sent again on a fresh connection after a "
+                    "pooled one failed before any answer came"
+                )
+            if self.own_answer_count:
+                notes.append(
+                    f"proxy: {self.own_answer_count} answer(s) made by the proxy itself, "
+                    f"not the server's (header {PROXY_ERROR_HEADER}); the latest: "
+                    + "; ".join(self.own_answers)
+                )
             return Result(
                 passive=True,
                 base_url=self.upstream,
                 contract_version=self.contract.version,
                 checks=checks_seen,
-                notes=[f"passive: {self.exchanges} exchange(s) judged, none sent by the proxy"],
+                notes=[self.run.mask(note) for note in notes],
                 requests_sent=self.exchanges,
                 generated_cases=0,
                 seconds=time.monotonic() - self.started,
                 seconds_waited=0.0,
                 seed=0,
             )
+
+
+def _error_name(error: Exception) -> str:
+    """An error's class, and its text if it has one, on one line."""
+    text = " ".join(str(error).split())[:200]
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+def _cut_client_connection() -> None:
+    """Reset the client's connection (the one this task answers), so that the answer it has
+    begun ends cut, as the upstream's did, rather than looking whole.
+    """
+    transport = CONNECTION.get()
+    if transport is None:
+        raise ConnectionAbortedError("the upstream's answer broke off")
+    transport.abort()
 
 
 def _named_in_connection(values: list[str]) -> frozenset[str]:
@@ -587,6 +737,11 @@ class _Seen:
         self.sent_at = sent_at
         self.window = re.sub(r"/[^/]+/(sync|job_sync_status)$", r"/{}/\1", path)
         self.overlapped = False
+        self.finished = False  # the answer passed whole
+        self.cut = False  # the upstream's answer broke off
+        self.own = False  # the proxy answered itself: the upstream gave no answer
+        self.client_left = False
+        self.settled = False
         self.error: str | None = "the client went away before the answer was whole"
         self.status = 0
         self.answer_headers: list[tuple[str, str]] = []
@@ -596,6 +751,7 @@ class _Seen:
     def finish(self, upstream: httpx.Response, tee: _Tee, elapsed: float, bounds: Bounds) -> None:
         self.elapsed = elapsed
         self.error = None
+        self.finished = True
         if tee.over:
             self.error = (
                 f"the body passed {bounds.max_answer_bytes:,} bytes after decoding "
