@@ -58,7 +58,7 @@ from braze_cdi_contract.serving import (
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from braze_cdi_conformance import checks, judgements
+from braze_cdi_conformance import checks, judgements, passive
 from braze_cdi_conformance.bounded import Bounds, add_bound_options
 from braze_cdi_conformance.checks import OBSERVERS, PROBES, Check
 from braze_cdi_conformance.evidence import cursor_of, origin, parse_link, results
@@ -91,6 +91,8 @@ MAX_INTEGRATIONS = 10_000
 MAX_KEYS = 100
 UPSTREAM_CHECK_SECONDS = 5.0
 LIFECYCLE = ("sync-lifecycle", "job-status")
+# The suite's probes whose rules the traffic shows too (passive.py): judged under their names.
+PASSIVE_PROBES = ("authentication", "paging", *LIFECYCLE)
 # The header on an answer the proxy made itself (it never comes from the upstream).
 PROXY_ERROR_HEADER = "X-Conformance-Proxy-Error"
 # Methods a failed attempt may send again (RFC 9110, 9.2.2: idempotent, so "a client MAY
@@ -207,6 +209,7 @@ class Proxy:
         self.started = time.monotonic()
         self.exchanges = 0
         self.lifecycle = Lifecycle()
+        self.pages = passive.PageRuns(contract, self.upstream)
         self.lock = threading.Lock()
         # The exchanges under way, per operation: one that overlapped another of its operation is
         # not sequential (the rate-limit check then judges its headers alone).
@@ -218,7 +221,7 @@ class Proxy:
         self.sender.bounds = bounds
         self.checks: list[Check] = [
             *OBSERVERS,
-            *(check for check in PROBES if check.name in LIFECYCLE),
+            *(check for check in PROBES if check.name in PASSIVE_PROBES),
         ]
         self.run = ProxyRun(
             options=Options(base_url=upstream, token=""),
@@ -449,6 +452,7 @@ class Proxy:
             }
             for check in OBSERVERS:
                 check.function(self.run.recorder(check.name), self.run, exchange)
+            self._answer_rules(exchange, parameters)
             self._lifecycle(exchange, contract_op.operation_id, parameters)
             for check in self.checks:
                 state = self.run.recorder(check.name).state
@@ -460,6 +464,23 @@ class Proxy:
                             f"received {_line(finding.received)}"
                         )
                     )
+
+    def _answer_rules(self, exchange: Exchange, parameters: dict[str, str]) -> None:
+        """The suite's rules that one answer shows once its request is known, and paging over
+        the runs of pages clients read.
+        """
+        contract = self.contract
+        passive.judge_no_key(self.run.recorder("authentication"), contract, exchange)
+        passive.judge_429_of_operation(self.run.recorder("too-many-requests"), contract, exchange)
+        operation = contract.operation_at(exchange.case.method, exchange.case.operation.path)
+        lists = {contract.list_integrations.operation_id, contract.job_sync_status.operation_id}
+        if operation.operation_id in lists and exchange.case.method.upper() == operation.method:
+            self.pages.judge(
+                self.run.recorder("paging"),
+                exchange,
+                scope=f"{operation.operation_id} {unquote(parameters.get('integration_id', ''))}",
+                by_id=operation.operation_id == contract.list_integrations.operation_id,
+            )
 
     def _operation(self, path: str) -> tuple[Any, dict[str, str]] | None:
         for pattern, template in self.routes:
