@@ -70,9 +70,9 @@ def no_key_request(url: str) -> int:
 
 
 def run_pipeline(url: str, *, limited_key: str = DEMO_READ_KEY) -> list[Step]:
-    """List, read the status, sync and wait, trigger again and read the status while that sync
-    runs, trigger once more (it meets the sync running), then one each with an unknown key, a
-    limited key, an unknown ID and no key.
+    """List, read the status, sync and wait, trigger again, once more (it meets that sync
+    running) and read the status while it runs, then one each with an unknown key, a limited
+    key, an unknown ID and no key.
     """
     bound = ("--timeout", COMMAND_SECONDS)
     commands: list[tuple[str, tuple[str, ...], str]] = [
@@ -80,8 +80,8 @@ def run_pipeline(url: str, *, limited_key: str = DEMO_READ_KEY) -> list[Step]:
         ("status", ("status", INTEGRATION, *bound), DEMO_KEY),
         ("sync --wait", ("sync", INTEGRATION, "--wait", "--poll", "0.1", *bound), DEMO_KEY),
         ("sync", ("sync", INTEGRATION, *bound), DEMO_KEY),
-        ("status while it runs", ("status", INTEGRATION, *bound), DEMO_KEY),
         ("second sync", ("sync", INTEGRATION, *bound), DEMO_KEY),
+        ("status while it runs", ("status", INTEGRATION, *bound), DEMO_KEY),
         ("list, unknown key", ("list", *bound), UNKNOWN_KEY),
         ("sync, limited key", ("sync", INTEGRATION, *bound), limited_key),
         ("status, unknown ID", ("status", str(uuid.uuid4()), *bound), DEMO_KEY),

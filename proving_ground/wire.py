@@ -26,16 +26,17 @@ from braze_cdi_contract.serving import (
     base_url,
     bind_loopback,
 )
-from braze_cdi_reference.app import Admitted, Job, Page, ReferenceServer
-from braze_cdi_reference.fixtures import Fixtures, demo_fixtures
+from braze_cdi_reference.app import Admitted, Job, Page, ReferenceServer, iso
+from braze_cdi_reference.fixtures import DEMO_INTEGRATIONS, Fixtures, demo_fixtures
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from proving_ground.valid import AbsoluteSameOriginLinks
 
-# Syncs short enough for a pipeline's `sync --wait` to end quickly.
-SYNC_SECONDS = 0.5
+# Syncs that end before braze-cdi's first poll (1.2 s), yet run through the two commands after
+# a trigger.
+SYNC_SECONDS = 1.0
 # Load balancers close idle kept-alive connections; this one after 100 ms.
 IDLE_CLOSE_SECONDS = 0.1
 KEEP_ALIVE_SECONDS = 5.0
@@ -426,4 +427,74 @@ WIRE_FAULTY: list[WireServer] = [
         lambda contract: serve_behind_front(_reference_app(contract), _broken_chunks_on_202),
         caught_by="robustness",
     ),
+]
+
+
+# Faulty servers whose fault only several answers show (the invariants, invariants.py): the
+# proxy's own, for the traffic of a pipeline (the suite's are in faulty.py).
+
+
+class FinishesBeforeItStarts(ReferenceServer):
+    """Ended jobs show a `sync_finish_time` a minute before their `sync_start_time`."""
+
+    def job_view(self, job: Job, now: float) -> dict[str, Any]:
+        view = super().job_view(job, now)
+        if "sync_finish_time" in view:
+            view["sync_finish_time"] = iso(job.started - 60)
+        return view
+
+
+class EndedJobRunsAgain(ReferenceServer):
+    """A triggered job, once the job status has shown it ended, shows running again, for good."""
+
+    def __init__(self, fixtures: Fixtures, **options: Any) -> None:  # noqa: ANN401
+        super().__init__(fixtures, **options)
+        self.shown_ended: set[tuple[int, float]] = set()
+
+    def job_view(self, job: Job, now: float) -> dict[str, Any]:
+        if job.sequence <= self.fixtures.history:
+            return super().job_view(job, now)
+        if (job.sequence, job.started) in self.shown_ended:
+            return super().job_view(job, job.started)
+        if job.ends <= now:
+            self.shown_ended.add((job.sequence, job.started))
+        return super().job_view(job, now)
+
+
+class TwoJobsPerTrigger(ReferenceServer):
+    """One accepted trigger starts two jobs, both running at once."""
+
+    async def start_sync(self, integration_id: str) -> bool:
+        if self.is_running(integration_id):
+            return False
+        self.mark_running(integration_id)
+        self.mark_running(integration_id)
+        return True
+
+
+class ListLeavesOutIntegration(ReferenceServer):
+    """The list of integrations leaves out the demo integration, which the same key may
+    trigger and read the job status of.
+    """
+
+    def page(
+        self,
+        items: Sequence[tuple[str, dict[str, Any]]],
+        cursor: str | None,
+        *,
+        scope: str,
+    ) -> Page | None:
+        if scope == "integrations":
+            items = [(key, item) for key, item in items if key != DEMO_INTEGRATIONS[0]]
+        return super().page(items, cursor, scope=scope)
+
+
+WIRE_FAULTY += [
+    WireServer(name, (server.__doc__ or "").strip(), _reference(server), caught_by=check)
+    for name, server, check in (
+        ("finishes-before-it-starts", FinishesBeforeItStarts, "job-consistency"),
+        ("ended-job-runs-again", EndedJobRunsAgain, "job-consistency"),
+        ("two-jobs-per-trigger", TwoJobsPerTrigger, "job-consistency"),
+        ("list-leaves-out-integration", ListLeavesOutIntegration, "integration-listed"),
+    )
 ]

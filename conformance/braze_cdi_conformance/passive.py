@@ -8,12 +8,14 @@ check's name; none needs to know the key or anything the traffic does not show.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from braze_cdi_contract import Contract
 
+from braze_cdi_conformance import invariants
 from braze_cdi_conformance.evidence import cursor_of, foreign, parse_link, results
 from braze_cdi_conformance.run import Recorder
 from braze_cdi_conformance.transport import Exchange
@@ -215,3 +217,91 @@ class PageRuns:
                 received=links["next"][:200],
             )
         run.pages.append(keys)
+
+
+# The promises that tie answers together (invariants.py), over the answers the proxy passes on.
+
+INVARIANT_PROMISES = {
+    invariants.JOB_CONSISTENCY: "A job never finishes before it starts nor runs again once "
+    "ended, no two run at once, and one accepted trigger makes at most one new job.",
+    invariants.INTEGRATION_LISTED: "The list of integrations holds every integration the same "
+    "key triggers or reads the job status of.",
+}
+
+
+class CrossAnswers:
+    """Feeds the invariants every answer of the contract's operations, in the order they were
+    judged, each request's key by an opaque label (a digest, never the key).
+
+    The proxy sees only what its clients send, often a single read of the list of integrations
+    at a pipeline's start: evidence on either side of that read is enough (`either_side`), which
+    would report an integration created or deleted just then.
+    """
+
+    def __init__(self, contract: Contract) -> None:
+        self.contract = contract
+        self.invariants: invariants.Invariants[Exchange] = invariants.Invariants(
+            running=contract.jobs.running, ended=contract.jobs.ended, either_side=True
+        )
+
+    def feed(
+        self, exchange: Exchange, *, operation_id: str, integration_id: str, received: float
+    ) -> invariants.Judged[Exchange]:
+        """What one exchange shows together with the answers before it."""
+        contract = self.contract
+        if exchange.response is None and exchange.error is None:
+            return invariants.Judged()
+        principal = _principal(exchange.key_sent)
+        sent = exchange.sent_at
+        if operation_id == contract.trigger.operation_id:
+            if exchange.case.method.upper() != contract.trigger.method:
+                return invariants.Judged()
+            return self.invariants.trigger(
+                principal=principal,
+                integration_id=integration_id,
+                outcome=self._outcome(exchange),
+                sent=sent,
+                received=received,
+                ref=exchange,
+            )
+        items = results(exchange)
+        if items is None:
+            return invariants.Judged()
+        if operation_id == contract.job_sync_status.operation_id:
+            return self.invariants.job_page(
+                principal=principal,
+                integration_id=integration_id,
+                items=items,
+                sent=sent,
+                received=received,
+                ref=exchange,
+            )
+        links = parse_link(exchange) or {}
+        cursor = (exchange.case.query or {}).get("cursor")
+        return self.invariants.integration_page(
+            principal=principal,
+            cursor=None if cursor is None else str(cursor),
+            next_cursor=cursor_of(links.get("next")),
+            integration_ids=[str(item.get("integration_id", "")) for item in items],
+            sent=sent,
+            received=received,
+            ref=exchange,
+        )
+
+    def _outcome(self, exchange: Exchange) -> invariants.TriggerOutcome:
+        if exchange.response is None:
+            return "unknown"  # no complete answer: it may have started a sync
+        if exchange.status == 202:
+            return "accepted"
+        if exchange.status == 429 and exchange.message == (
+            self.contract.messages.another_job_in_progress
+        ):
+            return "in-progress"
+        return "refused"
+
+
+def _principal(key: str | None) -> str:
+    """An opaque label of a key: the same key, the same label; not the key."""
+    if key is None:
+        return "no key"
+    return "key " + hashlib.sha256(key.encode()).hexdigest()[:16]

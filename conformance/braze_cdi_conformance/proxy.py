@@ -62,6 +62,7 @@ from braze_cdi_conformance import checks, judgements, passive
 from braze_cdi_conformance.bounded import Bounds, add_bound_options
 from braze_cdi_conformance.checks import OBSERVERS, PROBES, Check
 from braze_cdi_conformance.evidence import cursor_of, origin, parse_link, results
+from braze_cdi_conformance.passive import INVARIANT_PROMISES
 from braze_cdi_conformance.report import render, write_junit
 from braze_cdi_conformance.run import MASK, CheckState, Options, Run
 from braze_cdi_conformance.schema import schemathesis_operations, schemathesis_schema
@@ -210,6 +211,7 @@ class Proxy:
         self.exchanges = 0
         self.lifecycle = Lifecycle()
         self.pages = passive.PageRuns(contract, self.upstream)
+        self.cross = passive.CrossAnswers(contract)
         self.lock = threading.Lock()
         # The exchanges under way, per operation: one that overlapped another of its operation is
         # not sequential (the rate-limit check then judges its headers alone).
@@ -219,9 +221,16 @@ class Proxy:
         self.operations = schemathesis_operations(schemathesis_schema(contract))
         self.sender = Sender(contract=contract, base_url=upstream, observe=lambda _: None)
         self.sender.bounds = bounds
+        # The invariants are fed here, whole (passive.CrossAnswers), not through an observer of
+        # the suite's that may bear the same name.
+        self.observers = [check for check in OBSERVERS if check.name not in INVARIANT_PROMISES]
         self.checks: list[Check] = [
-            *OBSERVERS,
+            *self.observers,
             *(check for check in PROBES if check.name in PASSIVE_PROBES),
+            *(
+                Check(name, promise, lambda *_: None)
+                for name, promise in INVARIANT_PROMISES.items()
+            ),
         ]
         self.run = ProxyRun(
             options=Options(base_url=upstream, token=""),
@@ -450,9 +459,10 @@ class Proxy:
                 check.name: self.run.recorder(check.name).state.total_findings
                 for check in self.checks
             }
-            for check in OBSERVERS:
+            for check in self.observers:
                 check.function(self.run.recorder(check.name), self.run, exchange)
             self._answer_rules(exchange, parameters)
+            self._cross_answers(exchange, contract_op.operation_id, parameters)
             self._lifecycle(exchange, contract_op.operation_id, parameters)
             for check in self.checks:
                 state = self.run.recorder(check.name).state
@@ -480,6 +490,26 @@ class Proxy:
                 exchange,
                 scope=f"{operation.operation_id} {unquote(parameters.get('integration_id', ''))}",
                 by_id=operation.operation_id == contract.list_integrations.operation_id,
+            )
+
+    def _cross_answers(
+        self, exchange: Exchange, operation_id: str, parameters: dict[str, str]
+    ) -> None:
+        """The promises that tie this answer to the ones before it (invariants.py)."""
+        judged = self.cross.feed(
+            exchange,
+            operation_id=operation_id,
+            integration_id=unquote(parameters.get("integration_id", "")),
+            received=self.clock(),
+        )
+        for name in judged.judged:
+            self.run.recorder(name).applied()
+        for finding in judged.findings:
+            self.run.recorder(finding.check).fail(
+                finding.ref,
+                what=f"{finding.what} ({finding.ref.label})",
+                expected=finding.expected,
+                received=finding.received,
             )
 
     def _operation(self, path: str) -> tuple[Any, dict[str, str]] | None:
