@@ -94,7 +94,8 @@ def reference_markdown() -> str:
             sub_usage = " ".join(sub.format_usage().removeprefix("usage: ").split())
             parts += [f"### `{command.name} {name}`", "", "```text", sub_usage, "```", ""]
             parts += [*_options(sub), ""]
-        parts += [f"Exit statuses: see [every command's](exit-statuses.md#{_anchor(command.name)})."]
+        statuses = f"exit-statuses.md#{_anchor(command.name)}"
+        parts += [f"Exit statuses: see [every command's]({statuses})."]
         parts.append("")
     return "\n".join(parts)
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from braze_cdi_contract import DOCUMENT, Contract, ContractError
 from braze_cdi_contract import load as load_contract
 from braze_cdi_contract.commandline import (
+    EXIT_INTERRUPTED,
     Parser,
     exit_with,
     positive,
@@ -29,6 +30,16 @@ from braze_cdi_conformance.run import CannotJudge, Options, mask_secrets
 from braze_cdi_conformance.suite import default_budget, is_loopback, judge, side_effects
 
 EXIT_CONFORMANT, EXIT_BROKEN, EXIT_CANNOT_JUDGE = 0, 1, 2
+# What each exit status means (the docs' exit-status page and --help are written from this).
+EXIT_STATUSES = {
+    EXIT_CONFORMANT: "conformant: every check passed or was skipped for a stated reason",
+    EXIT_BROKEN: "a promise of the contract broken: the report names each check and the answer",
+    EXIT_CANNOT_JUDGE: "could not judge (one line on stderr says why): bad arguments; a server it "
+    "cannot reach, or one that does not answer the documented success request as this API; a key "
+    "rejected, or a limited key that is not refused; an unknown integration ID; or, with nothing "
+    "seen broken, a run cut short by --run-deadline (verdict INCOMPLETE)",
+    EXIT_INTERRUPTED: "interrupted (Ctrl-C); no verdict",
+}
 
 
 def parser() -> argparse.ArgumentParser:
