@@ -94,9 +94,26 @@ def run_pipeline(url: str, *, limited_key: str = DEMO_READ_KEY) -> list[Step]:
     return steps
 
 
+def run_reads(url: str) -> list[Step]:
+    """What a pipeline reads first: the list of integrations, and the status of its own."""
+    bound = ("--timeout", COMMAND_SECONDS)
+    return [
+        Step("list", *braze_cdi(url, "list", *bound)),
+        Step("status", *braze_cdi(url, "status", INTEGRATION, *bound)),
+    ]
+
+
 def exit_statuses(steps: list[Step]) -> dict[str, int]:
     """How each step ended, by name."""
     return {step.name: step.exit_status for step in steps}
 
 
-__all__ = ["INTEGRATION", "UNKNOWN_KEY", "Step", "braze_cdi", "exit_statuses", "run_pipeline"]
+__all__ = [
+    "INTEGRATION",
+    "UNKNOWN_KEY",
+    "Step",
+    "braze_cdi",
+    "exit_statuses",
+    "run_pipeline",
+    "run_reads",
+]

@@ -30,6 +30,7 @@ import argparse
 import json
 import re
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -47,7 +48,7 @@ import requests
 import schemathesis
 from braze_cdi_contract import Contract, ContractError
 from braze_cdi_contract import load as load_contract
-from braze_cdi_contract.commandline import Parser, port, unwritable
+from braze_cdi_contract.commandline import EXIT_INTERRUPTED, Parser, port, unwritable
 from braze_cdi_contract.serving import (
     CONNECTION,
     base_url,
@@ -70,6 +71,14 @@ from braze_cdi_conformance.suite import Result
 from braze_cdi_conformance.transport import Exchange, Sender
 
 EXIT_NOTHING_BROKEN, EXIT_FINDINGS, EXIT_CANNOT_RUN = 0, 1, 2
+# What each exit status means (the docs' exit-status page is written from this).
+EXIT_STATUSES = {
+    EXIT_NOTHING_BROKEN: "stopped by Ctrl-C or SIGTERM; the traffic it saw broke no promise",
+    EXIT_FINDINGS: "stopped; the traffic it saw broke a promise (the report names each check)",
+    EXIT_CANNOT_RUN: "could not run: bad arguments, a port it cannot listen on, or an upstream "
+    "it cannot reach (one line)",
+    EXIT_INTERRUPTED: "interrupted before it listened",
+}
 # Headers of one connection, not of the message: never passed on (RFC 9110, 7.6.1).
 HOP_BY_HOP = frozenset(
     {
@@ -243,6 +252,13 @@ class Proxy:
             (re.compile("^" + re.sub(r"\{[^/]+\}", "([^/]+)", path) + "$"), path)
             for path in sorted({op.path for op in contract.operations.values()})
         ]
+        # One TLS context for both clients (building one reads the system's CA store); none is
+        # used for an http:// upstream, so it gets a bare one.
+        self.tls = (
+            httpx.create_ssl_context()
+            if urlsplit(self.upstream).scheme == "https"
+            else ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        )
         # Reads go on pooled connections; triggers, and reads sent again, on a fresh one each.
         self.http = self._client(keep_alive=100)
         self.fresh = self._client(keep_alive=0)
@@ -254,6 +270,7 @@ class Proxy:
         client = httpx.AsyncClient(
             base_url=self.upstream,
             follow_redirects=False,
+            verify=self.tls,
             timeout=httpx.Timeout(None, connect=30.0),
             limits=httpx.Limits(max_connections=1000, max_keepalive_connections=keep_alive),
         )
