@@ -215,7 +215,7 @@ def no_reflected_key(check: Recorder, run: Run, exchange: Exchange) -> None:
 
 @observer(invariants.JOB_CONSISTENCY)
 def job_consistency(check: Recorder, run: Run, exchange: Exchange) -> None:
-    """No job finishes before it starts or runs again once ended; one runs at a time, one per 202."""
+    """No job finishes before it starts or runs once ended; one runs at a time, one per 202."""
     _record_invariants(check, run, exchange)
 
 
