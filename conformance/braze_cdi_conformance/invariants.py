@@ -11,8 +11,8 @@ job statuses; then, for each answer, call the method of its operation, in the or
 complete, under the caller's lock (it is not thread-safe):
 
 - `trigger(...)` for a trigger of an integration, with its `outcome`: `"accepted"` (202),
-  `"in-progress"` (429 `Another job is in progress`), `"unknown"` (no complete answer: it may
-  have started a sync), or `"refused"` (anything else; it shows nothing);
+  `"in-progress"` (the 429 whose message says a job is in progress), `"unknown"` (no complete
+  answer: it may have started a sync), or `"refused"` (anything else; it shows nothing);
 - `job_page(...)` for one 200 page of an integration's job status, with its `results` items;
 - `integration_page(...)` for one 200 page of the list of integrations, with the cursor it was
   asked with (None for the first page), the cursor of its `rel="next"` link (None on the last
@@ -39,7 +39,7 @@ The rules, by check (`Finding.check`, and `Finding.rule` within it):
   outcome is final, only that a finished job no longer runs). A start time two jobs of one answer
   share is ambiguous, and not judged.
 - `two-running`: one answer never shows two jobs of the integration running (one sync of an
-  integration runs at a time: a trigger meanwhile gets `429 Another job is in progress`).
+  integration runs at a time: a trigger meanwhile gets the in-progress 429).
 - `one-trigger-two-jobs`: after an accepted trigger, no two new jobs (start times no answer before
   the trigger showed) started at the same moment, unless one of them ended that very moment
   (finish equal to start: a short sync, and the next one starting the same second). One trigger
@@ -50,9 +50,9 @@ The rules, by check (`Finding.check`, and `Finding.rule` within it):
 - `integration-left-out`: a complete read of the list (every page, the last without
   `rel="next"`) holds every integration the same key was seen to reach both before the read was
   sent and after it came back (so the integration existed throughout; one created or deleted
-  between is not judged): a trigger answered 202 or `429 Another job is in progress`, or a job
-  status that listed at least one job (Braze does not document the job status of an unknown
-  integration, so an empty one shows nothing). IDs are compared without regard to case. With
+  between is not judged): a trigger answered 202 or the in-progress 429, or a job status that
+  listed at least one job (Braze does not document the job status of an unknown integration,
+  so an empty one shows nothing). IDs are compared without regard to case. With
   `either_side=True` one side suffices: evidence before or after the read (a caller that sees
   little traffic may choose it, accepting that an integration created or deleted meanwhile would
   be reported).
@@ -296,7 +296,7 @@ class Invariants(Generic[Ref]):
                 "two-running",
                 what=f"One answer of the job status shows {len(running)} jobs running at once",
                 expected="at most one running job: one sync of an integration runs at a time (a "
-                "trigger meanwhile gets 429 Another job is in progress)",
+                "trigger meanwhile gets the 429 that says a job is in progress)",
                 received="running jobs with sync_start_time " + ", ".join(starts),
                 integration_id=integration_id,
                 ref=ref,
