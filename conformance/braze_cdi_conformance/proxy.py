@@ -237,7 +237,10 @@ class Proxy:
             *self.observers,
             *(check for check in PROBES if check.name in PASSIVE_PROBES),
             *(
-                Check(name, promise, lambda *_: None)
+                next(
+                    (check for check in OBSERVERS if check.name == name),
+                    Check(name, promise, lambda *_: None),
+                )
                 for name, promise in INVARIANT_PROMISES.items()
             ),
         ]
