@@ -13,8 +13,8 @@ from dataclasses import replace
 from typing import Any
 
 from braze_cdi_contract import Operation
-from braze_cdi_reference.app import Admitted, Job, Page, RateState, ReferenceServer
-from braze_cdi_reference.fixtures import DEMO_KEY, DEMO_WORKSPACE, ApiKey
+from braze_cdi_reference.app import Admitted, Job, Page, RateState, ReferenceServer, iso
+from braze_cdi_reference.fixtures import DEMO_INTEGRATIONS, DEMO_KEY, DEMO_WORKSPACE, ApiKey
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import (
@@ -464,6 +464,49 @@ class InProgressAfterJobEnded(ReferenceServer):
         return any(job.ends + 30 > now for job in self.jobs_of(integration_id).started)
 
 
+class FinishesBeforeItStarts(ReferenceServer):
+    """Ended jobs show a `sync_finish_time` as long before their `sync_start_time` as they ran
+    after it.
+    """
+
+    def job_view(self, job: Job, now: float) -> dict[str, Any]:
+        view = super().job_view(job, now)
+        if "sync_finish_time" in view:
+            view["sync_finish_time"] = iso(job.started - (job.ends - job.started))
+        return view
+
+
+class EndedJobRunsAgain(ReferenceServer):
+    """A triggered job shows its outcome when it ends and, two seconds later, `running` again for
+    good (with the same start time), while triggers are accepted as if it had ended.
+    """
+
+    def job_view(self, job: Job, now: float) -> dict[str, Any]:
+        again = job.sequence > self.fixtures.history and now >= job.ends + 2
+        return super().job_view(job, job.started if again else now)
+
+
+class OneTriggerTwoJobs(ReferenceServer):
+    """Each sync a trigger starts is recorded twice: one 202, two jobs running at once."""
+
+    def mark_running(self, integration_id: str) -> None:
+        super().mark_running(integration_id)
+        super().mark_running(integration_id)
+
+
+class LeavesOutDemoIntegration(ReferenceServer):
+    """The list of integrations leaves out the first demo integration (the one a bundled run
+    gives the suite), though its key triggers it and reads its job status.
+    """
+
+    def page(
+        self, items: Sequence[tuple[str, dict[str, Any]]], cursor: str | None, *, scope: str
+    ) -> Page | None:
+        if scope == "integrations":
+            items = [(key, item) for key, item in items if key != DEMO_INTEGRATIONS[0]]
+        return super().page(items, cursor, scope=scope)
+
+
 class JobStatusCapitalised(ReferenceServer):
     """Job statuses are capitalised (`Success`), as an older edition of Braze's page had them."""
 
@@ -639,6 +682,25 @@ FAULTY: list[BundledServer] = [
         caught_by="job-status",
         seen_in_one_answer=False,
         caught_within_budget=False,
+    ),
+    described("finishes-before-it-starts", FinishesBeforeItStarts, caught_by="job-consistency"),
+    described(
+        "ended-job-runs-again",
+        EndedJobRunsAgain,
+        caught_by="job-consistency",
+        seen_in_one_answer=False,
+        caught_within_budget=False,
+    ),
+    described(
+        "one-trigger-two-jobs",
+        OneTriggerTwoJobs,
+        caught_by="job-consistency",
+    ),
+    described(
+        "leaves-out-demo-integration",
+        LeavesOutDemoIntegration,
+        caught_by="integration-listed",
+        seen_in_one_answer=False,
     ),
     described("job-status-capitalised", JobStatusCapitalised, caught_by="response-conformance"),
     described("pages-overlap", PagesOverlap, caught_by="paging", seen_in_one_answer=False),

@@ -75,6 +75,8 @@ SAMPLE = (
     "unknown-id-starts-sync",
     "in-progress-after-job-ended",
     "short-pages",
+    "finishes-before-it-starts",
+    "leaves-out-demo-integration",
 )
 
 

@@ -10,7 +10,7 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from braze_cdi_contract import Contract, Operation
@@ -194,6 +194,66 @@ class RunningJobsWithNulls(ReferenceServer):
         return view
 
 
+class RowsGrowWhileRunning(ReferenceServer):
+    """Shows a running job's rows as they are synced: `rows_synced` grows with every read until
+    the job ends (Braze does not say a running job's counts hold still).
+    """
+
+    def job_view(self, job: Job, now: float) -> dict[str, Any]:
+        view = super().job_view(job, now)
+        if view["job_status"] in self.contract.jobs.running:
+            synced = int((now - job.started) * 250)
+            return view | {"rows_synced": synced, "rows_failed_with_errors": 0}
+        return view
+
+
+class FinishEqualsStart(ReferenceServer):
+    """Shows every ended job with its `sync_finish_time` equal to its `sync_start_time` (a sync
+    that took no measurable time; a job finishes no earlier than it starts, and equal is that).
+    """
+
+    def job_view(self, job: Job, now: float) -> dict[str, Any]:
+        view = super().job_view(job, now)
+        if "sync_finish_time" in view:
+            view["sync_finish_time"] = view["sync_start_time"]
+        return view
+
+
+class FinishTimesInAnotherOffset(ReferenceServer):
+    """Writes finish times with the offset `-05:00` and start times in UTC (`Z`): ISO 8601 allows
+    both, so they compare by the moment they name, not as text.
+    """
+
+    def job_view(self, job: Job, now: float) -> dict[str, Any]:
+        view = super().job_view(job, now)
+        if "sync_finish_time" in view:
+            offset = timezone(timedelta(hours=-5))
+            finish = datetime.fromtimestamp(job.ends, offset).isoformat(timespec="milliseconds")
+            view["sync_finish_time"] = finish
+        return view
+
+
+class EmptyJobStatusForUnknownIds(ReferenceServer):
+    """Answers the job status of an integration it does not know 200 with no jobs, not 404:
+    Braze does not document that answer, so an empty page shows no integration.
+    """
+
+    async def job_sync_status(self, request: Request) -> Response:
+        identifier = request.path_params["integration_id"]
+        key = self.authenticate(request)
+        if (
+            key is None
+            or not self.is_well_formed(identifier)
+            or self.is_known(key, identifier)
+            or "cursor" in request.query_params
+        ):
+            return await super().job_sync_status(request)
+        admitted = self.admit(request, self.contract.job_sync_status)
+        if isinstance(admitted, Response):
+            return admitted
+        return self.page_response(Page([], None, None), request, admitted.state)
+
+
 # The late-listing server: a sync runs 3 s and is listed 1.5 s after it started.
 LATE_LISTING_SECONDS = 1.5
 
@@ -252,6 +312,10 @@ VALID: list[BundledServer] = [
     described("offset-cursors", OffsetCursors),
     described("checks-id-before-permission", ChecksIdBeforePermission),
     described("absolute-same-origin-links", AbsoluteSameOriginLinks),
+    described("rows-grow-while-running", RowsGrowWhileRunning),
+    described("finish-equals-start", FinishEqualsStart),
+    described("finish-times-in-another-offset", FinishTimesInAnotherOffset),
+    described("empty-job-status-for-unknown-ids", EmptyJobStatusForUnknownIds),
     described("running-jobs-without-start-time", RunningJobsWithoutStartTime),
     described("running-jobs-with-nulls", RunningJobsWithNulls),
     BundledServer(

@@ -20,7 +20,7 @@ from pathlib import Path
 from tools import ROOT
 
 WIDTH = 1280
-# Run in the page once it has loaded; what it finds is written into the DOM, which --dump-dom prints.
+# Run in the page once it has loaded: what it finds goes into the DOM, which --dump-dom prints.
 PROBE = """<script>
 window.addEventListener("load", () => {
   const article = document.querySelector("article");

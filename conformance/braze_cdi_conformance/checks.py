@@ -11,6 +11,7 @@ catches, which a test enforces.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Callable
@@ -28,7 +29,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from braze_cdi_conformance import judgements
+from braze_cdi_conformance import invariants, judgements
 from braze_cdi_conformance.evidence import (
     MAX_PAGES,
     Evidence,
@@ -210,6 +211,109 @@ def no_reflected_key(check: Recorder, run: Run, exchange: Exchange) -> None:
         return
     check.applied()
     _record(check, exchange, judgements.reflected_key_problem(exchange.response, key))
+
+
+@observer(invariants.JOB_CONSISTENCY)
+def job_consistency(check: Recorder, run: Run, exchange: Exchange) -> None:
+    """No job finishes before it starts or runs once ended; one runs at a time, one per 202."""
+    _record_invariants(check, run, exchange)
+
+
+@observer(invariants.INTEGRATION_LISTED)
+def integration_listed(check: Recorder, run: Run, exchange: Exchange) -> None:
+    """The list of integrations holds every integration the same key triggers or reads jobs of."""
+    _record_invariants(check, run, exchange)
+
+
+def _record_invariants(check: Recorder, run: Run, exchange: Exchange) -> None:
+    """Record what the exchange showed the invariants (`invariants.py`) under this check's name."""
+    judged = _invariants_judged(run, exchange)
+    if check.name in judged.judged:
+        check.applied()
+    for finding in judged.findings:
+        if finding.check == check.name:
+            check.fail(
+                finding.ref,
+                what=f"{finding.what} ({finding.ref.label})",
+                expected=finding.expected,
+                received=finding.received,
+            )
+
+
+def _invariants_judged(run: Run, exchange: Exchange) -> invariants.Judged[Exchange]:
+    """What the exchange showed the run's invariants: fed once, read by each of their checks."""
+    cached = run.invariants_judged
+    if cached is not None and cached[0] is exchange:
+        return cached[1]
+    judged = _feed_invariants(run, exchange)
+    run.invariants_judged = (exchange, judged)
+    return judged
+
+
+def _feed_invariants(run: Run, exchange: Exchange) -> invariants.Judged[Exchange]:
+    key = exchange.key_sent
+    case = exchange.case
+    if key is None or not exchange.sent:
+        return invariants.Judged()
+    contract = run.contract
+    operation = contract.operation_at(case.method, case.operation.path)
+    if case.method.upper() != operation.method:
+        return invariants.Judged()
+    # An opaque label of the key: the same key, the same label; the key itself is not kept.
+    principal = hashlib.sha256(key.encode()).hexdigest()[:16]
+    sent, received = _monotonic_times(exchange)
+    if operation.operation_id == contract.trigger.operation_id:
+        return run.invariants.trigger(
+            principal=principal,
+            integration_id=sent_id(exchange),
+            outcome=_trigger_outcome(run, exchange),
+            sent=sent,
+            received=received,
+            ref=exchange,
+        )
+    items = results(exchange)
+    if items is None:
+        return invariants.Judged()
+    if operation.operation_id == contract.job_sync_status.operation_id:
+        return run.invariants.job_page(
+            principal=principal,
+            integration_id=sent_id(exchange),
+            items=items,
+            sent=sent,
+            received=received,
+            ref=exchange,
+        )
+    links = parse_link(exchange)
+    cursor = (case.query or {}).get("cursor")
+    return run.invariants.integration_page(
+        principal=principal,
+        cursor=None if cursor is None else str(cursor),
+        next_cursor=cursor_of(links.get("next")) if links else None,
+        integration_ids=[str(item.get("integration_id")) for item in items],
+        sent=sent,
+        received=received,
+        ref=exchange,
+    )
+
+
+def _trigger_outcome(run: Run, exchange: Exchange) -> invariants.TriggerOutcome:
+    if exchange.response is None:
+        return "unknown"  # it may have started a sync
+    if exchange.succeeded:
+        return "accepted"
+    if exchange.status == 429 and exchange.message == run.contract.messages.another_job_in_progress:
+        return "in-progress"
+    return "refused"
+
+
+def _monotonic_times(exchange: Exchange) -> tuple[float, float]:
+    """When the request went and its answer came, on the monotonic clock (derived from the wall
+    clock's `sent_at` for an exchange not timed so, judged as its answer comes).
+    """
+    if exchange.sent_monotonic is not None and exchange.received_monotonic is not None:
+        return exchange.sent_monotonic, exchange.received_monotonic
+    now = time.monotonic()
+    return now - max(0.0, time.time() - exchange.sent_at), now
 
 
 def _record(check: Recorder, exchange: Exchange, problem: judgements.Problem | None) -> None:

@@ -15,13 +15,22 @@ sync lifecycle as the traffic shows it:
 It sends nothing of its own, so it costs nothing of Braze's budget. Each finding is one line on
 stderr as it happens; SIGINT or SIGTERM prints the report (the suite's format, keys masked) and
 exits 0 (nothing broken), 1 (findings) or 2 (could not run).
+
+Transparent as far as HTTP allows: absolute URLs on the upstream's origin in `Link` and
+`Location` are rewritten to the proxy's origin (as reverse proxies do); a read (GET, idempotent)
+that failed on a reused connection before any answer byte is sent again on a fresh one, and a
+trigger (POST) is only ever sent on a fresh connection, once, so it never meets a pooled
+connection the upstream closed; an answer the proxy makes itself (502, 504) carries
+`X-Conformance-Proxy-Error` and its own report line, and is never judged as the server's.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -40,15 +49,21 @@ import schemathesis
 from braze_cdi_contract import Contract, ContractError
 from braze_cdi_contract import load as load_contract
 from braze_cdi_contract.commandline import EXIT_INTERRUPTED, Parser, port, unwritable
-from braze_cdi_contract.serving import base_url, bind_loopback, run_until_stopped, uvicorn_server
-from starlette.background import BackgroundTask
+from braze_cdi_contract.serving import (
+    CONNECTION,
+    base_url,
+    bind_loopback,
+    run_until_stopped,
+    uvicorn_server,
+)
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from braze_cdi_conformance import checks, judgements
+from braze_cdi_conformance import checks, judgements, passive
 from braze_cdi_conformance.bounded import Bounds, add_bound_options
 from braze_cdi_conformance.checks import OBSERVERS, PROBES, Check
-from braze_cdi_conformance.evidence import cursor_of, parse_link, results
+from braze_cdi_conformance.evidence import cursor_of, origin, parse_link, results
+from braze_cdi_conformance.passive import INVARIANT_PROMISES
 from braze_cdi_conformance.report import render, write_junit
 from braze_cdi_conformance.run import MASK, CheckState, Options, Run
 from braze_cdi_conformance.schema import schemathesis_operations, schemathesis_schema
@@ -86,6 +101,17 @@ MAX_INTEGRATIONS = 10_000
 MAX_KEYS = 100
 UPSTREAM_CHECK_SECONDS = 5.0
 LIFECYCLE = ("sync-lifecycle", "job-status")
+# The suite's probes whose rules the traffic shows too (passive.py): judged under their names.
+PASSIVE_PROBES = ("authentication", "paging", *LIFECYCLE)
+# The header on an answer the proxy made itself (it never comes from the upstream).
+PROXY_ERROR_HEADER = "X-Conformance-Proxy-Error"
+# Methods a failed attempt may send again (RFC 9110, 9.2.2: idempotent, so "a client MAY
+# automatically retry" them); any other goes on a fresh connection, once.
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS"})
+# The answers the proxy made itself, kept for the report (the latest, at most this many).
+MAX_OWN_ANSWERS = 20
+# A URL between angle brackets, as `Link` carries them.
+LINK_TARGET = re.compile(r"<([^<>]*)>")
 
 
 class CannotRun(Exception):
@@ -193,6 +219,8 @@ class Proxy:
         self.started = time.monotonic()
         self.exchanges = 0
         self.lifecycle = Lifecycle()
+        self.pages = passive.PageRuns(contract, self.upstream)
+        self.cross = passive.CrossAnswers(contract)
         self.lock = threading.Lock()
         # The exchanges under way, per operation: one that overlapped another of its operation is
         # not sequential (the rate-limit check then judges its headers alone).
@@ -202,9 +230,19 @@ class Proxy:
         self.operations = schemathesis_operations(schemathesis_schema(contract))
         self.sender = Sender(contract=contract, base_url=upstream, observe=lambda _: None)
         self.sender.bounds = bounds
+        # The invariants are fed here, whole (passive.CrossAnswers), not through an observer of
+        # the suite's that may bear the same name.
+        self.observers = [check for check in OBSERVERS if check.name not in INVARIANT_PROMISES]
         self.checks: list[Check] = [
-            *OBSERVERS,
-            *(check for check in PROBES if check.name in LIFECYCLE),
+            *self.observers,
+            *(check for check in PROBES if check.name in PASSIVE_PROBES),
+            *(
+                next(
+                    (check for check in OBSERVERS if check.name == name),
+                    Check(name, promise, lambda *_: None),
+                )
+                for name, promise in INVARIANT_PROMISES.items()
+            ),
         ]
         self.run = ProxyRun(
             options=Options(base_url=upstream, token=""),
@@ -217,13 +255,30 @@ class Proxy:
             (re.compile("^" + re.sub(r"\{[^/]+\}", "([^/]+)", path) + "$"), path)
             for path in sorted({op.path for op in contract.operations.values()})
         ]
-        self.http = httpx.AsyncClient(
+        # One TLS context for both clients (building one reads the system's CA store); none is
+        # used for an http:// upstream, so it gets a bare one.
+        self.tls = (
+            httpx.create_ssl_context()
+            if urlsplit(self.upstream).scheme == "https"
+            else ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        )
+        # Reads go on pooled connections; triggers, and reads sent again, on a fresh one each.
+        self.http = self._client(keep_alive=100)
+        self.fresh = self._client(keep_alive=0)
+        self.retried = 0
+        self.own_answers: deque[str] = deque(maxlen=MAX_OWN_ANSWERS)
+        self.own_answer_count = 0
+
+    def _client(self, *, keep_alive: int) -> httpx.AsyncClient:
+        client = httpx.AsyncClient(
             base_url=self.upstream,
             follow_redirects=False,
+            verify=self.tls,
             timeout=httpx.Timeout(None, connect=30.0),
-            limits=httpx.Limits(max_connections=1000, max_keepalive_connections=100),
+            limits=httpx.Limits(max_connections=1000, max_keepalive_connections=keep_alive),
         )
-        self.http.headers.clear()  # nothing added to what the client sent
+        client.headers.clear()  # nothing added to what the client sent
+        return client
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:  # noqa: ANN401
         if scope["type"] == "lifespan":  # at shutdown, close the connections to the upstream
@@ -233,16 +288,25 @@ class Proxy:
                     await send({"type": "lifespan.startup.complete"})
                 elif message["type"] == "lifespan.shutdown":
                     await self.http.aclose()
+                    await self.fresh.aclose()
                     await send({"type": "lifespan.shutdown.complete"})
                     return
         if scope["type"] != "http":
             return
         request = Request(scope, receive)
-        response = await self.forward(request)
-        await response(scope, receive, send)
+        response, seen = await self.forward(request)
+        try:
+            await response(scope, receive, send)
+        finally:
+            # Passed on whole, cut by the upstream, or the proxy's own: judged as it ended.
+            # Otherwise the client went away before the answer was whole: nothing to judge.
+            seen.client_left = not (seen.finished or seen.cut or seen.own)
+            self._settle(seen)
 
-    async def forward(self, request: Request) -> Response:
-        """Send the request on; answer with the upstream's answer, streamed as it comes."""
+    async def forward(self, request: Request) -> tuple[Response, _Seen]:
+        """Send the request on; answer with the upstream's answer, streamed as it comes (and
+        what passed, judged once the answer has gone).
+        """
         body = await request.body()
         dropped = HOP_BY_HOP | _named_in_connection(request.headers.getlist("connection"))
         headers = [(name, value) for name, value in request.headers.items() if name not in dropped]
@@ -250,20 +314,13 @@ class Proxy:
         target = path + (f"?{request.url.query}" if request.url.query else "")
         sent_at = self.clock()
         began = time.monotonic()
-        outgoing = self.http.build_request(request.method, target, headers=headers, content=body)
         tee = _Tee(self.bounds.max_answer_bytes)
         seen = _Seen(request.method, path, request.url.query, headers, sent_at)
         self._begin(seen)
         try:
-            upstream = await self.http.send(outgoing, stream=True)
+            upstream = await self._send(request.method, target, headers, body)
         except httpx.HTTPError as error:
-            seen.error = f"the upstream did not answer ({type(error).__name__})"
-            self.judge(seen)
-            return Response(
-                b'{"message": "the conformance proxy could not reach the upstream"}',
-                502,
-                media_type="application/json",
-            )
+            return self._own_answer(seen, error), seen
         tee.start(upstream.headers.get("content-encoding", ""))
 
         async def relay() -> AsyncIterator[bytes]:
@@ -273,24 +330,98 @@ class Proxy:
                     yield chunk
                 seen.finish(upstream, tee, time.monotonic() - began, self.bounds)
             except httpx.HTTPError as error:
-                seen.error = f"the upstream's answer broke off ({type(error).__name__})"
-                raise
+                # The upstream's answer broke off: the client's is cut too, as it would be
+                # without the proxy (its connection reset, no end of the body passed on).
+                seen.error = f"the upstream's answer broke off ({_error_name(error)})"
+                seen.cut = True
+                _cut_client_connection()
             finally:
                 await upstream.aclose()
 
         hop = HOP_BY_HOP | _named_in_connection(upstream.headers.get_list("connection"))
+        own = f"{request.url.scheme}://{request.url.netloc}"
         passed = [
-            (name, value)
+            (name, self._rewritten(name, value, own))
             for name, value in upstream.headers.multi_items()
             if name.lower() not in hop
         ]
-        relayed = StreamingResponse(
-            relay(), status_code=upstream.status_code, background=BackgroundTask(self.judge, seen)
-        )
+        relayed = StreamingResponse(relay(), status_code=upstream.status_code)
         relayed.raw_headers = [
             (name.encode("latin-1"), value.encode("latin-1")) for name, value in passed
         ]
-        return relayed
+        return relayed, seen
+
+    async def _send(
+        self, method: str, target: str, headers: list[tuple[str, str]], body: bytes
+    ) -> httpx.Response:
+        """The upstream's answer (its head; the body streams). A trigger goes on a fresh
+        connection, once. A read goes on a pooled one, and if that fails before any byte of an
+        answer came (the upstream closed the idle connection as the request went out, say), once
+        more on a fresh connection: reads are idempotent, so sending one again changes nothing.
+        """
+
+        def outgoing(client: httpx.AsyncClient) -> httpx.Request:
+            return client.build_request(method, target, headers=headers, content=body)
+
+        if method.upper() not in IDEMPOTENT:
+            return await self.fresh.send(outgoing(self.fresh), stream=True)
+        try:
+            return await self.http.send(outgoing(self.http), stream=True)
+        except httpx.TransportError:
+            with self.lock:
+                self.retried += 1
+            return await self.fresh.send(outgoing(self.fresh), stream=True)
+
+    def _own_answer(self, seen: _Seen, error: httpx.HTTPError) -> Response:
+        """The proxy's own answer when the upstream gave none: 504 when it could not be reached
+        in time, 502 otherwise, labelled as the proxy's, and reported as the proxy's.
+        """
+        status = 504 if isinstance(error, httpx.TimeoutException) else 502
+        reached = not isinstance(error, httpx.ConnectError | httpx.ConnectTimeout)
+        reason = (
+            f"the upstream closed the connection without answering ({_error_name(error)})"
+            if reached
+            else f"the upstream could not be reached ({_error_name(error)})"
+        )
+        line = f"PROXY {status}: {reason} ({seen.method.upper()} {seen.path})"
+        with self.lock:
+            self.own_answers.append(line)
+            self.own_answer_count += 1
+        self.say(self.run.mask(line))
+        # A connection the upstream took, on which the whole request went out fresh, and which
+        # it closed without an answer, is the server's dropped connection: judged (robustness).
+        seen.error = reason if reached else None
+        seen.own = True
+        return Response(
+            json.dumps({"message": f"the conformance proxy answered: {reason}"}).encode(),
+            status,
+            headers={PROXY_ERROR_HEADER: reason},
+            media_type="application/json",
+        )
+
+    def _rewritten(self, name: str, value: str, own: str) -> str:
+        """A `Link` or `Location` value with URLs on the upstream's origin moved to the proxy's
+        (`own`), path and query kept; anything else as it came.
+        """
+        lowered = name.lower()
+        if lowered == "location":
+            return self._on_own_origin(value, own)
+        if lowered == "link":
+            return LINK_TARGET.sub(lambda m: f"<{self._on_own_origin(m[1], own)}>", value)
+        return value
+
+    def _on_own_origin(self, url: str, own: str) -> str:
+        upstream = urlsplit(self.upstream)
+        if origin(url) is None or origin(url) != origin(self.upstream):
+            return url
+        parts = urlsplit(url)
+        path = parts.path
+        prefix = upstream.path.rstrip("/")
+        if prefix and (path == prefix or path.startswith(prefix + "/")):
+            path = path[len(prefix) :] or "/"
+        query = f"?{parts.query}" if parts.query else ""
+        fragment = f"#{parts.fragment}" if parts.fragment else ""
+        return f"{own}{path}{query}{fragment}"
 
     def _begin(self, seen: _Seen) -> None:
         with self.lock:
@@ -303,6 +434,21 @@ class Proxy:
             alongside.add(seen)
 
     # Judging.
+
+    def _settle(self, seen: _Seen) -> None:
+        """An exchange has passed: judge it, unless the client went away before the answer was
+        whole (nothing the server did) or the answer was the proxy's own with nothing to judge.
+        """
+        if seen.settled:
+            return
+        seen.settled = True
+        if seen.client_left or (seen.own and seen.error is None):
+            with self.lock:
+                self.under_way.get(f"{seen.method.upper()} {seen.window}", set()).discard(seen)
+                self.unjudged -= 1
+                self.settled.notify_all()
+            return
+        self.judge(seen)
 
     def judge(self, seen: _Seen) -> None:
         """Judge one exchange that has passed (its answer is with the client already)."""
@@ -333,8 +479,10 @@ class Proxy:
                 check.name: self.run.recorder(check.name).state.total_findings
                 for check in self.checks
             }
-            for check in OBSERVERS:
+            for check in self.observers:
                 check.function(self.run.recorder(check.name), self.run, exchange)
+            self._answer_rules(exchange, parameters)
+            self._cross_answers(exchange, contract_op.operation_id, parameters)
             self._lifecycle(exchange, contract_op.operation_id, parameters)
             for check in self.checks:
                 state = self.run.recorder(check.name).state
@@ -346,6 +494,43 @@ class Proxy:
                             f"received {_line(finding.received)}"
                         )
                     )
+
+    def _answer_rules(self, exchange: Exchange, parameters: dict[str, str]) -> None:
+        """The suite's rules that one answer shows once its request is known, and paging over
+        the runs of pages clients read.
+        """
+        contract = self.contract
+        passive.judge_no_key(self.run.recorder("authentication"), contract, exchange)
+        passive.judge_429_of_operation(self.run.recorder("too-many-requests"), contract, exchange)
+        operation = contract.operation_at(exchange.case.method, exchange.case.operation.path)
+        lists = {contract.list_integrations.operation_id, contract.job_sync_status.operation_id}
+        if operation.operation_id in lists and exchange.case.method.upper() == operation.method:
+            self.pages.judge(
+                self.run.recorder("paging"),
+                exchange,
+                scope=f"{operation.operation_id} {unquote(parameters.get('integration_id', ''))}",
+                by_id=operation.operation_id == contract.list_integrations.operation_id,
+            )
+
+    def _cross_answers(
+        self, exchange: Exchange, operation_id: str, parameters: dict[str, str]
+    ) -> None:
+        """The promises that tie this answer to the ones before it (invariants.py)."""
+        judged = self.cross.feed(
+            exchange,
+            operation_id=operation_id,
+            integration_id=unquote(parameters.get("integration_id", "")),
+            received=self.clock(),
+        )
+        for name in judged.judged:
+            self.run.recorder(name).applied()
+        for finding in judged.findings:
+            self.run.recorder(finding.check).fail(
+                finding.ref,
+                what=f"{finding.what} ({finding.ref.label})",
+                expected=finding.expected,
+                received=finding.received,
+            )
 
     def _operation(self, path: str) -> tuple[Any, dict[str, str]] | None:
         for pattern, template in self.routes:
@@ -499,18 +684,46 @@ class Proxy:
                 if state.applied == 0 and state.skip_reason is None:
                     state.skip_reason = "no exchange it judges passed through"
                 checks_seen.append((check, state))
+            notes = [f"passive: {self.exchanges} exchange(s) judged, none sent by the proxy"]
+            if self.retried:
+                notes.append(
+                    f"proxy: {self.retried} read(s) sent again on a fresh connection after a "
+                    "pooled one failed before any answer came"
+                )
+            if self.own_answer_count:
+                notes.append(
+                    f"proxy: {self.own_answer_count} answer(s) made by the proxy itself, "
+                    f"not the server's (header {PROXY_ERROR_HEADER}); the latest: "
+                    + "; ".join(self.own_answers)
+                )
             return Result(
                 passive=True,
                 base_url=self.upstream,
                 contract_version=self.contract.version,
                 checks=checks_seen,
-                notes=[f"passive: {self.exchanges} exchange(s) judged, none sent by the proxy"],
+                notes=[self.run.mask(note) for note in notes],
                 requests_sent=self.exchanges,
                 generated_cases=0,
                 seconds=time.monotonic() - self.started,
                 seconds_waited=0.0,
                 seed=0,
             )
+
+
+def _error_name(error: Exception) -> str:
+    """An error's class, and its text if it has one, on one line."""
+    text = " ".join(str(error).split())[:200]
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+def _cut_client_connection() -> None:
+    """Reset the client's connection (the one this task answers), so that the answer it has
+    begun ends cut, as the upstream's did, rather than looking whole.
+    """
+    transport = CONNECTION.get()
+    if transport is None:
+        raise ConnectionAbortedError("the upstream's answer broke off")
+    transport.abort()
 
 
 def _named_in_connection(values: list[str]) -> frozenset[str]:
@@ -595,6 +808,11 @@ class _Seen:
         self.sent_at = sent_at
         self.window = re.sub(r"/[^/]+/(sync|job_sync_status)$", r"/{}/\1", path)
         self.overlapped = False
+        self.finished = False  # the answer passed whole
+        self.cut = False  # the upstream's answer broke off
+        self.own = False  # the proxy answered itself: the upstream gave no answer
+        self.client_left = False
+        self.settled = False
         self.error: str | None = "the client went away before the answer was whole"
         self.status = 0
         self.answer_headers: list[tuple[str, str]] = []
@@ -604,6 +822,7 @@ class _Seen:
     def finish(self, upstream: httpx.Response, tee: _Tee, elapsed: float, bounds: Bounds) -> None:
         self.elapsed = elapsed
         self.error = None
+        self.finished = True
         if tee.over:
             self.error = (
                 f"the body passed {bounds.max_answer_bytes:,} bytes after decoding "

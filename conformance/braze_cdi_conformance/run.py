@@ -14,6 +14,7 @@ from urllib.parse import quote
 from braze_cdi_contract import Contract
 from schemathesis.core.transport import HttpMethod
 
+from braze_cdi_conformance.invariants import Invariants, Judged
 from braze_cdi_conformance.schema import Operation
 from braze_cdi_conformance.transport import Case, Exchange, Sender
 
@@ -162,6 +163,12 @@ class Run:
         self.generated_cases = 0
         self.linked_steps = 0
         self.rate_windows: dict[str, RateWindowMemory] = {}
+        # What several answers showed, for the checks that tie answers together; and what the
+        # last exchange showed them (each of those checks reads it).
+        self.invariants: Invariants[Exchange] = Invariants(
+            running=contract.jobs.running, ended=contract.jobs.ended
+        )
+        self.invariants_judged: tuple[Exchange, Judged[Exchange]] | None = None
 
     def rate_window(self, window: str) -> RateWindowMemory:
         """What the rate-limit check remembers of one operation's window."""

@@ -25,7 +25,7 @@ from braze_cdi_conformance.checks import (
     id_of,
     judge_unknown_id,
 )
-from braze_cdi_conformance.evidence import gather_evidence, results
+from braze_cdi_conformance.evidence import MAX_PAGES, gather_evidence, read_all_pages, results
 from braze_cdi_conformance.inputs import ODD_HEADERS, ODD_IDS
 from braze_cdi_conformance.run import CannotJudge, CheckState, Options, Run, Status
 from braze_cdi_conformance.schema import Schema, schemathesis_operations, schemathesis_schema
@@ -352,6 +352,24 @@ def follow_links(run: Run, schema: Schema, *, seed: int) -> None:
     run.note(f"links: {run.linked_steps} requests in sequences along the document's links")
 
 
+def last_read(run: Run) -> None:
+    """One more read of INTEGRATION_ID's job status (every page), the run's last request: what
+    it shows now is held to what earlier answers showed (`job-consistency`: a job seen ended
+    never runs again), and it shows the integration reached after the list was read
+    (`integration-listed`). The observers judge it; it needs no check of its own.
+    """
+    integration_id = run.options.integration_id
+    if integration_id is None:
+        return
+    read_all_pages(
+        run,
+        run.contract.job_sync_status.operation_id,
+        integration_id=integration_id,
+        label="the job status, at the end of the run",
+        max_pages=2 if run.compact else MAX_PAGES,
+    )
+
+
 def odd_inputs(run: Run) -> int:
     """Odd IDs and headers, for the robustness and conformance observers (within the budget)."""
     left = run.sender.budget_left
@@ -413,6 +431,7 @@ def judge(
         odd_sent = odd_inputs(run)
         explore(run, seed=seed)
         follow_links(run, schema, seed=seed)
+        last_read(run)
     finally:
         sender.close()
     if options.budget is not None:

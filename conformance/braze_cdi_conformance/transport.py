@@ -36,6 +36,10 @@ class Exchange:
     sent_at: float
     sequential: bool
     sent: bool = True
+    # When the request went and its answer was complete, on the monotonic clock (None where the
+    # exchange was not timed so: the invariants then derive them from `sent_at`).
+    sent_monotonic: float | None = None
+    received_monotonic: float | None = None
 
     @property
     def status(self) -> int | None:
@@ -211,13 +215,22 @@ class Sender:
             return Exchange(label, case, None, refusal, time.time(), sequential, sent=False)
         if paced:
             self._pace(window_of(case))
-        sent_at = time.time()
+        sent_at, sent_monotonic = time.time(), time.monotonic()
         bounds = self.bounds
         if self._slow.get(shape):
             short = min(SHORT_ANSWER_SECONDS, bounds.answer_seconds)
             bounds = dataclasses.replace(bounds, answer_seconds=short)
         response, error = bounded.call(case, base_url=self.base_url, session=session, bounds=bounds)
-        exchange = Exchange(label, case, response, error, sent_at, sequential)
+        exchange = Exchange(
+            label,
+            case,
+            response,
+            error,
+            sent_at,
+            sequential,
+            sent_monotonic=sent_monotonic,
+            received_monotonic=time.monotonic(),
+        )
         with self._lock:
             self.requests_sent += 1
             if bounded.broke_the_deadline(error):

@@ -24,7 +24,6 @@ from braze_cdi_reference.fixtures import (
     load_fixtures,
 )
 
-
 # What each exit status means (the docs' exit-status page is written from this).
 EXIT_STATUSES = {
     0: "stopped by Ctrl-C or SIGTERM, after serving",

@@ -20,12 +20,19 @@ class JobSyncStatus:
     integers, which forbade what Braze's prose leaves open). Further fields may be added;
     readers must ignore them.
 
+    What the meaning of the fields ties together across answers: a job whose `job_status` is
+    an ended one has finished, so a later answer never shows the same job (the one with the
+    same `sync_start_time`) `running` again; whether an ended job's outcome can still change
+    is not documented. And as one sync of an integration runs at a time (the trigger's `429
+    Another job is in progress`), no answer shows two of its jobs running.
+
         Attributes:
             job_status (JobStatus): `running` while the job runs; then `success` (every row synced), `partial` (some rows
                 failed), `error` (no row synced) or `config_error` (the integration's configuration is wrong).
                 `x-braze-running` lists the values of a job that has not ended.
             sync_start_time (str | Unset): When the job started (ISO 8601).
-            sync_finish_time (None | str | Unset): When the job finished (ISO 8601); absent or `null` while it runs.
+            sync_finish_time (None | str | Unset): When the job finished (ISO 8601), so never earlier than its
+                `sync_start_time` (the same moment is possible); absent or `null` while it runs.
             last_timestamp_synced (None | str | Unset): The last `UPDATED_AT` value the job processed (ISO 8601); may be
                 absent or `null` while the job runs.
             rows_synced (int | None | Unset): Rows synced; may be absent or `null` while the job runs.

@@ -97,6 +97,11 @@ def sync_detailed(
     the previous one (`rel="prev"`); follow those URLs as they are. The order of the
     integrations is not documented.
 
+    The pages together hold the workspace's integrations, so an integration the same key can
+    trigger, or read the job status of, is on one of them (the reading of "List integrations":
+    Braze documents no integration that a key can use but not list). An integration created or
+    deleted while the pages are read may or may not be on them.
+
     **Permission:** the REST API key must have the permission `cdi.integration_list`
     (machine-readable in `x-braze-permission`).
 
@@ -137,6 +142,11 @@ def sync(
     the previous one (`rel="prev"`); follow those URLs as they are. The order of the
     integrations is not documented.
 
+    The pages together hold the workspace's integrations, so an integration the same key can
+    trigger, or read the job status of, is on one of them (the reading of "List integrations":
+    Braze documents no integration that a key can use but not list). An integration created or
+    deleted while the pages are read may or may not be on them.
+
     **Permission:** the REST API key must have the permission `cdi.integration_list`
     (machine-readable in `x-braze-permission`).
 
@@ -171,6 +181,11 @@ async def asyncio_detailed(
     are more, the `Link` header names the next page (`rel="next"`) and, after the first page,
     the previous one (`rel="prev"`); follow those URLs as they are. The order of the
     integrations is not documented.
+
+    The pages together hold the workspace's integrations, so an integration the same key can
+    trigger, or read the job status of, is on one of them (the reading of "List integrations":
+    Braze documents no integration that a key can use but not list). An integration created or
+    deleted while the pages are read may or may not be on them.
 
     **Permission:** the REST API key must have the permission `cdi.integration_list`
     (machine-readable in `x-braze-permission`).
@@ -209,6 +224,11 @@ async def asyncio(
     are more, the `Link` header names the next page (`rel="next"`) and, after the first page,
     the previous one (`rel="prev"`); follow those URLs as they are. The order of the
     integrations is not documented.
+
+    The pages together hold the workspace's integrations, so an integration the same key can
+    trigger, or read the job status of, is on one of them (the reading of "List integrations":
+    Braze documents no integration that a key can use but not list). An integration created or
+    deleted while the pages are read may or may not be on them.
 
     **Permission:** the REST API key must have the permission `cdi.integration_list`
     (machine-readable in `x-braze-permission`).

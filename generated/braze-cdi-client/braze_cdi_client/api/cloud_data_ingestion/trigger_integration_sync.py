@@ -91,6 +91,10 @@ def sync_detailed(
 
     Only one sync of an integration runs at a time: while one is running, a further trigger is
     answered `429` with the message `Another job is in progress`; try again once it has finished.
+    So a `202` starts one sync, which the job status lists as one job, and the job status never
+    shows two jobs of the integration running at once. This follows from that answer alone:
+    Braze documents nothing more about how syncs follow each other, and a scheduled sync may
+    start once the triggered one has ended.
 
     **Permission:** the REST API key must have the permission `cdi.integration_sync`
     (machine-readable in `x-braze-permission`).
@@ -138,6 +142,10 @@ def sync(
 
     Only one sync of an integration runs at a time: while one is running, a further trigger is
     answered `429` with the message `Another job is in progress`; try again once it has finished.
+    So a `202` starts one sync, which the job status lists as one job, and the job status never
+    shows two jobs of the integration running at once. This follows from that answer alone:
+    Braze documents nothing more about how syncs follow each other, and a scheduled sync may
+    start once the triggered one has ended.
 
     **Permission:** the REST API key must have the permission `cdi.integration_sync`
     (machine-readable in `x-braze-permission`).
@@ -180,6 +188,10 @@ async def asyncio_detailed(
 
     Only one sync of an integration runs at a time: while one is running, a further trigger is
     answered `429` with the message `Another job is in progress`; try again once it has finished.
+    So a `202` starts one sync, which the job status lists as one job, and the job status never
+    shows two jobs of the integration running at once. This follows from that answer alone:
+    Braze documents nothing more about how syncs follow each other, and a scheduled sync may
+    start once the triggered one has ended.
 
     **Permission:** the REST API key must have the permission `cdi.integration_sync`
     (machine-readable in `x-braze-permission`).
@@ -225,6 +237,10 @@ async def asyncio(
 
     Only one sync of an integration runs at a time: while one is running, a further trigger is
     answered `429` with the message `Another job is in progress`; try again once it has finished.
+    So a `202` starts one sync, which the job status lists as one job, and the job status never
+    shows two jobs of the integration running at once. This follows from that answer alone:
+    Braze documents nothing more about how syncs follow each other, and a scheduled sync may
+    start once the triggered one has ended.
 
     **Permission:** the REST API key must have the permission `cdi.integration_sync`
     (machine-readable in `x-braze-permission`).
