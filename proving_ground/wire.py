@@ -351,7 +351,7 @@ class NoKeyGets429(ReferenceServer):
 
 
 class JobStatusSaysInProgress(ReferenceServer):
-    """The job status of a syncing integration is answered 429 `Another job is in progress`,
+    """The job status of a syncing integration is answered the in-progress 429,
     which the document lists for the trigger only.
     """
 

@@ -263,7 +263,7 @@ def test_no_internal_link_is_broken(site: Path) -> None:
 
 
 def test_the_generated_parts_are_filled_in(site: Path) -> None:
-    review = (site / "review.html").read_text()
+    review = (site / "review-rules.html").read_text()
     assert "<!-- generated" not in review
     assert "running-statuses-changed" in review
     reference = (site / "contract-reference.html").read_text()
@@ -318,7 +318,8 @@ def test_the_suites_page_names_every_check() -> None:
 
 
 def test_the_sites_contract_reference_holds_every_fact_without_scripts(site: Path) -> None:
-    assert_every_fact_of_the_contract((site / "contract-reference.html").read_text())
+    page = (site / "contract-reference.html").read_text()
+    assert_every_fact_of_the_contract(page.replace("<wbr>", ""))  # a break opportunity, no text
 
 
 # Pages written from sources (the generated reference, the changelog); every other page is
@@ -368,6 +369,7 @@ def test_every_public_name_of_the_client_is_on_the_api_page(site: Path) -> None:
         value = getattr(braze_cdi_sync, name)
         if inspect.isclass(value) or inspect.isfunction(value):
             first = " ".join((inspect.getdoc(value) or "").split("\n\n")[0].split())
+            first = first.replace("`", "")  # a code span, printed without its backticks
             if not first or first[:60] not in text:
                 undescribed.append(name)
     for method in ("from_env", "start_sync", "wait_for_sync", "recent_jobs"):

@@ -97,7 +97,8 @@ def control_api() -> str:
             if method == "parameters":
                 continue
             parts += [f"### {method.upper()} `{path}`", "", operation["summary"] + ".", ""]
-            parts += [" ".join(operation["description"].split()), ""]
+            for paragraph in operation["description"].split("\n\n"):
+                parts += [" ".join(paragraph.split()), ""]
             body = operation.get("requestBody", {}).get("content", {}).get("application/json")
             if body:
                 parts += ["| field | type | required | meaning |", "| --- | --- | --- | --- |"]

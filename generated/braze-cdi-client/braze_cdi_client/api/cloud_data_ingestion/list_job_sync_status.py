@@ -101,7 +101,9 @@ def sync_detailed(
     paged through the `Link` header as for the list of integrations. A job's `job_status` is
     `running` while it runs, then one of `success` (every row synced), `partial` (some rows
     failed), `error` (no row synced) or `config_error` (the integration's configuration is
-    wrong). Not documented: the order of the jobs (newest first is not promised), whether a
+    wrong).
+
+    Not documented: the order of the jobs (newest first is not promised), whether a
     running job has a `sync_finish_time`, and the answer for an integration that does not exist.
 
     Observed, not promised: the one public client of this endpoint (airflow-provider-braze
@@ -153,7 +155,9 @@ def sync(
     paged through the `Link` header as for the list of integrations. A job's `job_status` is
     `running` while it runs, then one of `success` (every row synced), `partial` (some rows
     failed), `error` (no row synced) or `config_error` (the integration's configuration is
-    wrong). Not documented: the order of the jobs (newest first is not promised), whether a
+    wrong).
+
+    Not documented: the order of the jobs (newest first is not promised), whether a
     running job has a `sync_finish_time`, and the answer for an integration that does not exist.
 
     Observed, not promised: the one public client of this endpoint (airflow-provider-braze
@@ -200,7 +204,9 @@ async def asyncio_detailed(
     paged through the `Link` header as for the list of integrations. A job's `job_status` is
     `running` while it runs, then one of `success` (every row synced), `partial` (some rows
     failed), `error` (no row synced) or `config_error` (the integration's configuration is
-    wrong). Not documented: the order of the jobs (newest first is not promised), whether a
+    wrong).
+
+    Not documented: the order of the jobs (newest first is not promised), whether a
     running job has a `sync_finish_time`, and the answer for an integration that does not exist.
 
     Observed, not promised: the one public client of this endpoint (airflow-provider-braze
@@ -250,7 +256,9 @@ async def asyncio(
     paged through the `Link` header as for the list of integrations. A job's `job_status` is
     `running` while it runs, then one of `success` (every row synced), `partial` (some rows
     failed), `error` (no row synced) or `config_error` (the integration's configuration is
-    wrong). Not documented: the order of the jobs (newest first is not promised), whether a
+    wrong).
+
+    Not documented: the order of the jobs (newest first is not promised), whether a
     running job has a `sync_finish_time`, and the answer for an integration that does not exist.
 
     Observed, not promised: the one public client of this endpoint (airflow-provider-braze

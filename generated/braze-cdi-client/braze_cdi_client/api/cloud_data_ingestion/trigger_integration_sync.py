@@ -91,6 +91,7 @@ def sync_detailed(
 
     Only one sync of an integration runs at a time: while one is running, a further trigger is
     answered `429` with the message `Another job is in progress`; try again once it has finished.
+
     So a `202` starts one sync, which the job status lists as one job, and the job status never
     shows two jobs of the integration running at once. This follows from that answer alone:
     Braze documents nothing more about how syncs follow each other, and a scheduled sync may
@@ -142,6 +143,7 @@ def sync(
 
     Only one sync of an integration runs at a time: while one is running, a further trigger is
     answered `429` with the message `Another job is in progress`; try again once it has finished.
+
     So a `202` starts one sync, which the job status lists as one job, and the job status never
     shows two jobs of the integration running at once. This follows from that answer alone:
     Braze documents nothing more about how syncs follow each other, and a scheduled sync may
@@ -188,6 +190,7 @@ async def asyncio_detailed(
 
     Only one sync of an integration runs at a time: while one is running, a further trigger is
     answered `429` with the message `Another job is in progress`; try again once it has finished.
+
     So a `202` starts one sync, which the job status lists as one job, and the job status never
     shows two jobs of the integration running at once. This follows from that answer alone:
     Braze documents nothing more about how syncs follow each other, and a scheduled sync may
@@ -237,6 +240,7 @@ async def asyncio(
 
     Only one sync of an integration runs at a time: while one is running, a further trigger is
     answered `429` with the message `Another job is in progress`; try again once it has finished.
+
     So a `202` starts one sync, which the job status lists as one job, and the job status never
     shows two jobs of the integration running at once. This follows from that answer alone:
     Braze documents nothing more about how syncs follow each other, and a scheduled sync may
