@@ -17,14 +17,12 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
-import uvicorn
 from braze_cdi_contract import Contract, Operation
 from braze_cdi_contract.serving import (
-    STARTUP_SECONDS,
-    GuardedProtocol,
-    ReadyServer,
+    KEEP_ALIVE_SECONDS,
     base_url,
     bind_loopback,
+    serve_in_thread,
 )
 from braze_cdi_reference.app import Admitted, Job, Page, ReferenceServer
 from braze_cdi_reference.fixtures import Fixtures, demo_fixtures
@@ -39,7 +37,6 @@ from proving_ground.valid import AbsoluteSameOriginLinks
 SYNC_SECONDS = 1.0
 # Load balancers close idle kept-alive connections; this one after 100 ms.
 IDLE_CLOSE_SECONDS = 0.1
-KEEP_ALIVE_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -61,29 +58,11 @@ def _fixtures(contract: Contract) -> Fixtures:
 # Serving.
 
 
-@contextmanager
-def serve_app(app: ASGIApp, *, keep_alive: float = KEEP_ALIVE_SECONDS) -> Iterator[str]:
+def serve_app(
+    app: ASGIApp, *, keep_alive: float = KEEP_ALIVE_SECONDS
+) -> AbstractContextManager[str]:
     """Serve an app on loopback with uvicorn, closing idle connections after `keep_alive` s."""
-    sock = bind_loopback()
-    config = uvicorn.Config(
-        app,
-        http=GuardedProtocol,
-        log_level="warning",
-        access_log=False,
-        lifespan="off",
-        timeout_keep_alive=keep_alive,  # type: ignore[arg-type]  # uvicorn takes any number
-    )
-    server = ReadyServer(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        if not server.ready.wait(timeout=STARTUP_SECONDS):
-            raise RuntimeError(f"the server did not start within {STARTUP_SECONDS} s")
-        yield base_url(sock)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    return serve_in_thread(app, keep_alive=keep_alive)
 
 
 def _reference(
@@ -97,6 +76,13 @@ def _reference(
         return serve_app(wrap(app), keep_alive=keep_alive)
 
     return serve
+
+
+def _on_reference(
+    name: str, server: type[ReferenceServer], *, caught_by: str | None = None
+) -> WireServer:
+    """A wire server that is the reference with one difference, described by its docstring."""
+    return WireServer(name, (server.__doc__ or "").strip(), _reference(server), caught_by)
 
 
 Rewrite = Callable[[bytes, bytes], tuple[bytes, bytes]]  # (request, answer) -> (request, answer)
@@ -305,11 +291,7 @@ def _reference_app(contract: Contract, server: type[ReferenceServer] = Reference
 
 
 WIRE_VALID: list[WireServer] = [
-    WireServer(
-        "absolute-same-origin-links",
-        (AbsoluteSameOriginLinks.__doc__ or "").strip(),
-        _reference(AbsoluteSameOriginLinks),
-    ),
+    _on_reference("absolute-same-origin-links", AbsoluteSameOriginLinks),
     WireServer(
         "idle-closed-after-100ms",
         "Closes kept-alive connections idle for 100 ms, as load balancers do.",
@@ -330,11 +312,7 @@ WIRE_VALID: list[WireServer] = [
         "Sends every answer chunked, in two parts, with no Content-Length.",
         _reference(wrap=chunked_answers),
     ),
-    WireServer(
-        "rows-grow-while-running",
-        (RowsGrowWhileRunning.__doc__ or "").strip(),
-        _reference(RowsGrowWhileRunning),
-    ),
+    _on_reference("rows-grow-while-running", RowsGrowWhileRunning),
 ]
 
 
@@ -396,30 +374,12 @@ class NextLeadsBack(ReferenceServer):
 
 
 WIRE_FAULTY: list[WireServer] = [
-    WireServer(
-        "no-key-gets-429",
-        (NoKeyGets429.__doc__ or "").strip(),
-        _reference(NoKeyGets429),
-        caught_by="authentication",
+    _on_reference("no-key-gets-429", NoKeyGets429, caught_by="authentication"),
+    _on_reference(
+        "job-status-says-in-progress", JobStatusSaysInProgress, caught_by="too-many-requests"
     ),
-    WireServer(
-        "job-status-says-in-progress",
-        (JobStatusSaysInProgress.__doc__ or "").strip(),
-        _reference(JobStatusSaysInProgress),
-        caught_by="too-many-requests",
-    ),
-    WireServer(
-        "cursor-ignored",
-        (CursorIgnored.__doc__ or "").strip(),
-        _reference(CursorIgnored),
-        caught_by="paging",
-    ),
-    WireServer(
-        "next-leads-back",
-        (NextLeadsBack.__doc__ or "").strip(),
-        _reference(NextLeadsBack),
-        caught_by="paging",
-    ),
+    _on_reference("cursor-ignored", CursorIgnored, caught_by="paging"),
+    _on_reference("next-leads-back", NextLeadsBack, caught_by="paging"),
     WireServer(
         "broken-chunks-on-202",
         "Sends the 202 chunked with a chunk-size line that is not hexadecimal, after a good "
@@ -453,10 +413,7 @@ class EndedJobRunsAgainWhenRead(ReferenceServer):
 
 
 WIRE_FAULTY.append(
-    WireServer(
-        "ended-job-runs-again-when-read",
-        (EndedJobRunsAgainWhenRead.__doc__ or "").strip(),
-        _reference(EndedJobRunsAgainWhenRead),
-        caught_by="job-consistency",
+    _on_reference(
+        "ended-job-runs-again-when-read", EndedJobRunsAgainWhenRead, caught_by="job-consistency"
     )
 )

@@ -6,8 +6,11 @@ import dataclasses
 import html
 import os
 import re
+import signal
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from braze_cdi_conformance import SUITE_VARIABLES
 
@@ -73,3 +76,34 @@ def assert_every_fact_of_the_contract(page: str) -> None:
         assert f'"message": "{message}"' in joined
     for url, instance in contract.servers:
         assert f"{instance} {url}" in text
+
+
+# The passive proxy, as its command runs.
+PROXY = [sys.executable, "-m", "braze_cdi_conformance", "proxy"]
+
+
+@contextmanager
+def proxy_process(upstream: str, *more: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """Run `braze-cdi-conformance proxy --upstream UPSTREAM` until the block ends: its URL and
+    its process."""
+    process = subprocess.Popen(
+        [*PROXY, "--upstream", upstream, *more],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    try:
+        assert process.stdout is not None
+        yield process.stdout.readline().strip(), process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def stop_proxy(process: subprocess.Popen[str]) -> tuple[int, str, str]:
+    """Stop the proxy as Ctrl-C does: its exit status, stdout and stderr."""
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+    return process.returncode, out, err

@@ -11,7 +11,6 @@ catches, which a test enforces.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from collections.abc import Callable
@@ -34,7 +33,8 @@ from braze_cdi_conformance.evidence import (
     MAX_PAGES,
     Evidence,
     cursor_of,
-    foreign,
+    feed_invariants,
+    page_link_problems,
     parse_link,
     read_all_pages,
     results,
@@ -251,59 +251,22 @@ def _invariants_judged(run: Run, exchange: Exchange) -> invariants.Judged[Exchan
 
 
 def _feed_invariants(run: Run, exchange: Exchange) -> invariants.Judged[Exchange]:
-    key = exchange.key_sent
     case = exchange.case
-    if key is None or not exchange.sent:
+    if exchange.key_sent is None or not exchange.sent:
         return invariants.Judged()
-    contract = run.contract
-    operation = contract.operation_at(case.method, case.operation.path)
+    operation = run.contract.operation_at(case.method, case.operation.path)
     if case.method.upper() != operation.method:
         return invariants.Judged()
-    # An opaque label of the key: the same key, the same label; the key itself is not kept.
-    principal = hashlib.sha256(key.encode()).hexdigest()[:16]
     sent, received = _monotonic_times(exchange)
-    if operation.operation_id == contract.trigger.operation_id:
-        return run.invariants.trigger(
-            principal=principal,
-            integration_id=sent_id(exchange),
-            outcome=_trigger_outcome(run, exchange),
-            sent=sent,
-            received=received,
-            ref=exchange,
-        )
-    items = results(exchange)
-    if items is None:
-        return invariants.Judged()
-    if operation.operation_id == contract.job_sync_status.operation_id:
-        return run.invariants.job_page(
-            principal=principal,
-            integration_id=sent_id(exchange),
-            items=items,
-            sent=sent,
-            received=received,
-            ref=exchange,
-        )
-    links = parse_link(exchange)
-    cursor = (case.query or {}).get("cursor")
-    return run.invariants.integration_page(
-        principal=principal,
-        cursor=None if cursor is None else str(cursor),
-        next_cursor=cursor_of(links.get("next")) if links else None,
-        integration_ids=[str(item.get("integration_id")) for item in items],
+    return feed_invariants(
+        run.invariants,
+        run.contract,
+        exchange,
+        operation_id=operation.operation_id,
+        integration_id=sent_id(exchange),
         sent=sent,
         received=received,
-        ref=exchange,
     )
-
-
-def _trigger_outcome(run: Run, exchange: Exchange) -> invariants.TriggerOutcome:
-    if exchange.response is None:
-        return "unknown"  # it may have started a sync
-    if exchange.succeeded:
-        return "accepted"
-    if exchange.status == 429 and exchange.message == run.contract.messages.another_job_in_progress:
-        return "in-progress"
-    return "refused"
 
 
 def _monotonic_times(exchange: Exchange) -> tuple[float, float]:
@@ -913,7 +876,11 @@ def _judge_pages(
                 expected='<URL>; rel="prev", <URL>; rel="next"',
             )
             return
-        _judge_origins(check, run, page, links, where)
+        for problem in page_link_problems(
+            links, count=len(items), page_size=size, base_url=run.options.base_url, where=where
+        ):
+            what, expected, received = problem.what, problem.expected, problem.received
+            check.fail(page, what=what, expected=expected, received=received)
         if number == 1 and "prev" in links:
             check.fail(
                 page,
@@ -928,19 +895,6 @@ def _judge_pages(
                 expected='rel="prev" after the first page',
                 received=str(links) or "no Link header",
             )
-        if "next" in links and len(items) != size:
-            check.fail(
-                page,
-                what=f"{where.capitalize()} names a next page but holds {len(items)} items",
-                expected=f"{size} items on every page but the last",
-            )
-        if "next" in links and cursor_of(links["next"]) is None:
-            check.fail(
-                page,
-                what=f"The next link of {where} carries no cursor",
-                expected="a URL with a cursor query parameter",
-                received=links["next"],
-            )
         for item in items:
             key = str(item.get(identity)) if identity else json.dumps(item, sort_keys=True)
             if key in seen:
@@ -953,23 +907,6 @@ def _judge_pages(
             seen.add(key)
     if len(pages) >= MAX_PAGES:
         run.note(f"paging: read the first {MAX_PAGES} pages of {name} only")
-
-
-def _judge_origins(
-    check: Recorder, run: Run, page: Exchange, links: dict[str, str], where: str
-) -> None:
-    """Every URL of a page's Link header stays on the server's origin (relative, or absolute on
-    its own scheme, host and port).
-    """
-    for relation, url in links.items():
-        if foreign(url, run.options.base_url):
-            check.fail(
-                page,
-                what=f"The {relation} link of {where} leads to another origin",
-                expected=f"a relative URL, or one on {run.options.base_url} (a client that "
-                "follows the header sends its key there)",
-                received=url[:200],
-            )
 
 
 def _judge_prev(

@@ -10,11 +10,16 @@ evidence and judges its own part; none passes on evidence that shows no sync sta
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
+from braze_cdi_contract import Contract
+
+from braze_cdi_conformance import invariants
+from braze_cdi_conformance.judgements import Problem
 from braze_cdi_conformance.run import CannotJudge, Run
 from braze_cdi_conformance.transport import RATE_LIMIT_RETRIES, Exchange, window_of
 
@@ -224,3 +229,104 @@ def results(exchange: Exchange) -> list[dict[str, object]] | None:
     if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
         return None
     return items
+
+
+def page_link_problems(
+    links: dict[str, str], *, count: int, page_size: int, base_url: str, where: str
+) -> list[Problem]:
+    """What a page's own `Link` header breaks, for the suite's `paging` and the proxy alike:
+    every URL on the server's origin, `rel="next"` only on a full page, and with a cursor.
+    `where` names the page in each problem ("page 2 of the list of integrations").
+    """
+    problems = [
+        Problem(
+            what=f"The {relation} link of {where} leads to another origin",
+            expected=f"a relative URL, or one on {base_url} (a client that follows the header "
+            "sends its key there)",
+            received=url[:200],
+        )
+        for relation, url in links.items()
+        if foreign(url, base_url)
+    ]
+    if "next" in links and count != page_size:
+        problems.append(
+            Problem(
+                what=f"{where[0].upper()}{where[1:]} names a next page but holds {count} items",
+                expected=f"{page_size} items on every page but the last, and no next on the last",
+            )
+        )
+    if "next" in links and cursor_of(links["next"]) is None:
+        problems.append(
+            Problem(
+                what=f"The next link of {where} carries no cursor",
+                expected="a URL with a cursor query parameter",
+                received=links["next"][:200],
+            )
+        )
+    return problems
+
+
+def key_label(key: str | None) -> str:
+    """An opaque label of a key: the same key, the same label; never the key itself."""
+    if key is None:
+        return "no key"
+    return "key " + hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def trigger_outcome(contract: Contract, exchange: Exchange) -> invariants.TriggerOutcome:
+    """What a trigger's answer says of the sync, as the invariants take it."""
+    if exchange.response is None:
+        return "unknown"  # no complete answer: it may have started a sync
+    if exchange.succeeded:
+        return "accepted"
+    if exchange.status == 429 and exchange.message == contract.messages.another_job_in_progress:
+        return "in-progress"
+    return "refused"
+
+
+def feed_invariants(
+    ledger: invariants.Invariants[Exchange],
+    contract: Contract,
+    exchange: Exchange,
+    *,
+    operation_id: str,
+    integration_id: str,
+    sent: float,
+    received: float,
+) -> invariants.Judged[Exchange]:
+    """Hand one exchange of a contract operation to the invariants (the suite's and the
+    proxy's): a trigger with its outcome, a page of jobs or of integrations with its items.
+    """
+    principal = key_label(exchange.key_sent)
+    if operation_id == contract.trigger.operation_id:
+        return ledger.trigger(
+            principal=principal,
+            integration_id=integration_id,
+            outcome=trigger_outcome(contract, exchange),
+            sent=sent,
+            received=received,
+            ref=exchange,
+        )
+    items = results(exchange)
+    if items is None:
+        return invariants.Judged()
+    if operation_id == contract.job_sync_status.operation_id:
+        return ledger.job_page(
+            principal=principal,
+            integration_id=integration_id,
+            items=items,
+            sent=sent,
+            received=received,
+            ref=exchange,
+        )
+    links = parse_link(exchange) or {}
+    cursor = (exchange.case.query or {}).get("cursor")
+    return ledger.integration_page(
+        principal=principal,
+        cursor=None if cursor is None else str(cursor),
+        next_cursor=cursor_of(links.get("next")),
+        integration_ids=[str(item.get("integration_id", "")) for item in items],
+        sent=sent,
+        received=received,
+        ref=exchange,
+    )

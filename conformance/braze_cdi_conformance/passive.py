@@ -8,7 +8,6 @@ check's name; none needs to know the key or anything the traffic does not show.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -16,7 +15,13 @@ from dataclasses import dataclass, field
 from braze_cdi_contract import Contract
 
 from braze_cdi_conformance import invariants
-from braze_cdi_conformance.evidence import cursor_of, foreign, parse_link, results
+from braze_cdi_conformance.evidence import (
+    cursor_of,
+    feed_invariants,
+    page_link_problems,
+    parse_link,
+    results,
+)
 from braze_cdi_conformance.run import Recorder
 from braze_cdi_conformance.transport import Exchange
 
@@ -133,32 +138,19 @@ class PageRuns:
     def _judge_links(
         self, check: Recorder, exchange: Exchange, links: dict[str, str], count: int
     ) -> None:
-        """The rules a page's own links show: on the server's origin, next only on a full page,
-        and with a cursor.
-        """
-        for relation, url in links.items():
-            if foreign(url, self.upstream):
-                check.fail(
-                    exchange,
-                    what=f"The {relation} link of a page leads to another origin "
-                    f"({exchange.label})",
-                    expected=f"a relative URL, or one on {self.upstream} (a client that follows "
-                    "the header sends its key there)",
-                    received=url[:200],
-                )
-        size = self.contract.jobs.page_size
-        if "next" in links and count != size:
+        """The rules a page's own links show (the suite's, `page_link_problems`)."""
+        for problem in page_link_problems(
+            links,
+            count=count,
+            page_size=self.contract.jobs.page_size,
+            base_url=self.upstream,
+            where="a page",
+        ):
             check.fail(
                 exchange,
-                what=f"A page names a next page but holds {count} items ({exchange.label})",
-                expected=f"{size} items on every page but the last, and no next on the last",
-            )
-        if "next" in links and cursor_of(links["next"]) is None:
-            check.fail(
-                exchange,
-                what=f"The next link of a page carries no cursor ({exchange.label})",
-                expected="a URL with a cursor query parameter",
-                received=links["next"][:200],
+                what=f"{problem.what} ({exchange.label})",
+                expected=problem.expected,
+                received=problem.received,
             )
 
     def _judge_run(
@@ -251,57 +243,17 @@ class CrossAnswers:
         contract = self.contract
         if exchange.response is None and exchange.error is None:
             return invariants.Judged()
-        principal = _principal(exchange.key_sent)
-        sent = exchange.sent_at
-        if operation_id == contract.trigger.operation_id:
-            if exchange.case.method.upper() != contract.trigger.method:
-                return invariants.Judged()
-            return self.invariants.trigger(
-                principal=principal,
-                integration_id=integration_id,
-                outcome=self._outcome(exchange),
-                sent=sent,
-                received=received,
-                ref=exchange,
-            )
-        items = results(exchange)
-        if items is None:
-            return invariants.Judged()
-        if operation_id == contract.job_sync_status.operation_id:
-            return self.invariants.job_page(
-                principal=principal,
-                integration_id=integration_id,
-                items=items,
-                sent=sent,
-                received=received,
-                ref=exchange,
-            )
-        links = parse_link(exchange) or {}
-        cursor = (exchange.case.query or {}).get("cursor")
-        return self.invariants.integration_page(
-            principal=principal,
-            cursor=None if cursor is None else str(cursor),
-            next_cursor=cursor_of(links.get("next")),
-            integration_ids=[str(item.get("integration_id", "")) for item in items],
-            sent=sent,
-            received=received,
-            ref=exchange,
-        )
-
-    def _outcome(self, exchange: Exchange) -> invariants.TriggerOutcome:
-        if exchange.response is None:
-            return "unknown"  # no complete answer: it may have started a sync
-        if exchange.status == 202:
-            return "accepted"
-        if exchange.status == 429 and exchange.message == (
-            self.contract.messages.another_job_in_progress
+        if (
+            operation_id == contract.trigger.operation_id
+            and exchange.case.method.upper() != contract.trigger.method
         ):
-            return "in-progress"
-        return "refused"
-
-
-def _principal(key: str | None) -> str:
-    """An opaque label of a key: the same key, the same label; not the key."""
-    if key is None:
-        return "no key"
-    return "key " + hashlib.sha256(key.encode()).hexdigest()[:16]
+            return invariants.Judged()
+        return feed_invariants(
+            self.invariants,
+            contract,
+            exchange,
+            operation_id=operation_id,
+            integration_id=integration_id,
+            sent=exchange.sent_at,
+            received=received,
+        )

@@ -156,11 +156,14 @@ class ReadyServer(uvicorn.Server):
             )
 
 
-def uvicorn_server(app: ASGIApp, *, proxying: bool = False) -> ReadyServer:
+def uvicorn_server(
+    app: ASGIApp, *, proxying: bool = False, keep_alive: float = KEEP_ALIVE_SECONDS
+) -> ReadyServer:
     """A quiet uvicorn server for the app (the app logs its own requests), guarded against
     clients that hold connections, and with a cap on simultaneous connections past which new
     ones get uvicorn's 503. For a proxy (`proxying`), uvicorn adds no `Server` and `Date`
-    headers (the upstream's pass on) and runs the app's lifespan (which closes its pool).
+    headers (the upstream's pass on) and runs the app's lifespan (which closes its pool). An idle
+    kept-alive connection is closed after `keep_alive` seconds (a load balancer's is shorter).
     """
     files = raise_file_limit()
     config = uvicorn.Config(
@@ -172,7 +175,7 @@ def uvicorn_server(app: ASGIApp, *, proxying: bool = False) -> ReadyServer:
         timeout_graceful_shutdown=2,
         server_header=not proxying,
         date_header=not proxying,
-        timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        timeout_keep_alive=keep_alive,  # type: ignore[arg-type]  # uvicorn takes any number
         limit_concurrency=min(MAX_CONNECTIONS, files // 2),
     )
     return ReadyServer(config)
@@ -219,10 +222,12 @@ def run_until_stopped(
 
 
 @contextmanager
-def serve_in_thread(app: ASGIApp, *, proxying: bool = False) -> Iterator[str]:
+def serve_in_thread(
+    app: ASGIApp, *, proxying: bool = False, keep_alive: float = KEEP_ALIVE_SECONDS
+) -> Iterator[str]:
     """Serve the app on a free loopback port until the block ends; yields its base URL."""
     sock = bind_loopback()
-    server = uvicorn_server(app, proxying=proxying)
+    server = uvicorn_server(app, proxying=proxying, keep_alive=keep_alive)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     try:

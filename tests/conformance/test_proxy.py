@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gzip
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -37,6 +36,7 @@ from starlette.types import ASGIApp
 from proving_ground.faulty import FAULTY
 from proving_ground.servers import REFERENCE, BundledServer
 from proving_ground.valid import VALID
+from tests.support import PROXY, proxy_process, stop_proxy
 from tools import ROOT
 
 CONTRACT = load_contract()
@@ -178,32 +178,7 @@ def test_answers_pass_byte_for_byte_with_their_headers() -> None:
 
 # As users run it.
 
-PROXY = [sys.executable, "-m", "braze_cdi_conformance", "proxy"]
 SCRIPT = Path(sys.executable).parent / "braze-cdi"
-
-
-@contextmanager
-def proxy_process(upstream: str, *more: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    process = subprocess.Popen(
-        [*PROXY, "--upstream", upstream, *more],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-    )
-    try:
-        assert process.stdout is not None
-        yield process.stdout.readline().strip(), process
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-
-
-def _stop(process: subprocess.Popen[str]) -> tuple[int, str, str]:
-    process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=30)
-    return process.returncode, out, err
 
 
 def _braze_cdi(url: str, *arguments: str) -> subprocess.CompletedProcess[str]:
@@ -224,7 +199,7 @@ def test_braze_cdi_through_the_proxy_ends_as_without_it_and_the_proxy_exits_0() 
         direct = [_braze_cdi(upstream, "list"), _braze_cdi(upstream, "status", INTEGRATION)]
         through = [_braze_cdi(url, "list"), _braze_cdi(url, "status", INTEGRATION)]
         synced = _braze_cdi(url, "sync", INTEGRATION, "--wait", "--poll", "0.6")
-        code, out, err = _stop(process)
+        code, out, err = stop_proxy(process)
     assert [run.stdout for run in through] == [run.stdout for run in direct]
     assert all(run.returncode == 0 for run in [*direct, *through])
     assert synced.returncode == 0, synced.stderr
@@ -242,7 +217,7 @@ def test_a_fault_in_real_traffic_exits_1_naming_the_check(name: str, check: str)
     server = next(server for server in FAULTY if server.name == name)
     with serve_in_thread(_app(server)) as upstream, proxy_process(upstream) as (url, process):
         _braze_cdi(url, "sync", INTEGRATION)
-        code, out, err = _stop(process)
+        code, out, err = stop_proxy(process)
     assert code == 1
     assert f"FAIL {check}: " in err
     assert f"FAIL  {check}" in out

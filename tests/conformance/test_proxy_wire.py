@@ -7,9 +7,6 @@ run of pages or several answers show, is named by its check. Everything on loopb
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -42,7 +39,7 @@ from proving_ground.wire import (
     WireServer,
     serve_app,
 )
-from tools import ROOT
+from tests.support import proxy_process, stop_proxy
 
 CONTRACT = load_contract()
 INTEGRATION = DEMO_INTEGRATIONS[0]
@@ -288,26 +285,11 @@ def test_an_answer_the_upstream_cuts_is_cut_for_the_client_too() -> None:
 
 def test_the_proxy_command_names_a_cut_answer_without_a_traceback() -> None:
     server = next(server for server in WIRE_FAULTY if server.name == "broken-chunks-on-202")
-    with server.serve(CONTRACT) as upstream:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "braze_cdi_conformance", "proxy", "--upstream", upstream],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            cwd=ROOT,
-        )
-        try:
-            assert process.stdout is not None
-            url = process.stdout.readline().strip()
-            with httpx.Client(timeout=10) as client, pytest.raises(httpx.HTTPError):
-                client.post(f"{url}/cdi/integrations/{INTEGRATION}/sync", headers=KEY)
-            process.send_signal(signal.SIGINT)
-            out, err = process.communicate(timeout=30)
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
-    assert process.returncode == 1
+    with server.serve(CONTRACT) as upstream, proxy_process(upstream) as (url, process):
+        with httpx.Client(timeout=10) as client, pytest.raises(httpx.HTTPError):
+            client.post(f"{url}/cdi/integrations/{INTEGRATION}/sync", headers=KEY)
+        code, out, err = stop_proxy(process)
+    assert code == 1
     assert "FAIL robustness: No complete answer" in err
     assert "Traceback" not in err
     assert DEMO_KEY not in out + err
