@@ -25,7 +25,7 @@ import tempfile
 import threading
 import time
 import zlib
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -140,14 +140,22 @@ async def _drips(request: Request) -> Response:
 _BOMB: list[bytes] = []
 
 
-async def _bomb(request: Request) -> Response:
-    if not _BOMB:  # about 200 KB on the wire, 200 MB read whole (made in steps, kept small)
+def _bomb() -> Callable[[Request], Awaitable[Response]]:
+    """The bomb's endpoint, its body made now, with the server, so that no request waits for it
+    (compressing 200 MB takes seconds): about 200 KB on the wire, 200 MB read whole.
+    """
+    if not _BOMB:  # made in steps, kept small, once per process
         packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)  # the gzip format
         blank = b" " * 1_000_000
         parts = [packer.compress(b'{"results": [')]
         parts += [packer.compress(blank) for _ in range(200)]
         _BOMB.append(b"".join([*parts, packer.compress(b"]}"), packer.flush()]))
-    return Response(_BOMB[0], headers={"Content-Encoding": "gzip"}, media_type="application/json")
+    body = _BOMB[0]
+
+    async def answer(request: Request) -> Response:
+        return Response(body, headers={"Content-Encoding": "gzip"}, media_type="application/json")
+
+    return answer
 
 
 def _redirect(elsewhere: Elsewhere) -> Starlette:
@@ -422,7 +430,7 @@ def _cases() -> list[ClientCase]:
             LIST,
             unexpected,
             "UnexpectedAnswer",
-            app=lambda e: _routes(listing=_bomb),
+            app=lambda e: _routes(listing=_bomb()),
         ),
         ClientCase(
             "redirect-elsewhere",

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
+import httpx
 import pytest
 import yaml
 from braze_cdi_contract import load as load_contract
@@ -267,12 +268,23 @@ def test_a_timeout_says_the_sync_still_runs_and_prints_json_with_the_last_job() 
     assert printed["last_seen"]["job_status"] == "running"
 
 
-def test_wait_follows_a_sync_started_elsewhere_to_its_end(server: str) -> None:
-    braze_cdi("sync", PARTIAL, endpoint=server)  # a bare trigger, as a schedule would start it
-    result = braze_cdi("wait", PARTIAL, "--poll", "0.6", endpoint=server)
-    assert result.returncode == 3  # it ended `partial`
-    assert result.stdout.startswith(f"sync of {PARTIAL} ended: partial")
-    none = braze_cdi("--json", "wait", PARTIAL, endpoint=server)
+# Long enough for `braze-cdi wait` to start, on a loaded machine, while the sync still runs.
+ELSEWHERE_SYNC_SECONDS = 6.0
+
+
+def test_wait_follows_a_sync_started_elsewhere_to_its_end() -> None:
+    fixtures = replace(demo_fixtures(), sync_seconds=ELSEWHERE_SYNC_SECONDS)
+    with serve_in_thread(ReferenceServer(fixtures).app) as server:
+        started = httpx.post(  # a bare trigger, as a schedule would start it
+            f"{server}/cdi/integrations/{PARTIAL}/sync",
+            headers={"Authorization": f"Bearer {DEMO_KEY}"},
+            timeout=10,
+        )
+        assert started.status_code == 202
+        result = braze_cdi("wait", PARTIAL, "--poll", "0.6", endpoint=server)
+        assert result.returncode == 3  # it ended `partial`
+        assert result.stdout.startswith(f"sync of {PARTIAL} ended: partial")
+        none = braze_cdi("--json", "wait", PARTIAL, endpoint=server)
     assert none.returncode == 0
     assert json.loads(none.stdout)["outcome"] == "none-running"
 
