@@ -404,6 +404,18 @@ def test_every_block_a_reader_copies_fits_the_page() -> None:
     assert wide == []
 
 
+def test_every_file_a_page_includes_fits_the_page() -> None:
+    # A literalinclude prints a file of the repository as it is: its lines are held to the same width.
+    wide = []
+    for page in sorted((ROOT / "docs").glob("*.md")):
+        for included in re.findall(r"```\{literalinclude\} (\S+)", page.read_text(encoding="utf-8")):
+            source = (page.parent / included).resolve()
+            for number, text in enumerate(source.read_text(encoding="utf-8").splitlines(), 1):
+                if len(text) > CODE_LINE:
+                    wide.append(f"{page.name} includes {included}:{number}: {len(text)} characters")
+    assert wide == []
+
+
 def test_a_generated_part_says_on_the_forge_what_the_site_shows() -> None:
     # On the forge, where the README links the pages, a marker alone would be a blank.
     bare = []

@@ -1,6 +1,6 @@
 """Side by side on Apache Airflow 2.11: the same outcome DAGs with this project's provider and
 with airflow-provider-braze 1.0.4 (which requires Airflow < 3), each against a ScenarioServer of
-its own, in `.venv-airflow`. The table of where the two differ, on docs/airflow.md, is the one
+its own, in `.venv-airflow`. The table of where the two differ, on docs/airflow-compared.md, is the one
 this run measures: the test fails, printing the measured table, when the page says otherwise.
 
 On Airflow 2.11 there is no task state store: this provider's retry reattaches by what the job
@@ -31,7 +31,7 @@ from tests.airflow.scenarios import (
 from tools import ROOT
 
 pytestmark = [pytest.mark.airflow, pytest.mark.timeout(1800)]
-PAGE = ROOT / "docs" / "airflow.md"
+PAGE = ROOT / "docs" / "airflow-compared.md"
 BEGIN, END = "<!-- side-by-side: begin -->", "<!-- side-by-side: end -->"
 OURS, BRAZE = "braze_cdi_default", "braze_default"
 COMPARED = tuple(expected for expected in OUTCOMES if not expected.name.startswith("sensor"))
@@ -170,7 +170,7 @@ def test_the_page_shows_the_measured_table(side_by_side: dict[str, Any]) -> None
     table = measured(side_by_side)
     page = PAGE.read_text(encoding="utf-8")
     documented = page[page.index(BEGIN) + len(BEGIN) : page.index(END)].strip()
-    assert documented == table, f"docs/airflow.md should show the measured table:\n{table}"
+    assert documented == table, f"docs/airflow-compared.md should show the measured table:\n{table}"
 
 
 def test_no_key_in_any_log_or_xcom_of_either_provider(side_by_side: dict[str, Any]) -> None:

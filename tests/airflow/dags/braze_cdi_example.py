@@ -1,6 +1,7 @@
-"""Sync a Braze CDI integration once the warehouse is loaded (the example of docs/airflow.md).
+"""Sync a Braze CDI integration once the warehouse is loaded.
 
-The tests run this file as it is, against the reference server.
+The example of docs/airflow.md: the tests run this file as it is, against the reference
+server.
 """
 
 from __future__ import annotations
@@ -33,11 +34,13 @@ with DAG(
     sync = BrazeCdiSyncOperator(
         task_id="sync_braze",
         integration_id="{{ params.integration_id }}",  # templated
-        braze_cdi_conn_id="braze_cdi_default",  # host: US-03 or a REST URL; password: the key
-        timeout=3600,  # the whole task: the trigger, a running sync waited out, the wait
+        # host: US-03 or a REST URL; password: the key
+        braze_cdi_conn_id="braze_cdi_default",
+        # the whole task: the trigger, a running sync waited out, the wait
+        timeout=3600,
         poll_interval=10,
-        deferrable=True,  # wait in the triggerer: no worker slot while the sync runs
-        if_running="wait",  # a sync already running is waited for, then triggered
+        deferrable=True,  # wait in the triggerer: no worker slot held
+        if_running="wait",  # a sync already running: wait for it, then trigger
         fail_on_partial=False,  # partial: success with a warning
     )
 
