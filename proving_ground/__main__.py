@@ -8,14 +8,19 @@ permission (`python -m conformance --server NAME` reads it).
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import threading
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 
+from braze_cdi_contract import Contract
 from braze_cdi_contract import load as load_contract
 from braze_cdi_contract.commandline import Parser, exit_with, port
 from braze_cdi_contract.serving import base_url, bind_loopback, run_until_stopped, uvicorn_server
-from braze_cdi_reference.fixtures import DEMO_INTEGRATIONS, DEMO_KEY, DEMO_LIMITED_KEY
+from braze_cdi_reference.fixtures import DEMO_INTEGRATIONS, DEMO_KEY, DEMO_LIMITED_KEY, Fixtures
 
-from proving_ground.servers import registry
+from proving_ground.servers import BundledServer, registry
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    if server.serve is not None:
+        return _serve_on_the_wire(server, server.serve, arguments.port)
     try:
         sock = bind_loopback(arguments.port)
     except OSError as error:
@@ -43,20 +50,50 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     contract = load_contract()
     fixtures = server.fixtures(contract)
+    application = server.build(fixtures, contract=contract).app
+    run_until_stopped(
+        uvicorn_server(application),
+        sock,
+        announce=lambda: _announce(base_url(sock), fixtures),
+    )
+    return 0
+
+
+def _announce(url: str, fixtures: Fixtures) -> None:
     announcement = {
-        "base_url": base_url(sock),
+        "base_url": url,
         "token": DEMO_KEY,
         "limited_token": DEMO_LIMITED_KEY,
         "integration_id": DEMO_INTEGRATIONS[0],
         "limited_token_lacks_permission": True,
         "limited_token_permissions": sorted(fixtures.keys[DEMO_LIMITED_KEY].permissions),
     }
-    application = server.build(fixtures, contract=contract).app
-    run_until_stopped(
-        uvicorn_server(application),
-        sock,
-        announce=lambda: print(json.dumps(announcement), flush=True),
-    )
+    print(json.dumps(announcement), flush=True)
+
+
+def _serve_on_the_wire(
+    server: BundledServer, serve: Callable[[Contract], AbstractContextManager[str]], port: int
+) -> int:
+    """Serve a server that differs on the wire (its own front or keep-alive) until SIGINT or
+    SIGTERM; it takes a free port of its own.
+    """
+    if port:
+        print(
+            f"proving_ground: {server.name} listens on a free port of its own; leave out --port.",
+            file=sys.stderr,
+        )
+        return 2
+    contract = load_contract()
+    stopped = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda number, frame: stopped.set())
+    try:
+        with serve(contract) as url:
+            _announce(url, server.fixtures(contract))
+            stopped.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     return 0
 
 

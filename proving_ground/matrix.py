@@ -33,11 +33,14 @@ from tools import DOCUMENT, ROOT
 SUITE_TIMEOUT_SECONDS = 300
 FAILURE_CODE = re.compile(r"\b(ST\d{3}) [^:\n]+: \d+")
 CUSTOM_CHECK = re.compile(r"ST901 Custom check failed: `(\w+)`")
+# schemathesis reports an answer it could not read (a dropped connection, broken framing) as an
+# error of the run, under this heading, not as a failed check.
+NETWORK_ERROR = re.compile(r"^Network Error$", re.M)
 # What the configured schemathesis run reports for a fault of each single-answer check: the
 # project's check of the same name, or the schemathesis checks the project's check runs.
 CONFIGURED_NAMES = {
     "response-conformance": {"ST103", "ST104", "ST105", "ST106", "ST107", "ST108", "ST110"},
-    "robustness": {"robustness", "ST101", "ST102"},
+    "robustness": {"robustness", "ST101", "ST102", "network error"},
     "rate-limit-headers": {"rate_limit_headers"},
     "too-many-requests": {"too_many_requests"},
     "no-reflected-key": {"no_reflected_key"},
@@ -55,12 +58,15 @@ MAX_EXAMPLES = 25
 SEED = 20261127
 # The budget column: one window of Braze's documented limit.
 BUDGET = 20
-# The sample `make test` runs (the whole matrix is `make mutants`): the reference and two valid
-# servers that differ from it, and for every check the quickest faulty server it must catch.
+# The sample `make test` runs (the whole matrix is `make mutants`): the reference and valid
+# servers that differ from it (one on the wire), for every check the quickest faulty server it
+# must catch, and the 429 a read must not give.
 SAMPLE = (
     "reference",
     "jobs-oldest-first",
     "errors-array",
+    "http-1.0",
+    "job-status-says-in-progress",
     "job-status-capitalised",
     "crashes-on-text-content-type",
     "reset-in-milliseconds",
@@ -237,6 +243,8 @@ def judge_with_schemathesis(
     found = sorted(set(FAILURE_CODE.findall(result.stdout))) + sorted(
         set(CUSTOM_CHECK.findall(result.stdout))
     )
+    if NETWORK_ERROR.search(result.stdout):
+        found.append("network error")
     if result.returncode != 0 and not found:
         found = [f"exit {result.returncode}"]
     return tuple(found)

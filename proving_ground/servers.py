@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
 from braze_cdi_contract import Contract
@@ -35,6 +36,9 @@ class BundledServer:
     # False for a fault the suite finds only in its full run (a budget leaves out the wait
     # it takes to show it).
     caught_within_budget: bool = True
+    # How a server that differs on the wire is served (yielding its base URL), where a subclass of
+    # the reference served by uvicorn as it is cannot show the difference; None: `build` it.
+    serve: Callable[[Contract], AbstractContextManager[str]] | None = None
 
     @property
     def faulty(self) -> bool:
@@ -69,8 +73,15 @@ REFERENCE = BundledServer("reference", "The reference server, as the contract de
 
 
 def registry() -> dict[str, BundledServer]:
-    """Every bundled server by name: the reference first, then faulty, then valid servers."""
+    """Every bundled server by name: the reference first, then faulty, then valid servers (each
+    group ending with the servers that differ on the wire).
+    """
     from proving_ground.faulty import FAULTY  # noqa: PLC0415 - they import this module
     from proving_ground.valid import VALID  # noqa: PLC0415
+    from proving_ground.wire import WIRE_FAULTY, WIRE_VALID, bundled  # noqa: PLC0415
 
-    return {server.name: server for server in [REFERENCE, *FAULTY, *VALID]}
+    # The wire lists hold two of the valid servers too (for the proxy's traffic): listed once.
+    listed = {server.name for server in VALID}
+    wire_valid = [bundled(server) for server in WIRE_VALID if server.name not in listed]
+    servers = [REFERENCE, *FAULTY, *map(bundled, WIRE_FAULTY), *VALID, *wire_valid]
+    return {server.name: server for server in servers}

@@ -200,7 +200,11 @@ def too_many_requests(check: Recorder, run: Run, exchange: Exchange) -> None:
     if exchange.status != 429 or exchange.response is None:
         return
     check.applied()
-    _record(check, exchange, judgements.too_many_requests_problem(exchange.response, run.contract))
+    contract, case = run.contract, exchange.case
+    documented = case.method.upper() in contract.methods_at(case.operation.path)
+    operation = contract.operation_at(case.method, case.operation.path) if documented else None
+    problem = judgements.too_many_requests_problem(exchange.response, contract, operation)
+    _record(check, exchange, problem)
 
 
 @observer("no-reflected-key")

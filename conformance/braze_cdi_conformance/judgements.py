@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import schemathesis
-from braze_cdi_contract import Contract
+from braze_cdi_contract import Contract, Operation
 
 CLOCK_SKEW_SECONDS = 5
 # Keys shorter than this are not looked for in answers: they would match by chance.
@@ -104,14 +104,27 @@ def rate_limit_problems(response: Response, *, sent_at: float, window: int) -> l
     return problems
 
 
-def too_many_requests_problem(response: Response, contract: Contract) -> Problem | None:
+def too_many_requests_problem(
+    response: Response, contract: Contract, operation: Operation | None = None
+) -> Problem | None:
     """A 429 must say which of its two meanings it is: the in-progress message, or the
-    rate-limit message with nothing remaining in the window.
+    rate-limit message with nothing remaining in the window; and, for a documented `operation`,
+    one its own 429 lists (the in-progress message is the trigger's alone: the reads start no
+    sync, so none of theirs can be in progress).
     """
     if response.status_code != 429:
         return None
     messages = contract.messages
     message = message_of(response)
+    known = {messages.another_job_in_progress, messages.over_rate_limit}
+    listed = operation.messages_for(429) if operation is not None else ()
+    if operation is not None and message in known and message not in listed:
+        return Problem(
+            f"A 429 of {operation.operation_id} says {message!r}, which the document lists for "
+            "another operation only",
+            "a 429 with " + " or ".join(repr(listed_message) for listed_message in listed),
+            f"message {message!r}",
+        )
     if message == messages.another_job_in_progress:
         return None
     if message == messages.over_rate_limit:

@@ -46,25 +46,6 @@ def judge_no_key(check: Recorder, contract: Contract, exchange: Exchange) -> Non
         )
 
 
-def judge_429_of_operation(check: Recorder, contract: Contract, exchange: Exchange) -> None:
-    """A 429 carries a message the document lists for its operation's 429: the in-progress
-    message is the trigger's alone (the reads start no sync, so none can be in progress).
-    """
-    if exchange.status != 429 or exchange.response is None:
-        return
-    operation = contract.operation_at(exchange.case.method, exchange.case.operation.path)
-    listed = operation.messages_for(429)
-    known = {contract.messages.another_job_in_progress, contract.messages.over_rate_limit}
-    check.applied()
-    if exchange.message in known and exchange.message not in listed:
-        check.fail(
-            exchange,
-            what=f"A 429 of {operation.operation_id} says {exchange.message!r}, which the "
-            f"document lists for another operation only ({exchange.label})",
-            expected="a 429 with " + " or ".join(repr(message) for message in listed),
-        )
-
-
 def _has_header(exchange: Exchange, name: str) -> bool:
     return any(str(key).lower() == name for key in (exchange.case.headers or {}))
 

@@ -501,7 +501,6 @@ class Proxy:
         """
         contract = self.contract
         passive.judge_no_key(self.run.recorder("authentication"), contract, exchange)
-        passive.judge_429_of_operation(self.run.recorder("too-many-requests"), contract, exchange)
         operation = contract.operation_at(exchange.case.method, exchange.case.operation.path)
         lists = {contract.list_integrations.operation_id, contract.job_sync_status.operation_id}
         if operation.operation_id in lists and exchange.case.method.upper() == operation.method:

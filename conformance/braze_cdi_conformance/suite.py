@@ -414,6 +414,7 @@ def judge(
         ),
         run_seconds=options.run_seconds,
         budget=options.budget,
+        keys=[key for key in (options.token, options.limited_token) if key is not None],
     )
     schema = schemathesis_schema(contract)
     run = Run(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
@@ -117,8 +117,12 @@ class Sender:
         bounds: bounded.Bounds | None = None,
         run_seconds: float = float("inf"),
         budget: int | None = None,
+        keys: Collection[str] | None = None,
     ) -> None:
         self.contract = contract
+        # The workspaces' keys the run was given (None: any key may be one): a 429 to a request
+        # with another key, or with none, cannot be a workspace's rate limit.
+        self.keys = None if keys is None else frozenset(keys)
         self.bounds = bounds or bounded.Bounds()
         self.run_seconds = run_seconds
         self._stop_at = time.monotonic() + run_seconds
@@ -197,8 +201,18 @@ class Sender:
         over_rate_limit = self.contract.messages.over_rate_limit
         if exchange.status != 429 or exchange.message != over_rate_limit:
             return False
+        if not self.counts_against_a_workspace(exchange.case):
+            return False
         remaining = exchange.header_int("X-RateLimit-Remaining")
         return remaining is None or remaining == 0
+
+    def counts_against_a_workspace(self, case: Case) -> bool:
+        """Whether the request carries a key a workspace may have: Braze's rate limits are per
+        workspace, and a request with no key, or with a key the run made up, is rejected before
+        any workspace is known, so its 429 is a finding, never a limit to wait out.
+        """
+        key = judgements.bearer_key(case.headers)
+        return key is not None and (self.keys is None or key in self.keys)
 
     def _send_once(
         self,

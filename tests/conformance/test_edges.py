@@ -26,9 +26,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from proving_ground.wire import WIRE_FAULTY
 from tests.support import run_module
 
 KEYS = {"TOKEN": DEMO_KEY, "LIMITED_TOKEN": DEMO_LIMITED_KEY}
+WIRE = {server.name: server for server in WIRE_FAULTY}
 
 
 def suite(url: str, *arguments: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
@@ -192,3 +194,28 @@ def test_waiting_for_the_rate_limit_prints_progress() -> None:
     assert code == 0, out + err
     assert "for the rate-limit window to reset" in err
     assert all(line.startswith("braze-cdi-conformance: waiting ") for line in err.splitlines())
+
+
+def test_a_429_to_a_request_with_no_key_is_a_finding_not_a_limit_to_wait_out() -> None:
+    # Braze's limits are per workspace, and a request with no key names none: its 429 cannot be
+    # the limit. Taken for it, every such request was waited out (a minute each) and then skipped.
+    contract = load_contract()
+    with WIRE["no-key-gets-429"].serve(contract) as url:
+        code, out, err = suite(url, "--integration-id", DEMO_INTEGRATIONS[0])
+    assert code == 1, out + err
+    assert "FAIL  authentication" in out
+    assert "A request with no key for the real ID was not rejected with 401" in out
+    assert "for the rate-limit window to reset" not in err
+
+
+def test_a_trigger_whose_answer_is_lost_is_not_taken_for_a_sync_already_running() -> None:
+    # The lost answer started the sync the other triggers of the burst met: the integration was
+    # not "syncing when the run started", nor for the whole --busy-wait.
+    contract = load_contract()
+    with WIRE["broken-chunks-on-202"].serve(contract) as url:
+        code, out, err = suite(url, "--integration-id", DEMO_INTEGRATIONS[0])
+    assert code == 1, out + err
+    assert "FAIL  robustness" in out
+    assert "(skipped: a trigger got no answer that could be read)" in out
+    assert "syncing when the run started" not in out
+    assert "--busy-wait" not in out + err

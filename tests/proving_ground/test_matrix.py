@@ -1,4 +1,5 @@
-"""The kill matrix's logic, and a sample of it: one faulty server per check, three valid servers.
+"""The kill matrix's logic, and a sample of it: one faulty server per check, four valid servers
+(one on the wire).
 
 The whole matrix (every server, four runs each) is `make mutants`, which CI runs beside `make test`.
 """

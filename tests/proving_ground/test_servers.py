@@ -11,6 +11,8 @@ from braze_cdi_reference.app import ReferenceServer
 from proving_ground.faulty import FAULTY
 from proving_ground.servers import REFERENCE, BundledServer, registry
 from proving_ground.valid import VALID as VARIANTS
+from proving_ground.wire import WIRE_FAULTY, WIRE_VALID
+from tools import ROOT
 
 SERVERS = registry()
 
@@ -44,7 +46,21 @@ def test_there_are_enough_faulty_and_valid_servers() -> None:
 
 
 def test_server_names_are_unique() -> None:
-    assert len(SERVERS) == 1 + len(FAULTY) + len(VARIANTS)
+    variants = {server.name: server for server in VARIANTS}
+    wire_only = [s.name for s in [*WIRE_FAULTY, *WIRE_VALID] if s.name not in variants]
+    names = [server.name for server in [REFERENCE, *FAULTY, *VARIANTS]] + wire_only
+    assert len(set(names)) == len(names) == len(SERVERS)
+    # A wire server that bears a valid server's name is that server, for the proxy's traffic.
+    shared = [s for s in WIRE_VALID if s.name in variants]
+    assert all(s.description == variants[s.name].description for s in shared)
+
+
+def test_a_server_that_differs_on_the_wire_is_served_as_it_is() -> None:
+    wire = [server for server in SERVERS.values() if server.serve is not None]
+    listed = {server.name for server in VARIANTS}  # a valid server the proxy's traffic uses too
+    expected = {s.name for s in [*WIRE_FAULTY, *WIRE_VALID] if s.name not in listed}
+    assert {server.name for server in wire} == expected
+    assert all(server.build is ReferenceServer for server in wire)  # what serve() wraps
 
 
 def test_reference_is_served_unchanged() -> None:
@@ -60,3 +76,22 @@ def test_faulty_server_changes_exactly_one_method(server: BundledServer) -> None
 @pytest.mark.parametrize("server", FAULTY + VARIANTS, ids=lambda server: server.name)
 def test_every_server_documents_itself(server: BundledServer) -> None:
     assert server.description.endswith(".")
+
+
+def test_the_proving_grounds_page_counts_the_servers_there_are() -> None:
+    page = (ROOT / "docs" / "proving-ground.md").read_text(encoding="utf-8")
+    variants = {server.name for server in VARIANTS}
+    wire_valid = [server for server in WIRE_VALID if server.name not in variants]
+    wire = len(WIRE_FAULTY) + len(wire_valid)
+    assert f"**{len(FAULTY)} faulty servers** (`proving_ground/faulty.py`)" in page
+    assert f"**{len(VARIANTS)} valid servers** (`proving_ground/valid.py`)" in page
+    assert f"**{wire} servers that differ on the wire** (`proving_ground/wire.py`)" in page
+    assert f"{len(WIRE_FAULTY)} faulty and {len(wire_valid)} valid" in page
+
+
+def test_the_latest_matrix_on_the_site_has_a_row_for_every_server() -> None:
+    # The page is pasted from a run of `make mutants`: a server added since is missing from it.
+    for page in ("proving-ground-results.md", "proving-ground-others.md"):
+        text = (ROOT / "docs" / page).read_text(encoding="utf-8")
+        rows = {line.split("|")[1].strip() for line in text.splitlines() if line.startswith("| ")}
+        assert set(SERVERS) <= rows, (page, sorted(set(SERVERS) - rows))
