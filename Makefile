@@ -58,7 +58,7 @@ lint: bootstrap ## Check the project's own Python code: ruff check, ruff format 
 # two cores: many tests wait on servers, rate-limit windows or subprocesses.
 PYTEST_WORKERS ?= 4
 test: lint-spec lint ## The fast tier (under 5 minutes): spec lint, code lint, every test but the tiers below
-	$(PY) -m pytest -m "not airflow and not installed and not browser" -n $(PYTEST_WORKERS)
+	$(PY) -m pytest -m "not airflow and not installed and not browser and not bench" -n $(PYTEST_WORKERS)
 
 test-installed: $(VENV_STAMP) ## The installed tier: builds the wheels, installs them in a fresh venv outside the checkout, runs them there
 	$(PY) -m pytest -m installed
@@ -66,10 +66,13 @@ test-installed: $(VENV_STAMP) ## The installed tier: builds the wheels, installs
 test-browser: $(VENV_STAMP) ## The browser tier: the built site in headless Chromium at 1280 px (needs chromium: apt-get install chromium)
 	$(PY) -m pytest -m browser
 
+test-bench: $(VENV_STAMP) ## The bench tier: `make bench`'s smoke run, every measurement tiny, proving each one works (figures not judged)
+	$(PY) -m pytest -m bench
+
 test-airflow: $(VENV_STAMP) ## The Airflow tier: builds .venv-airflow3 (Airflow 3.3), .venv-airflow31 (3.1), .venv-airflow (2.11); runs the kit's provider and airflow-provider-braze against the reference
 	$(PY) -m pytest -m airflow
 
-test-all: test mutants test-airflow test-installed test-browser ## Everything CI runs: the fast tier, the kill matrix, the Airflow, installed and browser tiers
+test-all: test mutants test-airflow test-installed test-browser test-bench ## Everything CI runs: the fast tier, the kill matrix, the Airflow, installed, browser and bench tiers
 
 serve: $(VENV_STAMP) ## Run the installed braze-cdi-reference on 127.0.0.1:PORT (8080); SERVE_FLAGS="--braze-limits" etc.; Ctrl-C stops
 	$(VENV)/bin/braze-cdi-reference --port $(PORT) $(SERVE_FLAGS)

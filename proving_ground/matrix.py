@@ -82,6 +82,7 @@ SAMPLE = (
     "in-progress-after-job-ended",
     "short-pages",
     "finishes-before-it-starts",
+    "ended-job-runs-again",
     "leaves-out-demo-integration",
 )
 

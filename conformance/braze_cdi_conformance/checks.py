@@ -627,6 +627,7 @@ def job_status(check: Recorder, run: Run, evidence: Evidence) -> None:
     ended = _wait_for_end(check, run, started_at)
     if ended is None:
         return
+    seen_ended = time.monotonic()
     integration_id = run.options.integration_id or ""
     exchange = run.sender.send(
         run.documented_case(integration_id),
@@ -643,9 +644,25 @@ def job_status(check: Recorder, run: Run, evidence: Evidence) -> None:
             expected="202: the job status says the last sync ended "
             f"({ended.get('job_status')}), so nothing is in progress",
         )
+        return
+    # One more read, a while after the end: the ended job must still show ended (job-consistency
+    # judges it, as every read), whatever the new trigger started.
+    left = ENDED_RECHECK_SECONDS - (time.monotonic() - seen_ended)
+    if left > 0:
+        run.sender.wait(left, reason="to read the ended job once more")
+    read_all_pages(
+        run,
+        run.contract.job_sync_status.operation_id,
+        integration_id=integration_id,
+        label="the job status, a while after the sync ended",
+        max_pages=MAX_PAGES,
+    )
 
 
 JOB_POLL_SECONDS = 1.0
+# How long after the job status first showed the sync ended the suite reads it once more: an ended
+# job never shows another status later, and a read right after the end could not see it come back.
+ENDED_RECHECK_SECONDS = 3.0
 # How long a started sync may take to show in the job status (Braze promises no immediacy; a
 # server with a queue may list it a moment later). Read at JOB_POLL_SECONDS, well within the
 # job status's limit; with a budget, two more reads.

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.support import run_module
+
+pytestmark = pytest.mark.bench
 
 
 def test_smoke_run_prints_every_measurement() -> None:

@@ -52,6 +52,7 @@ def test_workflow_runs_lint_drift_tests_and_review() -> None:
         "make test-airflow",
         "make test-installed",
         "make test-browser",
+        "make test-bench",
     ):
         assert step in text
 
@@ -59,7 +60,14 @@ def test_workflow_runs_lint_drift_tests_and_review() -> None:
 def test_ci_runs_the_readme_test_command_then_the_slow_tiers() -> None:
     text = (ROOT / ".ci" / "run").read_text()
     tiers = [line.split()[1] for line in text.splitlines() if line.startswith("tier ")]
-    assert tiers == ["test", "mutants", "test-airflow", "test-installed", "test-browser"]
+    assert tiers == [
+        "test",
+        "mutants",
+        "test-airflow",
+        "test-installed",
+        "test-bench",
+        "test-browser",
+    ]
     readme = (ROOT / "README.md").read_text()
     assert "make test " in readme
 
