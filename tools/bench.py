@@ -199,7 +199,7 @@ def bench_suite(sizes: Sizes) -> list[Line]:
             "target: under 30 s",
         ),
         Line(
-            f"plain schemathesis run (--max-examples {sizes.examples} --continue-on-failure)",
+            f"plain schemathesis run (`--max-examples {sizes.examples} --continue-on-failure`)",
             f"{plain_time:.1f} s, {plain_count} generated cases",
             f"suite takes {suite_time / plain_time:.2f}x its time",
         ),
@@ -331,7 +331,7 @@ def bench_server(sizes: Sizes) -> list[Line]:
                 path for (path, status), n in counts.items() if status == 202 for _ in range(n)
             )
             exact = len(accepted) == len(integrations) and set(accepted.values()) == {1}
-            label = "no request log (--quiet)" if quiet else "with its request log"
+            label = "no request log (`--quiet`)" if quiet else "with its request log"
             lines.append(
                 Line(
                     f"reference server, 50 concurrent clients, {label}",
@@ -440,7 +440,7 @@ def bench_suite_bounds(sizes: Sizes) -> list[Line]:
 def bench_budget(sizes: Sizes) -> list[Line]:
     """Requests and seconds to a verdict against Braze's own limit: the full run and --budget 20."""
     window = load_contract().trigger.rate_limit
-    runs = [("--budget 20", ["--budget", "20"])]
+    runs = [("`--budget 20`", ["--budget", "20"])]
     if sizes.mutants:
         runs.insert(0, ("the full run (100 generated)", []))
     lines = []
@@ -608,7 +608,7 @@ def bench_history(sizes: Sizes) -> list[Line]:
     for history, (seconds, reads, peak) in waits.items():
         lines.append(
             Line(
-                f"braze-cdi sync --wait against {history:,} past jobs (newest first; "
+                f"`braze-cdi sync --wait` against {history:,} past jobs (newest first; "
                 f"{WAIT_SYNC_SECONDS:g} s sync, poll {STATUS_INTERVAL_SECONDS:g} s)",
                 f"{reads} job-status reads, {seconds:.2f} s, {peak:.0f} MiB peak",
                 f"{reads / limit:.0%} of the job status's {limit} a minute (a client spends "
@@ -644,8 +644,8 @@ def bench_client_ground(sizes: Sizes) -> list[Line]:
         met = "as required" if run.exit_status == case.exit_status else "NOT as required"
         lines.append(
             Line(
-                f"client proving ground: {case.name} ({case.fault}), braze-cdi "
-                f"{' '.join(case.arguments())}",
+                f"client proving ground: {case.name} ({case.fault}), `braze-cdi "
+                f"{' '.join(case.arguments())}`",
                 f"{run.seconds:.2f} s, {run.peak_mib:.0f} MiB peak",
                 f"exit {run.exit_status} {met}; bound {case.seconds:g} s + "
                 f"{client_ground.ALLOWANCE_SECONDS:g} s, {client_ground.MEMORY_BOUND_MIB} MiB",
