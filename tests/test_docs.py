@@ -405,10 +405,12 @@ def test_every_block_a_reader_copies_fits_the_page() -> None:
 
 
 def test_every_file_a_page_includes_fits_the_page() -> None:
-    # A literalinclude prints a file of the repository as it is: its lines are held to the same width.
+    # A literalinclude prints a file of the repository as it is: its lines are held to the width
+    # of a block a reader copies.
     wide = []
     for page in sorted((ROOT / "docs").glob("*.md")):
-        for included in re.findall(r"```\{literalinclude\} (\S+)", page.read_text(encoding="utf-8")):
+        text = page.read_text(encoding="utf-8")
+        for included in re.findall(r"```\{literalinclude\} (\S+)", text):
             source = (page.parent / included).resolve()
             for number, text in enumerate(source.read_text(encoding="utf-8").splitlines(), 1):
                 if len(text) > CODE_LINE:

@@ -1,7 +1,8 @@
 """Side by side on Apache Airflow 2.11: the same outcome DAGs with this project's provider and
 with airflow-provider-braze 1.0.4 (which requires Airflow < 3), each against a ScenarioServer of
-its own, in `.venv-airflow`. The table of where the two differ, on docs/airflow-compared.md, is the one
-this run measures: the test fails, printing the measured table, when the page says otherwise.
+its own, in `.venv-airflow`. The table of where the two differ, on docs/airflow-compared.md, is
+the one this run measures: the test fails, printing the measured table, when the page says
+otherwise.
 
 On Airflow 2.11 there is no task state store: this provider's retry reattaches by what the job
 status shows. The retry here comes once the first try's sync has ended.
