@@ -60,13 +60,20 @@ def client_ground() -> str:
 def kill_matrix() -> str:
     from proving_ground.servers import registry  # noqa: PLC0415
 
-    rows = [
-        f"| `{server.name}` | {'`' + server.caught_by + '`' if server.caught_by else 'valid'} | "
-        f"{' '.join(server.description.split())} |"
-        for server in registry().values()
-    ]
-    head = "| server | caught by | what it does |"
-    return "\n".join([head, "| --- | --- | --- |", *rows])
+    servers = list(registry().values())
+    reference = [server for server in servers if server.name == "reference"]
+    parts = []
+    for title, group in (
+        ("The reference and the faulty servers", reference + [s for s in servers if s.faulty]),
+        ("The valid servers", [s for s in servers if not s.faulty and s not in reference]),
+    ):
+        rows = []
+        for server in group:
+            caught = f"`{server.caught_by}`" if server.caught_by else "valid"
+            rows.append(f"| `{server.name}` | {caught} | {' '.join(server.description.split())} |")
+        head = "| server | caught by | what it does |"
+        parts += [f"## {title}", "", head, "| --- | --- | --- |", *rows, ""]
+    return "\n".join(parts)
 
 
 def _schema_rows(schema: dict[str, Any], components: dict[str, Any]) -> list[str]:
