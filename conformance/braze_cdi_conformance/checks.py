@@ -200,10 +200,9 @@ def too_many_requests(check: Recorder, run: Run, exchange: Exchange) -> None:
     if exchange.status != 429 or exchange.response is None:
         return
     check.applied()
-    contract, case = run.contract, exchange.case
-    documented = case.method.upper() in contract.methods_at(case.operation.path)
-    operation = contract.operation_at(case.method, case.operation.path) if documented else None
-    problem = judgements.too_many_requests_problem(exchange.response, contract, operation)
+    case = exchange.case
+    operation = judgements.documented_operation(run.contract, case.method, case.operation.path)
+    problem = judgements.too_many_requests_problem(exchange.response, run.contract, operation)
     _record(check, exchange, problem)
 
 

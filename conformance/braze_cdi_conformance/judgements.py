@@ -104,6 +104,15 @@ def rate_limit_problems(response: Response, *, sent_at: float, window: int) -> l
     return problems
 
 
+def documented_operation(contract: Contract, method: str, path: str) -> Operation | None:
+    """The operation the document lists for `method` at a path template, or None (a method the
+    document does not list there).
+    """
+    if method.upper() not in contract.methods_at(path):
+        return None
+    return contract.operation_at(method, path)
+
+
 def too_many_requests_problem(
     response: Response, contract: Contract, operation: Operation | None = None
 ) -> Problem | None:

@@ -62,8 +62,7 @@ def rate_limit_headers(ctx: Context, response: Response, case: Case) -> None:
 @schemathesis.check
 def too_many_requests(ctx: Context, response: Response, case: Case) -> None:
     """A 429 says which it is: the in-progress message, or the rate limit with none remaining."""
-    documented = case.method.upper() in CONTRACT.methods_at(case.operation.path)
-    operation = CONTRACT.operation_at(case.method, case.operation.path) if documented else None
+    operation = judgements.documented_operation(CONTRACT, case.method, case.operation.path)
     _fail(judgements.too_many_requests_problem(response, CONTRACT, operation))
 
 
